@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, **kwargs):
+    from django.apps import apps
+
+    # post_migrate is sent once per app; by the last one every model's permissions exist.
+    if sender is list(apps.get_app_configs())[-1]:
+        from accounts.services import sync_role_groups
+
+        sync_role_groups()
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # After every migrate, so permissions of models added later reach the roles too.
+        post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")

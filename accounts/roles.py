@@ -1,0 +1,32 @@
+"""The four roles and what each may do, by app label and model, kept as data so that the
+accounts app needs no import of the apps above it."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "Admin", "Admin"
+    MANAGER = "Manager", "Manager (planner)"
+    TECHNICIAN = "Technician", "Technician"
+    VIEWER = "Viewer", "Viewer"
+
+
+DOMAIN_APPS = ("accounts", "assets", "workorders", "telemetry", "predictions")
+
+# (app_label, model_name or "*", actions). Roles sync after every migrate.
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    Role.ADMIN: [(app, "*", ("view", "add", "change", "delete")) for app in DOMAIN_APPS],
+    Role.MANAGER: [
+        *[(app, "*", ("view", "add", "change", "delete")) for app in ("assets", "workorders", "telemetry")],
+        ("predictions", "*", ("view", "add", "change")),
+        ("accounts", "user", ("view",)),
+    ],
+    Role.TECHNICIAN: [
+        *[(app, "*", ("view",)) for app in ("assets", "workorders", "telemetry", "predictions")],
+        ("workorders", "workorder", ("add", "change")),
+        ("telemetry", "reading", ("add",)),
+        ("telemetry", "alert", ("change",)),
+        ("accounts", "user", ("view",)),
+    ],
+    Role.VIEWER: [(app, "*", ("view",)) for app in ("assets", "workorders", "telemetry", "predictions")],
+}

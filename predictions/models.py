@@ -1,0 +1,70 @@
+"""Trained model versions and the health assessments they produce."""
+
+from django.conf import settings
+from django.db import models
+
+from predictions.choices import ModelStatus
+from prosync.permissions import SiteScopedManager, SiteScopedQuerySet
+
+
+class ModelVersionQuerySet(SiteScopedQuerySet):
+    def active_for(self, category_id):
+        return self.filter(category_id=category_id, status=ModelStatus.ACTIVE).order_by("-version").first()
+
+
+class ModelVersion(models.Model):
+    """A trained LightGBM model pair (RUL regressor + failure classifier) for one asset category."""
+
+    site_field = None  # models serve every site
+
+    name = models.CharField(max_length=100)
+    category = models.ForeignKey("assets.AssetCategory", on_delete=models.PROTECT, related_name="model_versions")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    trained_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    training_source = models.CharField(max_length=200, help_text="Where the training data came from.")
+    feature_names = models.JSONField(default=list)
+    params = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    artifact = models.BinaryField(help_text="The models, serialised.", editable=False)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "version"], name="unique_model_version"),
+            models.UniqueConstraint(fields=["category"], condition=models.Q(status=ModelStatus.ACTIVE),
+                                    name="one_active_model_per_category"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version} ({self.get_status_display()})"
+
+
+class HealthAssessment(models.Model):
+    site_field = "asset__site"
+
+    asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="health_assessments")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="assessments")
+    assessed_at = models.DateTimeField()
+    health_score = models.FloatField(help_text="0 (failing) to 100 (healthy).")
+    failure_probability = models.FloatField(help_text="Probability of failure within the model's horizon.")
+    rul = models.FloatField(help_text="Remaining useful life, in the model's time unit.")
+    rul_lower = models.FloatField(null=True, blank=True)
+    rul_upper = models.FloatField(null=True, blank=True)
+    contributions = models.JSONField(default=list, blank=True,
+                                     help_text="Top features with their contribution to the RUL estimate.")
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["-assessed_at"]
+        constraints = [models.UniqueConstraint(fields=["asset", "model_version", "assessed_at"],
+                                               name="one_assessment_per_asset_model_instant")]
+        indexes = [models.Index(fields=["asset", "-assessed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} health {self.health_score:.0f} at {self.assessed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,74 @@
+"""Shared API base classes: every viewset is scoped by ``for_user``, every serializer runs the
+model's ``clean()`` and offers only related objects the user may see."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from prosync.permissions import SiteScopedQuerySet
+
+logger = logging.getLogger(__name__)
+
+ACTION_FOR_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
+                     "PATCH": "change", "DELETE": "delete"}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus Django validation and integrity errors as 400/409 instead of 500."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, IntegrityError):
+        logger.info("integrity error answered with 409", extra={"error": str(exc)})
+        return Response({"detail": "This conflicts with existing data (a duplicate or a row still in use)."},
+                        status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    """Related fields list only what the requesting user may see (so another site's asset is
+    'does not exist'), and ``validate`` runs the model's own ``clean()``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is None:
+            return
+        for field in self.fields.values():
+            target = getattr(field, "child_relation", field)
+            qs = getattr(target, "queryset", None)
+            if qs is not None and isinstance(qs, SiteScopedQuerySet) and not field.read_only:
+                target.queryset = qs.for_user(request.user, "view")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        instance = model(**{k: v for k, v in attrs.items() if not isinstance(v, list)})
+        if self.instance is not None:
+            for field in model._meta.concrete_fields:
+                if field.name not in attrs:
+                    setattr(instance, field.attname, getattr(self.instance, field.attname))
+        try:
+            instance.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        return attrs
+
+
+class ScopedViewSet(viewsets.ModelViewSet):
+    """CRUD over ``queryset.for_user(user, action)``: rows of other sites answer 404."""
+
+    def get_queryset(self):
+        action = ACTION_FOR_METHOD.get(self.request.method, "view")
+        action = getattr(self, "action_scopes", {}).get(self.action, action)
+        return super().get_queryset().for_user(self.request.user, action)
+
+
+class ScopedReadOnlyViewSet(ScopedViewSet):
+    http_method_names = ["get", "head", "options"]
