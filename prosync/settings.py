@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "channels",
     "django_celery_beat",
+    "prosync",
     "accounts",
     "assets",
     "workorders",

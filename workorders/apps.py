@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class WorkordersConfig(AppConfig):
     name = "workorders"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from assets.panels import AssetPanel, register
+        from workorders.views import workorders_panel
+
+        register(AssetPanel("workorders", "Work orders", "workorders/_asset_panel.html", workorders_panel, order=30))

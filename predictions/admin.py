@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from predictions import services
+from predictions.models import HealthAssessment, ModelVersion
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "version", "status", "created_at", "training_source"]
+    list_filter = ["status", "category"]
+    readonly_fields = ["feature_names", "params", "metrics", "created_at", "trained_by"]
+    actions = ["promote"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("artifact")
+
+    @admin.action(description="Promote to the active model of its category")
+    def promote(self, request, queryset):
+        for mv in queryset:
+            services.promote_model(mv, acting_user=request.user)
+        self.message_user(request, f"{queryset.count()} model version(s) promoted.")
+
+
+@admin.register(HealthAssessment)
+class HealthAssessmentAdmin(admin.ModelAdmin):
+    list_display = ["asset", "assessed_at", "health_score", "failure_probability", "rul", "model_version"]
+    list_filter = ["model_version"]
+    raw_id_fields = ["asset"]
+    list_select_related = ["asset", "model_version"]
+    date_hierarchy = "assessed_at"

@@ -1,0 +1,33 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from predictions import services
+from predictions.api.serializers import HealthAssessmentSerializer, ModelVersionSerializer
+from predictions.filters import HealthAssessmentFilterSet, ModelVersionFilterSet
+from predictions.models import HealthAssessment, ModelVersion
+from prosync.api import ScopedReadOnlyViewSet
+
+
+class ModelVersionViewSet(ScopedReadOnlyViewSet):
+    queryset = ModelVersion.objects.defer("artifact")
+    serializer_class = ModelVersionSerializer
+    filterset_class = ModelVersionFilterSet
+    ordering_fields = ["created_at", "version"]
+    http_method_names = ["get", "head", "options", "post"]
+    action_permissions = {"promote": ["predictions.change_modelversion"]}
+    action_scopes = {"promote": "change"}
+
+    @extend_schema(request=None, responses={200: ModelVersionSerializer})
+    @action(detail=True, methods=["post"])
+    def promote(self, request, pk=None):
+        """Make this version the active model of its category (the previous one retires)."""
+        mv = services.promote_model(self.get_object(), acting_user=request.user)
+        return Response(ModelVersionSerializer(mv, context=self.get_serializer_context()).data)
+
+
+class HealthAssessmentViewSet(ScopedReadOnlyViewSet):
+    queryset = HealthAssessment.objects.all()
+    serializer_class = HealthAssessmentSerializer
+    filterset_class = HealthAssessmentFilterSet
+    ordering_fields = ["assessed_at", "health_score"]

@@ -1,0 +1,21 @@
+"""FilterSets shared by the HTML lists and the API."""
+
+import django_filters
+
+from predictions.models import HealthAssessment, ModelVersion
+
+
+class ModelVersionFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = ModelVersion
+        fields = ["category", "status"]
+
+
+class HealthAssessmentFilterSet(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="assessed_at", lookup_expr="gte")
+    site = django_filters.NumberFilter(field_name="asset__site")
+    health_below = django_filters.NumberFilter(field_name="health_score", lookup_expr="lt")
+
+    class Meta:
+        model = HealthAssessment
+        fields = ["asset", "model_version"]

@@ -1,0 +1,188 @@
+"""Prediction writes: registering trained models, promoting them, and assessing the fleet
+(health assessments, low-health alerts and predictive work orders)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.services import write_audit
+from assets.choices import AssetStatus
+from assets.models import Asset, AssetCategory
+from predictions import constants, training
+from predictions.choices import ModelStatus
+from predictions.features import vector
+from predictions.models import HealthAssessment, ModelVersion
+from prosync.events import broadcast_on_commit
+from telemetry import services as telemetry_services
+from telemetry import storage
+from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertSource
+from telemetry.models import Alert, Sensor
+from workorders import services as workorder_services
+from workorders.choices import WorkOrderPriority, WorkOrderType
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def register_model(*, category: AssetCategory, trained: training.TrainedModels, source: str, acting_user=None,
+                   activate: bool = False) -> ModelVersion:
+    last = ModelVersion.objects.select_for_update().filter(category=category).aggregate(v=Max("version"))["v"]
+    mv = ModelVersion.objects.create(
+        name=f"{category.name} health", category=category, version=(last or 0) + 1, trained_by=acting_user,
+        training_source=source, feature_names=trained.feature_names, params=trained.params,
+        metrics=trained.metrics, artifact=trained.serialise())
+    write_audit(actor=acting_user, action="model.register", obj=mv, changes={"metrics": trained.metrics})
+    if activate:
+        promote_model(mv, acting_user=acting_user)
+    return mv
+
+
+@transaction.atomic
+def promote_model(mv: ModelVersion, *, acting_user=None) -> ModelVersion:
+    """Make this version the active one of its category; the previous active one retires."""
+    ModelVersion.objects.select_for_update().filter(category_id=mv.category_id)
+    ModelVersion.objects.filter(category_id=mv.category_id, status=ModelStatus.ACTIVE).exclude(pk=mv.pk).update(
+        status=ModelStatus.RETIRED)
+    mv.status = ModelStatus.ACTIVE
+    mv.save(update_fields=["status"])
+    write_audit(actor=acting_user, action="model.promote", obj=mv)
+    return mv
+
+
+def train_for_category(category: AssetCategory, *, runs: int = 160, rounds: int = 200, acting_user=None,
+                       activate: bool = True) -> ModelVersion:
+    ds = training.simulate_history(category.name, runs=runs)
+    trained = training.train(ds, rounds=rounds)
+    return register_model(category=category, trained=trained, source=ds.source, acting_user=acting_user,
+                          activate=activate)
+
+
+_loaded: dict[int, training.TrainedModels] = {}
+
+
+def load_models(mv: ModelVersion) -> training.TrainedModels:
+    if mv.pk not in _loaded:
+        _loaded[mv.pk] = training.TrainedModels.load(mv.artifact, mv.feature_names, mv.params)
+    return _loaded[mv.pk]
+
+
+@dataclass
+class FleetAssessment:
+    assessed: int = 0
+    skipped_no_data: int = 0
+    skipped_no_model: int = 0
+    alerts_opened: int = 0
+    alerts_closed: int = 0
+    work_orders_created: int = 0
+
+
+def _bucket(now: datetime) -> datetime:
+    """Assessments are stamped with the start of their interval, so a second run in the same
+    interval (beat firing twice, a retried task) writes nothing new."""
+    step = max(1, settings.ASSESSMENT_INTERVAL_SECONDS)
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % step, tz=now.tzinfo)
+
+
+def assess_fleet(*, now: datetime | None = None, asset_ids: list[int] | None = None) -> FleetAssessment:
+    now = now or timezone.now()
+    stamp = _bucket(now)
+    report = FleetAssessment()
+    assets = Asset.objects.exclude(status=AssetStatus.DECOMMISSIONED).select_related("category")
+    if asset_ids is not None:
+        assets = assets.filter(pk__in=asset_ids)
+    by_category: dict[int | None, list[Asset]] = {}
+    for asset in assets:
+        by_category.setdefault(asset.category_id, []).append(asset)
+    for category_id, members in by_category.items():
+        mv = ModelVersion.objects.active_for(category_id) if category_id else None
+        if mv is None:
+            report.skipped_no_model += len(members)
+            continue
+        _assess_category(mv, members, now, stamp, report)
+    logger.info("fleet assessed", extra=report.__dict__)
+    return report
+
+
+def _assess_category(mv: ModelVersion, assets: list[Asset], now, stamp, report: FleetAssessment) -> None:
+    models = load_models(mv)
+    metrics = models.params["metrics"]
+    window = timedelta(seconds=models.params.get("window_seconds", constants.WINDOW_SECONDS))
+    sensors = list(Sensor.objects.filter(asset__in=assets, metric__in=metrics, is_active=True)
+                   .values_list("id", "asset_id", "metric"))
+    windows = storage.recent_windows([s[0] for s in sensors], now - window, now)
+    per_asset: dict[int, dict[str, tuple]] = {}
+    for sensor_id, asset_id, metric in sensors:
+        if windows[sensor_id][0]:
+            per_asset.setdefault(asset_id, {})[metric] = windows[sensor_id]
+    with_data = [a for a in assets if a.pk in per_asset]
+    report.skipped_no_data += len(assets) - len(with_data)
+    if not with_data:
+        return
+    X = np.vstack([vector(per_asset[a.pk], metrics) for a in with_data])
+    out = training.predict(models, X)
+    names = models.feature_names
+    for i, asset in enumerate(with_data):
+        order = np.argsort(-np.abs(out["contributions"][i]))[: constants.TOP_CONTRIBUTIONS]
+        contributions = [{"feature": names[j], "value": None if np.isnan(X[i, j]) else round(float(X[i, j]), 3),
+                          "contribution": round(float(out["contributions"][i, j]), 3)} for j in order]
+        _record(asset, mv, stamp, {k: float(out[k][i]) for k in ("health", "p_fail", "rul", "rul_lower",
+                                                                   "rul_upper")}, contributions, report)
+
+
+@transaction.atomic
+def _record(asset: Asset, mv: ModelVersion, stamp: datetime, values: dict, contributions: list,
+            report: FleetAssessment) -> None:
+    assessment, created = HealthAssessment.objects.get_or_create(
+        asset=asset, model_version=mv, assessed_at=stamp,
+        defaults={"health_score": round(values["health"], 1), "failure_probability": round(values["p_fail"], 4),
+                  "rul": round(values["rul"], 2), "rul_lower": round(values["rul_lower"], 2),
+                  "rul_upper": round(values["rul_upper"], 2), "contributions": contributions})
+    if not created:
+        return
+    report.assessed += 1
+    broadcast_on_commit(asset_id=asset.pk, site_id=asset.site_id, event_type="predictions.assessment", payload={
+        "asset": asset.pk, "health": assessment.health_score, "rul": assessment.rul,
+        "rul_lower": assessment.rul_lower, "rul_upper": assessment.rul_upper,
+        "failure_probability": assessment.failure_probability, "assessed_at": stamp.isoformat(),
+        "contributions": contributions})
+    _alert_on_health(asset, assessment, report)
+
+
+def _alert_on_health(asset: Asset, assessment: HealthAssessment, report: FleetAssessment) -> None:
+    """Hysteresis: open below HEALTH_ALERT_BELOW, close only above HEALTH_ALERT_CLEAR_ABOVE."""
+    health = assessment.health_score
+    if health < settings.HEALTH_ALERT_BELOW:
+        top = ", ".join(f"{c['feature']} ({c['contribution']:+.1f})" for c in assessment.contributions[:3])
+        unit = assessment.model_version.params.get("rul_unit", "")
+        alert, created = telemetry_services.raise_alert(
+            asset=asset, cause=constants.LOW_HEALTH_CAUSE, source=AlertSource.PREDICTION,
+            severity=AlertSeverity.CRITICAL if health < settings.HEALTH_ALERT_BELOW / 2 else AlertSeverity.WARNING,
+            title=f"{asset.tag}: health {health:.0f}/100, failure likely in ~{assessment.rul:.0f} {unit}",
+            message=f"Estimated remaining life {assessment.rul:.1f} {unit} "
+                    f"({assessment.rul_lower:.1f}–{assessment.rul_upper:.1f}); probability of failure within the "
+                    f"horizon {assessment.failure_probability:.0%}. Main drivers: {top}.",
+            details={"assessment": assessment.pk, "health": health, "model_version": assessment.model_version_id})
+        if created:
+            report.alerts_opened += 1
+            if not workorder_services.open_work_order_exists(asset=asset, kind=WorkOrderType.PREDICTIVE):
+                workorder_services.create_work_order(
+                    asset=asset, title=f"Inspect {asset.tag} {asset.name}: predicted failure",
+                    description=alert.message, kind=WorkOrderType.PREDICTIVE,
+                    priority=WorkOrderPriority.URGENT if alert.severity == AlertSeverity.CRITICAL
+                    else WorkOrderPriority.HIGH,
+                    source="prediction", source_ref=str(alert.pk))
+                report.work_orders_created += 1
+    elif health > settings.HEALTH_ALERT_CLEAR_ABOVE:
+        for alert in Alert.objects.filter(asset=asset, cause=constants.LOW_HEALTH_CAUSE,
+                                          status__in=ACTIVE_ALERT_STATUSES):
+            telemetry_services.close_alert(alert, reason=f"health recovered to {health:.0f}")
+            report.alerts_closed += 1

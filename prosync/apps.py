@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ProsyncConfig(AppConfig):
+    """The project package as an app: it holds the commands that span every app (the demo plant)."""
+
+    name = "prosync"
+    verbose_name = "ProSyncHub"

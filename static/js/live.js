@@ -1,0 +1,71 @@
+/* Live updates: one WebSocket per asset or site on the page (data-live-asset / data-live-site),
+   reconnecting with back-off; events update the marked elements in place. */
+(function () {
+  "use strict";
+  const status = () => document.querySelector("[data-live-status]");
+  const fmt = (v) => (v === null || v === undefined ? "—" : Number(v).toFixed(2));
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+  let open = 0;
+
+  function setStatus() {
+    const el = status();
+    if (!el) return;
+    el.textContent = open > 0 ? "live" : "offline";
+    el.classList.toggle("on", open > 0);
+  }
+
+  const handlers = {
+    "telemetry.readings"(p) {
+      for (const r of p.readings) {
+        const v = document.querySelector(`[data-sensor-value="${r.sensor}"]`);
+        if (v) { v.textContent = fmt(r.value); v.classList.remove("flash"); void v.offsetWidth; v.classList.add("flash"); }
+        const t = document.querySelector(`[data-sensor-ts="${r.sensor}"]`);
+        if (t && r.ts) t.textContent = new Date(r.ts).toLocaleTimeString();
+      }
+    },
+    "telemetry.alert"(p) {
+      document.querySelectorAll("[data-live-alerts]").forEach((ul) => {
+        const existing = ul.querySelector(`[data-alert="${p.id}"]`);
+        if (p.status === "closed") { if (existing) existing.remove(); return; }
+        const li = existing || document.createElement("li");
+        li.dataset.alert = p.id;
+        li.className = "sev-" + p.severity;
+        li.innerHTML = `${esc(p.title)} <small class="muted">${esc(p.status)}</small>`;
+        if (!existing) { ul.querySelectorAll(".empty").forEach((e) => e.remove()); ul.prepend(li); }
+      });
+    },
+    "predictions.assessment"(p) {
+      const set = (sel, text) => { const el = document.querySelector(sel); if (el) el.textContent = text; };
+      set("[data-health-score]", Math.round(p.health));
+      set("[data-health-rul]", Math.round(p.rul));
+      set("[data-health-interval]", `(${Math.round(p.rul_lower)}–${Math.round(p.rul_upper)})`);
+      set("[data-health-pfail]", Number(p.failure_probability).toFixed(2));
+      set("[data-health-at]", new Date(p.assessed_at).toLocaleString());
+      document.dispatchEvent(new CustomEvent("prosync:assessment", {detail: p}));
+    },
+  };
+
+  function connect(path, delay) {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${proto}//${location.host}${path}`);
+    let opened = false;
+    ws.onopen = () => { opened = true; open += 1; setStatus(); delay = 1000; };
+    ws.onmessage = (e) => {
+      const msg = JSON.parse(e.data);
+      const h = handlers[msg.type];
+      if (h) h(msg.payload);
+      document.dispatchEvent(new CustomEvent("prosync:event", {detail: msg}));
+    };
+    ws.onclose = (e) => {
+      if (opened) open -= 1;
+      setStatus();
+      if (e.code === 4401 || e.code === 4403) return; // not allowed: retrying will not help
+      setTimeout(() => connect(path, Math.min(delay * 2, 30000)), delay);
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-live-asset]").forEach((el) => connect(`/ws/assets/${el.dataset.liveAsset}/`, 1000));
+    document.querySelectorAll("[data-live-site]").forEach((el) => connect(`/ws/sites/${el.dataset.liveSite}/`, 1000));
+  });
+})();

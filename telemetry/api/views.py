@@ -1,0 +1,78 @@
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from prosync.api import ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.permissions import SiteScopedPermission
+from telemetry import services
+from telemetry.api.parsers import LenientJSONParser
+from telemetry.api.serializers import (AlertSerializer, BulkReadingItemSerializer, BulkResultSerializer,
+                                       ReadingSerializer, SensorSerializer)
+from telemetry.filters import AlertFilterSet, ReadingFilterSet, SensorFilterSet
+from telemetry.models import Alert, Reading, Sensor
+
+
+class SensorViewSet(ScopedViewSet):
+    queryset = Sensor.objects.select_related("asset")
+    serializer_class = SensorSerializer
+    filterset_class = SensorFilterSet
+    search_fields = ["name", "key", "metric"]
+    ordering_fields = ["name", "metric", "last_ts"]
+
+
+class ReadingViewSet(ScopedReadOnlyViewSet):
+    queryset = Reading.objects.all()
+    serializer_class = ReadingSerializer
+    filterset_class = ReadingFilterSet
+    ordering_fields = ["ts"]
+
+
+class BulkReadingsView(APIView):
+    """Store many readings at once: ``[{"sensor": 12 | "gateway-key", "ts": "...", "value": 1.5}, ...]``."""
+
+    parser_classes = [LenientJSONParser]
+    permission_classes = [SiteScopedPermission]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "ingest"
+    queryset = Reading.objects.none()  # tells the permission class which model this writes
+
+    @extend_schema(
+        request=BulkReadingItemSerializer(many=True),
+        parameters=[OpenApiParameter("atomic", bool, description="Refuse the whole batch if any item is bad.")],
+        responses={201: BulkResultSerializer, 400: BulkResultSerializer},
+        description=f"At most {settings.INGEST_MAX_BATCH} readings. Bad items are refused with their index, field "
+                    "and reason (400) while the valid ones are stored, unless atomic=true. A reading already stored "
+                    "for the same sensor and instant is counted as a duplicate and kept once.")
+    def post(self, request):
+        atomic = request.query_params.get("atomic", "").lower() in ("1", "true", "yes")
+        try:
+            result = services.ingest_readings(request.data, acting_user=request.user, atomic=atomic)
+        except services.BatchRefused as exc:
+            return Response({"received": 0, "stored": 0, "duplicates": 0, "refused": 0,
+                             "errors": [{"index": None, "field": None, "reason": exc.reason}]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        code = status.HTTP_400_BAD_REQUEST if result.errors else status.HTTP_201_CREATED
+        return Response(result.as_dict(), status=code)
+
+
+class AlertViewSet(ScopedReadOnlyViewSet):
+    queryset = Alert.objects.select_related("asset")
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilterSet
+    ordering_fields = ["opened_at", "severity", "status"]
+    http_method_names = ["get", "head", "options", "post"]
+    action_permissions = {"acknowledge": ["telemetry.change_alert"]}
+    action_scopes = {"acknowledge": "change"}
+
+    @extend_schema(request=None, responses={200: AlertSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        try:
+            alert = services.acknowledge_alert(self.get_object(), acting_user=request.user)
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(AlertSerializer(alert, context=self.get_serializer_context()).data)

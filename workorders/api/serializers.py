@@ -1,0 +1,29 @@
+from rest_framework import serializers
+
+from prosync.api import ScopedModelSerializer
+from workorders.choices import WorkOrderStatus
+from workorders.models import WorkOrder
+
+
+class WorkOrderSerializer(ScopedModelSerializer):
+    number = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = WorkOrder
+        fields = ["id", "number", "site", "asset", "title", "description", "status", "priority", "kind", "assignee",
+                  "created_by", "source", "source_ref", "due_at", "created_at", "updated_at", "completed_at",
+                  "version"]
+        read_only_fields = ["status", "created_by", "source", "source_ref", "completed_at", "version"]
+
+    def validate(self, attrs):
+        asset = attrs.get("asset")
+        if asset is not None and "site" not in attrs and self.instance is None:
+            attrs["site"] = asset.site
+        return super().validate(attrs)
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=WorkOrderStatus.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, min_value=1,
+                                       help_text="The version you edited; a newer one on the server answers 409.")

@@ -1,0 +1,58 @@
+"""Work-order writes: creation and lifecycle transitions, with audit and live events."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import write_audit
+from prosync.events import broadcast_on_commit
+from workorders.choices import WorkOrderStatus
+from workorders.models import WorkOrder
+
+
+class StaleVersion(Exception):
+    """Someone else changed the work order since the caller read it."""
+
+
+def _event(wo: WorkOrder, event_type: str) -> None:
+    if wo.asset_id:
+        broadcast_on_commit(asset_id=wo.asset_id, site_id=wo.site_id, event_type=event_type,
+                            payload={"id": wo.pk, "number": wo.number, "title": wo.title, "status": wo.status,
+                                     "priority": wo.priority, "asset": wo.asset_id})
+
+
+@transaction.atomic
+def create_work_order(*, acting_user=None, asset=None, site=None, **fields) -> WorkOrder:
+    wo = WorkOrder(asset=asset, site=site or asset.site, created_by=acting_user, **fields)
+    if wo.assignee_id and wo.status == WorkOrderStatus.OPEN:
+        wo.status = WorkOrderStatus.ASSIGNED
+    wo.full_clean()
+    wo.save()
+    write_audit(actor=acting_user, action="workorder.create", obj=wo,
+                changes={"title": wo.title, "kind": wo.kind, "priority": wo.priority})
+    _event(wo, "workorder.created")
+    return wo
+
+
+@transaction.atomic
+def transition_work_order(wo: WorkOrder, status: str, *, acting_user, note: str = "",
+                          expected_version: int | None = None) -> WorkOrder:
+    """Move a work order along its lifecycle; raises IllegalTransition or StaleVersion."""
+    wo = WorkOrder.objects.select_for_update().get(pk=wo.pk)
+    if expected_version is not None and wo.version != expected_version:
+        raise StaleVersion(f"The work order was changed by someone else (version {wo.version}, "
+                           f"you had {expected_version}); reload and try again.")
+    previous = wo.transition_to(status)
+    if status == WorkOrderStatus.COMPLETED:
+        wo.completed_at = timezone.now()
+    wo.version += 1
+    wo.save(update_fields=["status", "completed_at", "version", "updated_at"])
+    write_audit(actor=acting_user, action="workorder.transition", obj=wo,
+                changes={"from": previous, "to": status, "note": note})
+    _event(wo, "workorder.updated")
+    return wo
+
+
+def open_work_order_exists(*, asset, kind: str) -> bool:
+    return WorkOrder.objects.open().filter(asset=asset, kind=kind).exists()
