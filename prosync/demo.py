@@ -8,19 +8,9 @@ from django.db import transaction
 from accounts.roles import Role
 from accounts.services import create_user
 from assets.models import Asset, AssetCategory, Site
+from prosync.demo_accounts import DEMO_PASSWORD, DEMO_USERS
 from telemetry.models import Sensor
 from telemetry.simulation import CATEGORY_SCALE, METRICS
-
-DEMO_PASSWORD = "prosync-demo"
-
-DEMO_USERS = [
-    # username, role, site codes, first, last
-    ("admin", Role.ADMIN, ["north", "south"], "Ada", "Admin"),
-    ("manager", Role.MANAGER, ["north", "south"], "Maya", "Planner"),
-    ("tech.north", Role.TECHNICIAN, ["north"], "Nils", "Fitter"),
-    ("tech.south", Role.TECHNICIAN, ["south"], "Sara", "Fitter"),
-    ("viewer", Role.VIEWER, ["north"], "Victor", "Viewer"),
-]
 
 SITES = [("north", "North Plant", "Europe/Berlin"), ("south", "South Depot", "Europe/Madrid")]
 

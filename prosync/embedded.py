@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -105,10 +105,8 @@ def _run_as_pg_user() -> dict:
     ensure_prefix_permissions(PG_DIR)
     entry = pwd.getpwnam(PG_SYSTEM_USER)
     for path in [PG_DIR, *PG_DIR.rglob("*")]:
-        try:
+        with suppress(FileNotFoundError):
             os.chown(path, entry.pw_uid, entry.pw_gid)
-        except FileNotFoundError:
-            pass
     return {"user": PG_SYSTEM_USER}
 
 
@@ -258,9 +256,10 @@ def main(argv: list[str]) -> int:
         stop_postgres()
         print("embedded PostgreSQL and Redis stopped")
     elif command == "status":
-        print(f"postgres: {'running on port %s' % _pg_running_port() if _pg_running_port() else 'stopped'}")
+        port = _pg_running_port()
+        print(f"postgres: {f'running on port {port}' if port else 'stopped'}")
         pid = _read_pid(_redis_pidfile())
-        print(f"redis: {'running on port %s' % REDIS_PORT if pid and _pid_alive(pid) else 'stopped'}")
+        print(f"redis: {f'running on port {REDIS_PORT}' if pid and _pid_alive(pid) else 'stopped'}")
     else:
         print("usage: python -m prosync.embedded [start|stop|status]", file=sys.stderr)
         return 2

@@ -1,5 +1,6 @@
 """The one settings module: read from the environment (and an optional .env), safe local defaults."""
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,7 +11,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-PROSYNC_ENV = env.str("PROSYNC_ENV", default="development")
+# Under pytest the defaults keep test keys and queues apart from a running development stack.
+TESTING = env.bool("TESTING", default="pytest" in sys.modules)
+PROSYNC_ENV = env.str("PROSYNC_ENV", default="test" if TESTING else "development")
 PRODUCTION = PROSYNC_ENV == "production"
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
@@ -99,10 +102,20 @@ else:
 # Keys of tests, development and production do not mix even on a shared Redis.
 REDIS_PREFIX = env.str("REDIS_PREFIX", default=f"prosync-{PROSYNC_ENV}")
 
+
+def _redis_db(url: str, db: int) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+# The cache (throttle counters included) gets a database of its own, so tests can clear it
+# without touching queues or channel groups.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": _redis_db(REDIS_URL, env.int("CACHE_REDIS_DB", default=15 if TESTING else 1)),
         "KEY_PREFIX": REDIS_PREFIX,
         "TIMEOUT": 300,
     }

@@ -62,6 +62,9 @@ class WorkOrder(models.Model):
     def __str__(self) -> str:
         return f"WO-{self.pk or 0:05d} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("workorders:detail", args=[self.pk])
+
     @property
     def number(self) -> str:
         return f"WO-{self.pk:05d}"
@@ -69,9 +72,6 @@ class WorkOrder(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
-
-    def get_absolute_url(self) -> str:
-        return reverse("workorders:detail", args=[self.pk])
 
     def clean(self) -> None:
         if self.asset_id and self.site_id and self.asset.site_id != self.site_id:

@@ -10,8 +10,13 @@ from prosync.api import ScopedReadOnlyViewSet, ScopedViewSet
 from prosync.permissions import SiteScopedPermission
 from telemetry import services
 from telemetry.api.parsers import LenientJSONParser
-from telemetry.api.serializers import (AlertSerializer, BulkReadingItemSerializer, BulkResultSerializer,
-                                       ReadingSerializer, SensorSerializer)
+from telemetry.api.serializers import (
+    AlertSerializer,
+    BulkReadingItemSerializer,
+    BulkResultSerializer,
+    ReadingSerializer,
+    SensorSerializer,
+)
 from telemetry.filters import AlertFilterSet, ReadingFilterSet, SensorFilterSet
 from telemetry.models import Alert, Reading, Sensor
 

@@ -1,0 +1,45 @@
+"""Features of a window on signals whose statistics are known exactly."""
+
+import numpy as np
+import pytest
+
+from predictions.features import STATS, feature_names, vector, window_features
+
+
+def stat(values, name):
+    return values[STATS.index(name)]
+
+
+def test_ramp_gives_its_slope_per_minute_and_its_extremes():
+    t = np.arange(0, 600, 2.0)  # ten minutes every 2 s
+    v = 10.0 + 0.5 * t / 60.0  # rises 0.5 per minute
+    f = window_features(t, v)
+    assert stat(f, "slope") == pytest.approx(0.5)
+    assert stat(f, "last") == pytest.approx(v[-1])
+    assert stat(f, "min") == pytest.approx(10.0)
+    assert stat(f, "max") == pytest.approx(v[-1])
+    assert stat(f, "mean") == pytest.approx(v.mean())
+    # The weighted mean leans to recent values: above the plain mean on a rising ramp.
+    assert stat(f, "mean") < stat(f, "ewm") < stat(f, "last")
+
+
+def test_constant_signal_has_no_spread_and_no_slope():
+    t = np.arange(0, 100, 1.0)
+    f = window_features(t, np.full(100, 3.25))
+    assert stat(f, "std") == 0
+    assert stat(f, "slope") == 0
+    assert stat(f, "ewm") == pytest.approx(3.25)
+
+
+def test_std_of_alternating_signal():
+    t = np.arange(0, 10, 1.0)
+    f = window_features(t, np.array([1.0, -1.0] * 5))
+    assert stat(f, "std") == pytest.approx(1.0)
+
+
+def test_missing_metric_is_nan_not_zero():
+    row = vector({"vibration": (np.array([0.0, 1.0]), np.array([2.0, 2.0]))}, ["vibration", "temperature"])
+    names = feature_names(["vibration", "temperature"])
+    assert len(row) == len(names)
+    assert not np.isnan(row[names.index("vibration__mean")])
+    assert np.isnan(row[names.index("temperature__mean")])
