@@ -33,6 +33,17 @@ def _clean_cache():
     yield
 
 
+@pytest.fixture
+async def close_db_connections():
+    """For async tests: close the connection that sync_to_async's worker thread opened, or the
+    test database cannot be dropped at the end of the run."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
 @dataclass
 class Plant:
     site_a: object

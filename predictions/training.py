@@ -61,7 +61,7 @@ def simulate_history(category: str, *, runs: int = 160, points_per_run: int = 40
     for run in range(runs):
         profile = MachineProfile(scale=scale * rng.uniform(0.92, 1.08), seed=run)
         healthy = run % 4 == 0
-        life_min = rng.uniform(15, 60)
+        life_min = rng.uniform(15, 90)
         w0 = rng.uniform(0.0, 0.12)
         horizon_min = life_min if not healthy else rng.uniform(20, 60)
         epochs = np.arange(0.0, horizon_min * 60.0, SIM_INTERVAL_S)

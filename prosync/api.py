@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -43,6 +43,8 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         for field in self.fields.values():
             target = getattr(field, "child_relation", field)
             qs = getattr(target, "queryset", None)
+            if isinstance(qs, models.Manager):  # DRF builds related fields with the model's manager
+                qs = qs.all()
             if qs is not None and isinstance(qs, SiteScopedQuerySet) and not field.read_only:
                 target.queryset = qs.for_user(request.user, "view")
 
@@ -62,8 +64,8 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ScopedViewSet(viewsets.ModelViewSet):
-    """CRUD over ``queryset.for_user(user, action)``: rows of other sites answer 404."""
+class ScopedQuerysetMixin:
+    """``queryset.for_user(user, action)``: rows of other sites answer 404."""
 
     def get_queryset(self):
         action = ACTION_FOR_METHOD.get(self.request.method, "view")
@@ -71,5 +73,12 @@ class ScopedViewSet(viewsets.ModelViewSet):
         return super().get_queryset().for_user(self.request.user, action)
 
 
-class ScopedReadOnlyViewSet(ScopedViewSet):
+class ScopedViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
+    """CRUD over ``queryset.for_user(user, action)``: rows of other sites answer 404."""
+
+
+class ScopedReadOnlyViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """List and detail only. A subclass may add POST for a custom action (acknowledge, promote)
+    without that also opening create/update/delete: those handlers do not exist here."""
+
     http_method_names = ["get", "head", "options"]

@@ -1,5 +1,6 @@
 """The one settings module: read from the environment (and an optional .env), safe local defaults."""
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -90,7 +91,9 @@ else:
     DATABASES = {"default": env.db_url_config(embedded.postgres_url())}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_prosync")
+# One test database per test run, so that runs side by side on one server do not collide.
+DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME",
+                                                              default=f"test_prosync_{os.getpid()}")
 
 if env.str("REDIS_URL", default=""):
     REDIS_URL = env.str("REDIS_URL")
@@ -215,7 +218,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Collected files are served in production; in development WhiteNoise reads static/ directly.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles") if PRODUCTION else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

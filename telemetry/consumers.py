@@ -23,13 +23,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         pk = self.scope["url_route"]["kwargs"]["pk"]
-        if not await database_sync_to_async(self.model.objects.for_user(user, "view").filter(pk=pk).exists)():
+        if not await self.may_view(user, pk):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.group = type(self).group_for(pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "payload": {"group": self.group}})
+
+    @database_sync_to_async
+    def may_view(self, user, pk) -> bool:
+        return self.model.objects.for_user(user, "view").filter(pk=pk).exists()
 
     async def disconnect(self, code):
         if getattr(self, "group", None):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from prosync.permissions import SiteScopedManager
+from prosync.permissions import SiteScopedQuerySet
 from workorders.choices import OPEN_STATUSES, WorkOrderPriority, WorkOrderStatus, WorkOrderType
 
 S = WorkOrderStatus
@@ -25,7 +25,9 @@ class IllegalTransition(Exception):
     pass
 
 
-class WorkOrderQuerySet(models.QuerySet):
+class WorkOrderQuerySet(SiteScopedQuerySet):
+    """Site-scoped (``for_user``) like every other model, plus the work-order filters."""
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -53,7 +55,7 @@ class WorkOrder(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Raised on every change; detects concurrent edits.")
 
-    objects = SiteScopedManager.from_queryset(WorkOrderQuerySet)()
+    objects = WorkOrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -19,7 +19,7 @@ from workorders.models import WorkOrder
 @pytest.fixture
 def failing_pump(plant):
     register_active_model(plant.category)
-    ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.85, wear_to=0.98))
+    ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.6, wear_to=0.93))
     ingest_readings(degrading_readings(plant.sensors_b, wear_from=0.02, wear_to=0.02))
     return plant
 
@@ -57,7 +57,7 @@ def test_next_interval_assesses_again_but_keeps_the_single_open_alert(failing_pu
     services.assess_fleet(now=now)
     later = now + timedelta(minutes=2)
     # The same machine two minutes on, wearing at the same rate.
-    ingest_readings(degrading_readings(failing_pump.sensors_a, wear_from=0.98, wear_to=1.0, end=later, minutes=2))
+    ingest_readings(degrading_readings(failing_pump.sensors_a, wear_from=0.93, wear_to=0.99, end=later, minutes=2))
     ingest_readings(degrading_readings(failing_pump.sensors_b, wear_from=0.02, wear_to=0.02, end=later, minutes=2))
     report = services.assess_fleet(now=later)
     assert report.assessed == 2 and report.alerts_opened == 0
@@ -70,7 +70,7 @@ def test_alert_closes_only_when_health_recovers_past_the_upper_threshold(plant):
     register_active_model(plant.category)
     now = timezone.now()
     before = now - timedelta(minutes=15)
-    ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.85, wear_to=0.98, end=before))
+    ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.6, wear_to=0.93, end=before))
     assert services.assess_fleet(now=before).alerts_opened == 1
     # Repaired: the last ten minutes look like a new machine, the failing window has slid out.
     result = ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.01, wear_to=0.01, end=now))
@@ -89,7 +89,7 @@ def test_a_model_of_one_category_is_not_applied_to_another(plant):
     plant.asset_b.save()
     register_active_model(plant.category)  # pumps only
     ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.1, wear_to=0.1))
-    ingest_readings(degrading_readings(plant.sensors_b, wear_from=0.9, wear_to=0.99))
+    ingest_readings(degrading_readings(plant.sensors_b, wear_from=0.6, wear_to=0.93))
     report = services.assess_fleet()
     assert HealthAssessment.objects.filter(asset=plant.asset_a).exists()
     assert not HealthAssessment.objects.filter(asset=plant.asset_b).exists()
@@ -99,7 +99,7 @@ def test_a_model_of_one_category_is_not_applied_to_another(plant):
 def test_assets_without_recent_readings_are_skipped_not_scored(plant):
     register_active_model(plant.category)
     old = timezone.now() - timedelta(hours=2)
-    ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.9, wear_to=0.99, end=old))
+    ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.6, wear_to=0.93, end=old))
     report = services.assess_fleet()
     assert report.assessed == 0 and report.skipped_no_data >= 1
     assert not HealthAssessment.objects.exists()

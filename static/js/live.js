@@ -10,6 +10,7 @@
   function setStatus() {
     const el = status();
     if (!el) return;
+    el.hidden = false; // shown only on pages with a live feed
     el.textContent = open > 0 ? "live" : "offline";
     el.classList.toggle("on", open > 0);
   }
@@ -37,6 +38,11 @@
     "predictions.assessment"(p) {
       const set = (sel, text) => { const el = document.querySelector(sel); if (el) el.textContent = text; };
       set("[data-health-score]", Math.round(p.health));
+      const score = document.querySelector("[data-health-score]");
+      if (score) {
+        score.classList.remove("good", "watch", "poor");
+        score.classList.add(p.health >= 70 ? "good" : p.health >= 40 ? "watch" : "poor");
+      }
       set("[data-health-rul]", Math.round(p.rul));
       set("[data-health-interval]", `(${Math.round(p.rul_lower)}–${Math.round(p.rul_upper)})`);
       set("[data-health-pfail]", Number(p.failure_probability).toFixed(2));
@@ -65,6 +71,16 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    // On a phone the filter form folds away unless a filter is set, so the results come first.
+    if (window.matchMedia("(max-width: 700px)").matches) {
+      document.querySelectorAll("details[data-fold-narrow]").forEach((d) => {
+        const used = [...d.querySelectorAll("select, input:not([type=hidden])")].some((f) =>
+          f.multiple ? f.selectedOptions.length > 0 : f.value !== "");
+        if (!used) d.open = false;
+      });
+    }
+    const feeds = document.querySelectorAll("[data-live-asset], [data-live-site]");
+    if (feeds.length) setStatus();
     document.querySelectorAll("[data-live-asset]").forEach((el) => connect(`/ws/assets/${el.dataset.liveAsset}/`, 1000));
     document.querySelectorAll("[data-live-site]").forEach((el) => connect(`/ws/sites/${el.dataset.liveSite}/`, 1000));
   });

@@ -14,11 +14,15 @@ class WorkOrderSerializer(ScopedModelSerializer):
                   "created_by", "source", "source_ref", "due_at", "created_at", "updated_at", "completed_at",
                   "version"]
         read_only_fields = ["status", "created_by", "source", "source_ref", "completed_at", "version"]
+        # The site may be left out when an asset is given: it is the asset's site.
+        extra_kwargs = {"site": {"required": False}}
 
     def validate(self, attrs):
         asset = attrs.get("asset")
         if asset is not None and "site" not in attrs and self.instance is None:
             attrs["site"] = asset.site
+        if self.instance is None and attrs.get("site") is None:
+            raise serializers.ValidationError({"site": "Give the site, or an asset on it."})
         return super().validate(attrs)
 
 
