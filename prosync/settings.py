@@ -151,7 +151,7 @@ CELERY_TIMEZONE = "UTC"
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "prosync.hashers.TestArgon2PasswordHasher" if TESTING else "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -209,6 +209,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/img/favicon.svg",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "assets.choices.AssetStatus",
+        "WorkOrderStatusEnum": "workorders.choices.WorkOrderStatus",
+        "AlertStatusEnum": "telemetry.choices.AlertStatus",
+        "ModelStatusEnum": "predictions.choices.ModelStatus",
+    },
 }
 
 # --- Internationalisation, static ---------------------------------------------------------

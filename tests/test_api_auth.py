@@ -9,9 +9,9 @@ OpenAPI schema and its self-hosted Swagger page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 from django.utils import timezone
@@ -21,13 +21,6 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from conftest import PASSWORD, Plant, jwt_client, register_active_model
 
 API = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 costs ~0.3 s per password and every test makes six users: hash them cheaply here.
-    (Passwords are still checked; only the hashing cost differs from production.)"""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- Object factories: (plant, "a" | "b") -> one saved object on that site ----------------------

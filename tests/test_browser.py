@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -31,18 +30,36 @@ PHONE = {"width": 390, "height": 844}
 LIVE_TIMEOUT = 10_000  # ms
 
 
-@contextmanager
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium; Django's ORM is used from this thread while Playwright's loop runs in it."""
+    """One headless Chromium for the module (each test opens its own contexts: own cookies).
+
+    Playwright's sync API keeps an event loop in this thread from here on, and Django refuses ORM
+    calls where a loop runs, the database fixtures' included: allowed for the time of the module."""
     from playwright.sync_api import sync_playwright
 
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium; the windows (contexts) a test opened are closed after it."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 def new_page(browser, viewport=DESKTOP, storage_state=None):
@@ -79,109 +96,108 @@ def shot(page, output_dir, name):
     page.screenshot(path=str(output_dir / f"{name}.png"), full_page=True)
 
 
-def test_technician_logs_in_and_sees_a_reading_arrive_live_on_the_asset_page(live_plant, asgi_server, output_dir):
+def test_technician_logs_in_and_sees_a_reading_arrive_live_on_the_asset_page(browser, live_plant, asgi_server,
+                                                                             output_dir):
     from playwright.sync_api import expect
 
     plant = live_plant
     sensor = plant.sensors_a["vibration"]
-    with chromium() as browser:
-        page = new_page(browser)
-        log_in(page, asgi_server, "tech_a")
-        expect(page).to_have_url(f"{asgi_server}/")
-        expect(page.locator("h1")).to_have_text("Dashboard")
-        expect(page.locator(".nav-user")).to_contain_text("tech_a")
-        expect(page.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)  # the site's feed
-        shot(page, output_dir, "dashboard-desktop")
+    page = new_page(browser)
+    log_in(page, asgi_server, "tech_a")
+    expect(page).to_have_url(f"{asgi_server}/")
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    expect(page.locator(".nav-user")).to_contain_text("tech_a")
+    expect(page.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)  # the site's feed
+    shot(page, output_dir, "dashboard-desktop")
 
-        page.goto(f"{asgi_server}/assets/{plant.asset_a.pk}/")
-        expect(page.locator("h1")).to_contain_text(plant.asset_a.tag)
-        status = page.locator("[data-live-status]")
-        expect(status).to_have_text("live", timeout=LIVE_TIMEOUT)
-        value = page.locator(f'[data-sensor-value="{sensor.pk}"]')
-        expect(value).to_have_text("—")
-        shot(page, output_dir, "asset-desktop-before-reading")
+    page.goto(f"{asgi_server}/assets/{plant.asset_a.pk}/")
+    expect(page.locator("h1")).to_contain_text(plant.asset_a.tag)
+    status = page.locator("[data-live-status]")
+    expect(status).to_have_text("live", timeout=LIVE_TIMEOUT)
+    value = page.locator(f'[data-sensor-value="{sensor.pk}"]')
+    expect(value).to_have_text("—")
+    shot(page, output_dir, "asset-desktop-before-reading")
 
-        # A marker on the window survives only if the page is not reloaded.
-        page.evaluate("window.__noReload = true")
-        response = off_the_loop(lambda: jwt_client(plant.tech_a).post(
-            "/api/v1/readings/bulk/", [{"sensor": sensor.pk, "ts": timezone.now().isoformat(), "value": 4.321}],
-            format="json"))
-        assert response.status_code == 201, response.content
-        expect(value).to_have_text("4.32", timeout=LIVE_TIMEOUT)
-        expect(page.locator(f'[data-sensor-ts="{sensor.pk}"]')).not_to_have_text("no data yet")
-        assert page.evaluate("window.__noReload") is True
-        expect(status).to_have_text("live")
-        page.wait_for_timeout(1100)  # let the highlight of the new value fade before the screenshot
-        shot(page, output_dir, "asset-desktop-after-reading")
+    # A marker on the window survives only if the page is not reloaded.
+    page.evaluate("window.__noReload = true")
+    response = off_the_loop(lambda: jwt_client(plant.tech_a).post(
+        "/api/v1/readings/bulk/", [{"sensor": sensor.pk, "ts": timezone.now().isoformat(), "value": 4.321}],
+        format="json"))
+    assert response.status_code == 201, response.content
+    expect(value).to_have_text("4.32", timeout=LIVE_TIMEOUT)
+    expect(page.locator(f'[data-sensor-ts="{sensor.pk}"]')).not_to_have_text("no data yet")
+    assert page.evaluate("window.__noReload") is True
+    expect(status).to_have_text("live")
+    page.wait_for_timeout(1100)  # let the highlight of the new value fade before the screenshot
+    shot(page, output_dir, "asset-desktop-after-reading")
 
-        phone = new_page(browser, PHONE, storage_state=page.context.storage_state())
-        for name, path in [("dashboard", "/"), ("asset", f"/assets/{plant.asset_a.pk}/"), ("assets", "/assets/")]:
-            phone.goto(f"{asgi_server}{path}")
-            if name == "asset":
-                expect(phone.locator(f'[data-sensor-value="{sensor.pk}"]')).to_have_text("4.32")
-            if name in ("asset", "dashboard"):
-                expect(phone.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)
-            shot(phone, output_dir, f"{name}-phone")
-            # Nothing may be wider than the phone: no sideways scrolling of the whole page.
-            assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
-        phone.click("label.nav-toggle-label")
-        expect(phone.locator("nav.nav")).to_be_visible()
-        shot(phone, output_dir, "menu-phone")
+    phone = new_page(browser, PHONE, storage_state=page.context.storage_state())
+    for name, path in [("dashboard", "/"), ("asset", f"/assets/{plant.asset_a.pk}/"), ("assets", "/assets/")]:
+        phone.goto(f"{asgi_server}{path}")
+        if name == "asset":
+            expect(phone.locator(f'[data-sensor-value="{sensor.pk}"]')).to_have_text("4.32")
+        if name in ("asset", "dashboard"):
+            expect(phone.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)
+        shot(phone, output_dir, f"{name}-phone")
+        # Nothing may be wider than the phone: no sideways scrolling of the whole page.
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+    phone.click("label.nav-toggle-label")
+    expect(phone.locator("nav.nav")).to_be_visible()
+    shot(phone, output_dir, "menu-phone")
 
 
-def test_technician_cannot_see_the_other_sites_asset(live_plant, asgi_server, output_dir):
+def test_technician_cannot_see_the_other_sites_asset(browser, live_plant, asgi_server, output_dir):
     from playwright.sync_api import expect
 
     plant = live_plant
-    with chromium() as browser:
-        page = new_page(browser)
-        log_in(page, asgi_server, "tech_a")
-        expect(page).to_have_url(f"{asgi_server}/")
+    page = new_page(browser)
+    log_in(page, asgi_server, "tech_a")
+    expect(page).to_have_url(f"{asgi_server}/")
 
-        response = page.goto(f"{asgi_server}/assets/{plant.asset_b.pk}/")
-        assert response.status == 404
-        expect(page.locator("body")).not_to_contain_text(plant.asset_b.name)
-        shot(page, output_dir, "other-site-asset-404")
+    response = page.goto(f"{asgi_server}/assets/{plant.asset_b.pk}/")
+    assert response.status == 404
+    expect(page.locator("body")).not_to_contain_text(plant.asset_b.name)
+    shot(page, output_dir, "other-site-asset-404")
 
-        page.goto(f"{asgi_server}/assets/")
-        tags = page.locator("#results table tbody td:first-child")
-        expect(tags.get_by_role("link", name=plant.asset_a.tag, exact=True)).to_be_visible()
-        assert plant.asset_b.tag not in tags.all_inner_texts()
-        expect(page.locator("#results")).not_to_contain_text(plant.asset_b.tag)
-        expect(page.locator("#results")).not_to_contain_text(plant.asset_b.name)
-        shot(page, output_dir, "asset-list-desktop")
-        # Nor anywhere else on the page, such as the choices of the filter form (site, parent).
-        html = page.content()
-        for leaked in (plant.asset_b.tag, plant.asset_b.name, plant.site_b.name):
-            assert leaked not in html, f"{leaked!r} of site B shows on the asset list of a site A technician"
+    page.goto(f"{asgi_server}/assets/")
+    tags = page.locator("#results table tbody td:first-child")
+    expect(tags.get_by_role("link", name=plant.asset_a.tag, exact=True)).to_be_visible()
+    assert plant.asset_b.tag not in tags.all_inner_texts()
+    expect(page.locator("#results")).not_to_contain_text(plant.asset_b.tag)
+    expect(page.locator("#results")).not_to_contain_text(plant.asset_b.name)
+    shot(page, output_dir, "asset-list-desktop")
+    # Nor anywhere else on the page, such as the choices of the filter form (site, parent).
+    html = page.content()
+    for leaked in (plant.asset_b.tag, plant.asset_b.name, plant.site_b.name):
+        assert leaked not in html, f"{leaked!r} of site B shows on the asset list of a site A technician"
 
 
-def test_anonymous_visitor_is_sent_to_login_and_a_wrong_password_is_refused(live_plant, asgi_server, output_dir):
+def test_anonymous_visitor_is_sent_to_login_and_a_wrong_password_is_refused(browser, live_plant, asgi_server,
+                                                                            output_dir):
     from playwright.sync_api import expect
 
-    with chromium() as browser:
-        page = new_page(browser)
-        page.goto(f"{asgi_server}/")
-        expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
-        expect(page.locator("h1")).to_have_text("Log in")
-        expect(page.locator("nav.nav")).to_have_count(0)
-        expect(page.locator("[data-live-status]")).to_be_hidden()  # no live feed on this page
-        shot(page, output_dir, "login-desktop")
+    page = new_page(browser)
+    page.goto(f"{asgi_server}/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
+    expect(page.locator("h1")).to_have_text("Log in")
+    expect(page.locator("nav.nav")).to_have_count(0)
+    expect(page.locator("[data-live-status]")).to_be_hidden()  # no live feed on this page
+    shot(page, output_dir, "login-desktop")
 
-        page.fill("input[name=username]", "tech_a")
-        page.fill("input[name=password]", "not-the-password")
-        page.click("button[type=submit]")
-        error = page.get_by_role("alert")
-        expect(error).to_be_visible()
-        expect(error).to_contain_text("correct username and password")
-        expect(page).to_have_url(re.compile(r"/login/"))
-        expect(page.locator("input[name=username]")).to_have_value("tech_a")
-        shot(page, output_dir, "login-error-desktop")
+    page.fill("input[name=username]", "tech_a")
+    page.fill("input[name=password]", "not-the-password")
+    page.click("button[type=submit]")
+    error = page.get_by_role("alert")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("correct username and password")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    expect(page.locator("input[name=username]")).to_have_value("tech_a")
+    shot(page, output_dir, "login-error-desktop")
 
-        phone = new_page(browser, PHONE)
-        phone.goto(f"{asgi_server}/login/")
-        shot(phone, output_dir, "login-phone")
-        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone = new_page(browser, PHONE)
+    phone.goto(f"{asgi_server}/login/")
+    shot(phone, output_dir, "login-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def seed_assessed_plant(plant):
@@ -231,31 +247,30 @@ def seed_assessed_plant(plant):
     return wo
 
 
-def test_screenshots_of_an_assessed_plant(live_plant, asgi_server, output_dir):
+def test_screenshots_of_an_assessed_plant(browser, live_plant, asgi_server, output_dir):
     """Screenshot tour of a plant with a failing pump: health trend and drivers, the alert and the
     predictive work order it raised, on every page a planner uses, desktop and phone."""
     from playwright.sync_api import expect
 
     plant = live_plant
-    wo = seed_assessed_plant(plant)
+    wo = off_the_loop(lambda: seed_assessed_plant(plant))
     pages = [("dashboard", "/"), ("asset", f"/assets/{plant.asset_a.pk}/"), ("assets", "/assets/"),
              ("workorders", "/work-orders/"), ("workorder", wo.get_absolute_url()), ("alerts", "/alerts/"),
              ("models", "/predictions/models/")]
-    with chromium() as browser:
-        desktop = new_page(browser)
-        log_in(desktop, asgi_server, "manager_a")
-        expect(desktop).to_have_url(f"{asgi_server}/")
-        phone = new_page(browser, PHONE, storage_state=desktop.context.storage_state())
-        for page, suffix in [(desktop, "desktop"), (phone, "phone")]:
-            for name, path in pages:
-                response = page.goto(f"{asgi_server}{path}")
-                assert response.status == 200, path
-                if name == "asset":
-                    expect(page.locator("#health-chart .uplot")).to_be_visible()
-                    expect(page.locator("[data-health-contribs] li")).to_have_count(5)
-                    expect(page.locator("[data-health-score]")).to_have_text("31")
-                if name in ("asset", "dashboard"):
-                    expect(page.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)
-                shot(page, output_dir, f"{name}-{suffix}")
-                if suffix == "phone":
-                    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    desktop = new_page(browser)
+    log_in(desktop, asgi_server, "manager_a")
+    expect(desktop).to_have_url(f"{asgi_server}/")
+    phone = new_page(browser, PHONE, storage_state=desktop.context.storage_state())
+    for page, suffix in [(desktop, "desktop"), (phone, "phone")]:
+        for name, path in pages:
+            response = page.goto(f"{asgi_server}{path}")
+            assert response.status == 200, path
+            if name == "asset":
+                expect(page.locator("#health-chart .uplot")).to_be_visible()
+                expect(page.locator("[data-health-contribs] li")).to_have_count(5)
+                expect(page.locator("[data-health-score]")).to_have_text("31")
+            if name in ("asset", "dashboard"):
+                expect(page.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)
+            shot(page, output_dir, f"{name}-{suffix}")
+            if suffix == "phone":
+                assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
