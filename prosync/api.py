@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models
+from django.db import IntegrityError, models, transaction
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -74,7 +74,33 @@ class ScopedQuerysetMixin:
 
 
 class ScopedViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
-    """CRUD over ``queryset.for_user(user, action)``: rows of other sites answer 404."""
+    """CRUD over ``queryset.for_user(user, action)``: rows of other sites answer 404. Plain
+    creates, updates and deletes leave an audit row; models with a service of their own
+    override these hooks to call it."""
+
+    def _audit(self, verb: str, instance, changes=None) -> None:
+        from accounts.services import write_audit
+
+        write_audit(actor=self.request.user, action=f"{instance._meta.model_name}.{verb}", obj=instance,
+                    changes=changes)
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            self._audit("create", serializer.save(), _jsonable(serializer.validated_data))
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            self._audit("update", serializer.save(), _jsonable(serializer.validated_data))
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            self._audit("delete", instance)
+            instance.delete()
+
+
+def _jsonable(data: dict) -> dict:
+    return {k: (v.pk if hasattr(v, "pk") else v if isinstance(v, (int, float, str, bool, type(None))) else str(v))
+            for k, v in data.items()}
 
 
 class ScopedReadOnlyViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):

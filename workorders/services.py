@@ -35,6 +35,34 @@ def create_work_order(*, acting_user=None, asset=None, site=None, **fields) -> W
     return wo
 
 
+EDITABLE_FIELDS = ("title", "description", "priority", "kind", "assignee", "due_at", "asset")
+
+
+@transaction.atomic
+def update_work_order(wo: WorkOrder, *, acting_user, expected_version: int | None = None, **changes) -> WorkOrder:
+    """Edit the order's fields (status changes go through transition_work_order)."""
+    wo = WorkOrder.objects.select_for_update().get(pk=wo.pk)
+    if expected_version is not None and wo.version != expected_version:
+        raise StaleVersion(f"The work order was changed by someone else (version {wo.version}, "
+                           f"you had {expected_version}); reload and try again.")
+    changed = {}
+    for field in EDITABLE_FIELDS:
+        if field in changes and getattr(wo, field) != changes[field]:
+            setattr(wo, field, changes[field])
+            value = changes[field]
+            changed[field] = value.pk if hasattr(value, "pk") else str(value) if value is not None else None
+    if not changed:
+        return wo
+    if "assignee" in changed and wo.assignee_id and wo.status == WorkOrderStatus.OPEN:
+        wo.status = WorkOrderStatus.ASSIGNED
+    wo.version += 1
+    wo.full_clean()
+    wo.save()
+    write_audit(actor=acting_user, action="workorder.update", obj=wo, changes=changed)
+    _event(wo, "workorder.updated")
+    return wo
+
+
 @transaction.atomic
 def transition_work_order(wo: WorkOrder, status: str, *, acting_user, note: str = "",
                           expected_version: int | None = None) -> WorkOrder:

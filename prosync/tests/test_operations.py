@@ -40,7 +40,8 @@ def test_readyz_reports_redis_down_with_503(client, settings):
 
 
 def test_production_settings_pass_check_deploy():
-    env = dict(os.environ, PROSYNC_ENV="production", TESTING="0", SECRET_KEY="x" * 20 + "-production-secret-key-" + "y" * 30,
+    secret = "x" * 20 + "-production-secret-key-" + "y" * 30
+    env = dict(os.environ, PROSYNC_ENV="production", TESTING="0", SECRET_KEY=secret,
                ALLOWED_HOSTS="cmms.example.com", DATABASE_URL="postgres://u:p@db.example.com:5432/prosync",
                REDIS_URL="redis://cache.example.com:6379/0")
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=env)

@@ -13,7 +13,9 @@ class WorkOrderSerializer(ScopedModelSerializer):
         fields = ["id", "number", "site", "asset", "title", "description", "status", "priority", "kind", "assignee",
                   "created_by", "source", "source_ref", "due_at", "created_at", "updated_at", "completed_at",
                   "version"]
-        read_only_fields = ["status", "created_by", "source", "source_ref", "completed_at", "version"]
+        read_only_fields = ["status", "created_by", "source", "source_ref", "completed_at"]
+        extra_kwargs = {"version": {"required": False, "help_text": "On update: the version you edited; "
+                                                                    "if the order changed since, 409."}}
         # The site may be left out when an asset is given: it is the asset's site.
         extra_kwargs = {"site": {"required": False}}
 

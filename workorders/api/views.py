@@ -23,6 +23,18 @@ class WorkOrderViewSet(ScopedViewSet):
         data = dict(serializer.validated_data)
         serializer.instance = services.create_work_order(acting_user=self.request.user, **data)
 
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        expected = data.pop("version", None)
+        serializer.instance = services.update_work_order(
+            serializer.instance, acting_user=self.request.user, expected_version=expected, **data)
+
+    def update(self, request, *args, **kwargs):
+        try:
+            return super().update(request, *args, **kwargs)
+        except services.StaleVersion as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+
     @extend_schema(request=TransitionSerializer, responses={200: WorkOrderSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
