@@ -7,6 +7,7 @@ or fails the write that caused it: the live view degrades, the data is kept.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -25,17 +26,33 @@ def site_group(site_id: int) -> str:
 
 
 def send_now(groups: list[str], event_type: str, payload: dict) -> None:
+    send_many([(groups, event_type, payload)])
+
+
+def send_many(messages: list[tuple[list[str], str, dict]]) -> None:
+    """All messages in one trip to the channel layer: each async_to_sync call builds an event
+    loop and Redis connections of its own, so one call per batch, not one per message."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
-    message = {"type": "broadcast", "event": event_type, "payload": payload}
+
+    async def _send():
+        for groups, event_type, payload in messages:
+            message = {"type": "broadcast", "event": event_type, "payload": payload}
+            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+
     try:
-        for group in groups:
-            async_to_sync(layer.group_send)(group, message)
+        async_to_sync(_send)()
     except Exception:  # the live push is best effort; the stored data is what matters
-        logger.warning("live event not delivered", extra={"event": event_type, "groups": groups}, exc_info=True)
+        logger.warning("live events not delivered", extra={"events": len(messages)}, exc_info=True)
 
 
 def broadcast_on_commit(*, asset_id: int, site_id: int, event_type: str, payload: dict) -> None:
-    groups = [asset_group(asset_id), site_group(site_id)]
-    transaction.on_commit(lambda: send_now(groups, event_type, payload))
+    broadcast_many_on_commit([(asset_id, site_id, event_type, payload)])
+
+
+def broadcast_many_on_commit(events: list[tuple[int, int, str, dict]]) -> None:
+    """(asset_id, site_id, event_type, payload) for each event, sent together after commit."""
+    messages = [([asset_group(a), site_group(s)], event_type, payload) for a, s, event_type, payload in events]
+    if messages:
+        transaction.on_commit(lambda: send_many(messages))

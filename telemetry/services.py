@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.services import write_audit
-from prosync.events import broadcast_on_commit
+from prosync.events import broadcast_many_on_commit, broadcast_on_commit
 from telemetry import storage
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertStatus
 from telemetry.models import Alert, Sensor
@@ -161,9 +161,8 @@ def _broadcast_latest(touched: dict[int, tuple[int, int]]) -> None:
             "sensor": row["id"], "metric": row["metric"], "unit": row["unit"], "value": row["last_value"],
             "ts": row["last_ts"].isoformat() if row["last_ts"] else None,
         })
-    for (asset_id, site_id), values in by_asset.items():
-        broadcast_on_commit(asset_id=asset_id, site_id=site_id, event_type="telemetry.readings",
-                            payload={"asset": asset_id, "readings": values})
+    broadcast_many_on_commit([(asset_id, site_id, "telemetry.readings", {"asset": asset_id, "readings": values})
+                              for (asset_id, site_id), values in by_asset.items()])
 
 
 # --- Alerts -----------------------------------------------------------------------------------
