@@ -24,8 +24,11 @@ VAR_DIR = Path(os.environ.get("PROSYNC_VAR_DIR", BASE_DIR / "var"))
 PG_DIR = VAR_DIR / "postgres"
 PG_DATA = PG_DIR / "data"
 REDIS_DIR = VAR_DIR / "redis"
+# Preferred ports; when one is taken (another checkout's servers, say) and no port was asked
+# for explicitly, a free one is used and remembered under var/ for the next start.
 PG_PORT = int(os.environ.get("PROSYNC_PG_PORT", "54329"))
 REDIS_PORT = int(os.environ.get("PROSYNC_REDIS_PORT", "56379"))
+PORTS_FIXED = {"postgres": "PROSYNC_PG_PORT" in os.environ, "redis": "PROSYNC_REDIS_PORT" in os.environ}
 DB_NAME = "prosync"
 PG_SYSTEM_USER = "prosync_pg"  # PostgreSQL refuses to run as root
 
@@ -49,6 +52,32 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex((host, port)) == 0
+
+
+def _choose_port(service: str, preferred: int) -> int:
+    """The remembered port, else the preferred one, else (unless fixed by the environment) a free one."""
+    memo = VAR_DIR / f"{service}.port"
+    if not PORTS_FIXED[service]:
+        with suppress(FileNotFoundError, ValueError):
+            preferred = int(memo.read_text())
+    if _port_open(preferred):
+        if PORTS_FIXED[service]:
+            variable = "PROSYNC_PG_PORT" if service == "postgres" else "PROSYNC_REDIS_PORT"
+            raise EmbeddedServiceError(f"port {preferred} is taken by another program; change {variable}")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            preferred = s.getsockname()[1]
+    memo.write_text(str(preferred))
+    return preferred
+
+
+def _remembered_port(service: str, default: int) -> int:
+    if PORTS_FIXED[service]:
+        return default
+    try:
+        return int((VAR_DIR / f"{service}.port").read_text())
+    except (FileNotFoundError, ValueError):
+        return default
 
 
 def _pid_alive(pid: int) -> bool:
@@ -146,12 +175,11 @@ def ensure_postgres() -> int:
         # A crash leaves postmaster.pid behind; pg_ctl refuses to start while it names a live
         # process, and our check above has established it does not.
         (PG_DATA / "postmaster.pid").unlink(missing_ok=True)
-        (PG_DIR / f".s.PGSQL.{PG_PORT}.lock").unlink(missing_ok=True)
-        if _port_open(PG_PORT):
-            raise EmbeddedServiceError(
-                f"port {PG_PORT} is taken by another program; set PROSYNC_PG_PORT or DATABASE_URL")
+        for stale in PG_DIR.glob(".s.PGSQL.*.lock"):
+            stale.unlink(missing_ok=True)
+        port = _choose_port("postgres", PG_PORT)
         sock_dir = PG_DIR  # a short path keeps the unix socket under the 107-byte limit
-        opts = (f"-p {PG_PORT} -h 127.0.0.1 -k {sock_dir} -c max_connections=200 "
+        opts = (f"-p {port} -h 127.0.0.1 -k {sock_dir} -c max_connections=200 "
                 "-c shared_buffers=256MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         log = PG_DIR / "postgres.log"
         result = subprocess.run([_pg_bin("pg_ctl"), "-D", str(PG_DATA), "-w", "-t", "60", "-l", str(log),
@@ -160,8 +188,8 @@ def ensure_postgres() -> int:
         if result.returncode != 0:
             tail = log.read_text()[-2000:] if log.exists() else ""
             raise EmbeddedServiceError(f"embedded PostgreSQL failed to start: {result.stderr}\n{tail}")
-        _ensure_database(PG_PORT)
-        return PG_PORT
+        _ensure_database(port)
+        return port
 
 
 def _ensure_database(port: int) -> None:
@@ -208,26 +236,26 @@ def _redis_ping(port: int) -> bool:
 
 
 def ensure_redis() -> int:
+    port = _remembered_port("redis", REDIS_PORT)
     pid = _read_pid(_redis_pidfile())
-    if pid and _pid_alive(pid) and _redis_ping(REDIS_PORT):
-        return REDIS_PORT
+    if pid and _pid_alive(pid) and _redis_ping(port):
+        return port
     with _lock("redis"):
+        port = _remembered_port("redis", REDIS_PORT)
         pid = _read_pid(_redis_pidfile())
-        if pid and _pid_alive(pid) and _redis_ping(REDIS_PORT):
-            return REDIS_PORT
+        if pid and _pid_alive(pid) and _redis_ping(port):
+            return port
         _redis_pidfile().unlink(missing_ok=True)
-        if _port_open(REDIS_PORT):
-            raise EmbeddedServiceError(
-                f"port {REDIS_PORT} is taken by another program; set PROSYNC_REDIS_PORT or REDIS_URL")
         REDIS_DIR.mkdir(parents=True, exist_ok=True)
+        port = _choose_port("redis", REDIS_PORT)
         subprocess.run([
-            _redis_binary(), "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--daemonize", "yes",
+            _redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
             "--pidfile", str(_redis_pidfile()), "--dir", str(REDIS_DIR), "--logfile", str(REDIS_DIR / "redis.log"),
             "--save", "60 1000", "--appendonly", "no", "--protected-mode", "no",
         ], check=True, capture_output=True, stdin=subprocess.DEVNULL)
         for _ in range(100):
-            if _redis_ping(REDIS_PORT):
-                return REDIS_PORT
+            if _redis_ping(port):
+                return port
             time.sleep(0.05)
         raise EmbeddedServiceError("embedded Redis did not answer PING; see var/redis/redis.log")
 
@@ -259,7 +287,8 @@ def main(argv: list[str]) -> int:
         port = _pg_running_port()
         print(f"postgres: {f'running on port {port}' if port else 'stopped'}")
         pid = _read_pid(_redis_pidfile())
-        print(f"redis: {f'running on port {REDIS_PORT}' if pid and _pid_alive(pid) else 'stopped'}")
+        port = _remembered_port("redis", REDIS_PORT)
+        print(f"redis: {f'running on port {port}' if pid and _pid_alive(pid) else 'stopped'}")
     else:
         print("usage: python -m prosync.embedded [start|stop|status]", file=sys.stderr)
         return 2

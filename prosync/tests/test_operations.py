@@ -101,3 +101,30 @@ def test_embedded_servers_start_twice_and_recover_from_a_crash(tmp_path):
         assert count == "1" and kept == "b'yes'"
     finally:
         run(["-m", "prosync.embedded", "stop"], env=env)
+
+
+def test_embedded_redis_moves_to_a_free_port_when_its_port_is_taken(tmp_path):
+    """A second checkout on the same machine must not fail because the first one's servers
+    hold the default ports: it takes a free port and keeps it for its next start."""
+    from prosync import embedded
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PROSYNC_REDIS_PORT", "REDIS_URL")}
+    env["PROSYNC_VAR_DIR"] = str(tmp_path / "var")
+    blocker = None
+    if not embedded._port_open(embedded.REDIS_PORT):
+        import socket
+
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", embedded.REDIS_PORT))
+        blocker.listen()
+    code = "from prosync import embedded as e; print(e.redis_url())"
+    try:
+        first = run(["-c", code], env=env)
+        assert first.returncode == 0, first.stderr
+        assert f":{embedded.REDIS_PORT}/" not in first.stdout
+        again = run(["-c", code], env=env)
+        assert again.stdout == first.stdout
+    finally:
+        if blocker:
+            blocker.close()
+        run(["-m", "prosync.embedded", "stop"], env=env)
