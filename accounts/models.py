@@ -1,16 +1,34 @@
 """Users, their role (a Django group) and the sites they belong to; the audit trail."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.functional import cached_property
 
 from accounts.roles import Role
 
 
+class UserQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view"):
+        """People a user may see: those who share one of their sites (everyone, for an Admin)."""
+        from prosync.permissions import can
+
+        if not can(user, action, self.model):
+            return self.none()
+        if user.sees_all_sites:
+            return self
+        return self.filter(memberships__site_id__in=user.site_ids).distinct()
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     job_title = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+
+    objects = ScopedUserManager()
 
     class Meta:
         ordering = ["username"]

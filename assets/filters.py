@@ -5,21 +5,22 @@ from django.db.models import Q
 
 from assets.choices import AssetStatus, Criticality
 from assets.models import Asset, AssetCategory, Site
+from prosync.filters import ScopedFilterSet
 
 
-class SiteFilterSet(django_filters.FilterSet):
+class SiteFilterSet(ScopedFilterSet):
     class Meta:
         model = Site
         fields = {"code": ["exact"], "name": ["icontains"]}
 
 
-class AssetCategoryFilterSet(django_filters.FilterSet):
+class AssetCategoryFilterSet(ScopedFilterSet):
     class Meta:
         model = AssetCategory
         fields = {"name": ["exact", "icontains"]}
 
 
-class AssetFilterSet(django_filters.FilterSet):
+class AssetFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices)
     criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices)

@@ -3,15 +3,16 @@
 import django_filters
 
 from predictions.models import HealthAssessment, ModelVersion
+from prosync.filters import ScopedFilterSet
 
 
-class ModelVersionFilterSet(django_filters.FilterSet):
+class ModelVersionFilterSet(ScopedFilterSet):
     class Meta:
         model = ModelVersion
         fields = ["category", "status"]
 
 
-class HealthAssessmentFilterSet(django_filters.FilterSet):
+class HealthAssessmentFilterSet(ScopedFilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="assessed_at", lookup_expr="gte")
     site = django_filters.NumberFilter(field_name="asset__site")
     health_below = django_filters.NumberFilter(field_name="health_score", lookup_expr="lt")

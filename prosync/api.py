@@ -11,8 +11,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from prosync.permissions import SiteScopedQuerySet
-
 logger = logging.getLogger(__name__)
 
 ACTION_FOR_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
@@ -45,7 +43,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             qs = getattr(target, "queryset", None)
             if isinstance(qs, models.Manager):  # DRF builds related fields with the model's manager
                 qs = qs.all()
-            if qs is not None and isinstance(qs, SiteScopedQuerySet) and not field.read_only:
+            if qs is not None and hasattr(qs, "for_user") and not field.read_only:
                 target.queryset = qs.for_user(request.user, "view")
 
     def validate(self, attrs):

@@ -2,11 +2,12 @@
 
 import django_filters
 
+from prosync.filters import ScopedFilterSet
 from telemetry.choices import AlertSeverity, AlertSource, AlertStatus
 from telemetry.models import Alert, Reading, Sensor
 
 
-class SensorFilterSet(django_filters.FilterSet):
+class SensorFilterSet(ScopedFilterSet):
     site = django_filters.NumberFilter(field_name="asset__site")
 
     class Meta:
@@ -14,7 +15,7 @@ class SensorFilterSet(django_filters.FilterSet):
         fields = ["asset", "metric", "key", "is_active"]
 
 
-class ReadingFilterSet(django_filters.FilterSet):
+class ReadingFilterSet(ScopedFilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="ts", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="ts", lookup_expr="lte")
     asset = django_filters.NumberFilter(field_name="sensor__asset")
@@ -24,7 +25,7 @@ class ReadingFilterSet(django_filters.FilterSet):
         fields = ["sensor"]
 
 
-class AlertFilterSet(django_filters.FilterSet):
+class AlertFilterSet(ScopedFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=AlertStatus.choices)
     severity = django_filters.MultipleChoiceFilter(choices=AlertSeverity.choices)
     source = django_filters.ChoiceFilter(choices=AlertSource.choices)

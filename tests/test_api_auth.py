@@ -9,6 +9,7 @@ OpenAPI schema and its self-hosted Swagger page."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -518,3 +519,14 @@ def test_swagger_page_uses_the_self_hosted_bundle(plant):
         assert cdn not in html
     bundle = APIClient().get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
     assert bundle.status_code == 200
+
+
+def test_filtering_by_another_sites_object_is_invalid_not_a_probe(plant):
+    """``?asset=`` with another site's asset is answered like an id that does not exist."""
+    client = jwt_client(plant.tech_b)
+    for url in (f"/api/v1/work-orders/?asset={plant.asset_a.pk}", f"/api/v1/sensors/?asset={plant.asset_a.pk}",
+                f"/api/v1/alerts/?site={plant.site_a.pk}"):
+        r = client.get(url)
+        assert r.status_code == 400, url
+        assert "valid choice" in json.dumps(r.json())
+    assert client.get(f"/api/v1/sensors/?asset={plant.asset_b.pk}").json()["count"] == 4

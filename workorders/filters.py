@@ -3,11 +3,12 @@
 import django_filters
 from django.db.models import Q
 
+from prosync.filters import ScopedFilterSet
 from workorders.choices import WorkOrderPriority, WorkOrderStatus, WorkOrderType
 from workorders.models import WorkOrder
 
 
-class WorkOrderFilterSet(django_filters.FilterSet):
+class WorkOrderFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.MultipleChoiceFilter(choices=WorkOrderStatus.choices)
     priority = django_filters.MultipleChoiceFilter(choices=WorkOrderPriority.choices)
