@@ -1,5 +1,7 @@
 """Reads of health data that need care: the latest assessment per asset in one query."""
 
+from django.db.models import Count, Q
+
 from predictions.models import HealthAssessment
 
 
@@ -9,12 +11,23 @@ def latest_assessments(asset_ids) -> dict[int, HealthAssessment]:
     return {a.asset_id: a for a in qs}
 
 
-def fleet_ranking(user, limit: int = 10) -> list[HealthAssessment]:
-    """Assets most at risk first: each visible asset's latest assessment, lowest health first."""
+def _latest_visible(user):
     latest = (HealthAssessment.objects.for_user(user).order_by("asset_id", "-assessed_at").distinct("asset_id")
               .values("pk"))
-    return list(HealthAssessment.objects.filter(pk__in=latest).select_related("asset", "asset__site")
-                .order_by("health_score")[:limit])
+    return HealthAssessment.objects.filter(pk__in=latest)
+
+
+def fleet_ranking(user, limit: int = 10) -> list[HealthAssessment]:
+    """Assets most at risk first: each visible asset's latest assessment, lowest health first."""
+    return list(_latest_visible(user).select_related("asset", "asset__site").order_by("health_score")[:limit])
+
+
+def health_bands(user) -> dict[str, int]:
+    """How many visible assets are good (70+), to watch (40-70) or poor (<40), by latest assessment."""
+    return _latest_visible(user).aggregate(
+        good=Count("pk", filter=Q(health_score__gte=70)),
+        watch=Count("pk", filter=Q(health_score__gte=40, health_score__lt=70)),
+        poor=Count("pk", filter=Q(health_score__lt=40)))
 
 
 def health_trend(asset, limit: int = 240) -> list[tuple[float, float]]:

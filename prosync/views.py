@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from assets.models import Asset, Site
-from predictions.selectors import fleet_ranking
+from predictions.selectors import fleet_ranking, health_bands
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity
 from telemetry.models import Alert
 from workorders.models import WorkOrder
@@ -22,9 +22,7 @@ def dashboard(request):
     alerts = Alert.objects.for_user(user).filter(status__in=ACTIVE_ALERT_STATUSES).select_related("asset")
     work_orders = WorkOrder.objects.for_user(user).open().select_related("asset", "assignee")
     ranking = fleet_ranking(user, limit=12)
-    bands = {"good": 0, "watch": 0, "poor": 0}
-    for a in fleet_ranking(user, limit=10_000):
-        bands["good" if a.health_score >= 70 else "watch" if a.health_score >= 40 else "poor"] += 1
+    bands = health_bands(user)
     counts = alerts.aggregate(total=Count("pk"), critical=Count("pk", filter=Q(severity=AlertSeverity.CRITICAL)))
     return render(request, "dashboard.html", {
         "sites": Site.objects.for_user(user).annotate(asset_count=Count("assets")),

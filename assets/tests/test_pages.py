@@ -1,0 +1,78 @@
+"""The asset register and asset page as a planner uses them: filters, sorting, HTMX partials,
+scoping, and a query count that does not grow with the number of rows."""
+
+import pytest
+
+from assets.models import Asset
+
+
+@pytest.fixture
+def tech_client(client, plant):
+    client.force_login(plant.tech_a)
+    return client
+
+
+def test_list_shows_own_site_assets_only(tech_client, plant):
+    html = tech_client.get("/assets/").content.decode()
+    assert plant.asset_a.tag in html and plant.child_a.tag in html
+    assert plant.asset_b.tag not in html
+
+
+def test_search_and_sort_keep_state_in_the_url(tech_client, plant):
+    Asset.objects.create(site=plant.site_a, tag="A-001", name="Air dryer")
+    html = tech_client.get("/assets/?q=dryer").content.decode()
+    assert "Air dryer" in html and f'href="/assets/{plant.asset_a.pk}/"' not in html
+    html = tech_client.get("/assets/?sort=-tag").content.decode()
+    rows = [f'href="/assets/{a.pk}/"' for a in (plant.child_a, plant.asset_a)]
+    air = Asset.objects.get(tag="A-001")
+    assert html.index(rows[0]) < html.index(rows[1]) < html.index(f'href="/assets/{air.pk}/"')
+    assert "sort=tag" in html  # the header link toggles back
+
+
+def test_htmx_request_gets_the_table_partial_only(tech_client, plant):
+    r = tech_client.get("/assets/?q=P-100", HTTP_HX_REQUEST="true")
+    body = r.content.decode()
+    assert r.status_code == 200 and "<html" not in body and plant.asset_a.tag in body
+    assert "HX-Request" in r["Vary"]
+
+
+def test_empty_filter_result_says_so(tech_client):
+    html = tech_client.get("/assets/?q=nothing-like-this").content.decode()
+    assert "No asset matches these filters" in html
+
+
+def test_asset_page_has_breadcrumbs_children_and_live_hooks(tech_client, plant):
+    html = tech_client.get(f"/assets/{plant.child_a.pk}/").content.decode()
+    assert f'href="/assets/{plant.asset_a.pk}/"' in html  # breadcrumb to the parent
+    assert f'data-live-asset="{plant.child_a.pk}"' in html
+    html = tech_client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+    assert plant.child_a.tag in html  # children tab
+    for sensor in plant.sensors_a.values():
+        assert f'data-sensor-value="{sensor.pk}"' in html
+
+
+def test_other_sites_asset_page_is_404(tech_client, plant):
+    assert tech_client.get(f"/assets/{plant.asset_b.pk}/").status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, plant):
+    r = client.get("/assets/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+def test_user_without_role_is_refused(client, plant):
+    client.force_login(plant.norole)
+    assert client.get("/assets/").status_code == 403
+
+
+@pytest.mark.parametrize("extra", [10, 60])
+def test_list_and_detail_queries_do_not_grow_with_rows(tech_client, plant, extra, django_assert_max_num_queries):
+    for i in range(extra):
+        Asset.objects.create(site=plant.site_a, parent=plant.asset_a, category=plant.category, tag=f"X-{i:03d}",
+                             name=f"Extra {i}")
+    with django_assert_max_num_queries(12):
+        assert tech_client.get("/assets/?page_size=100").status_code == 200
+    with django_assert_max_num_queries(20):
+        assert tech_client.get(f"/assets/{plant.asset_a.pk}/").status_code == 200
+    with django_assert_max_num_queries(15):
+        assert tech_client.get("/").status_code == 200
