@@ -11,7 +11,7 @@ from prosync.generic import FilteredListView, ScopedDetailView
 class AssetListView(FilteredListView):
     model = Asset
     filterset_class = AssetFilterSet
-    template_name = "assets/asset_list.html"
+    title = "Assets"
     partial_template_name = "assets/_asset_table.html"
     sort_fields = {"tag": "tag", "name": "name", "status": "status", "criticality": "criticality",
                    "site": "site__name", "category": "category__name"}

@@ -28,7 +28,9 @@ class FilteredListView(ScopedMixin, ListView):
     sort_fields: dict[str, str] = {}  # query value -> ORM ordering
     default_sort = ""
     paginate_by = 25
-    partial_template_name = None
+    title = ""
+    template_name = "partials/list_page.html"
+    partial_template_name = None  # the results table, also the answer to an HTMX request
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -15,7 +15,7 @@ from telemetry.models import Alert, Sensor
 class AlertListView(FilteredListView):
     model = Alert
     filterset_class = AlertFilterSet
-    template_name = "telemetry/alert_list.html"
+    title = "Alerts"
     partial_template_name = "telemetry/_alert_table.html"
     sort_fields = {"opened": "opened_at", "severity": "severity", "status": "status", "asset": "asset__tag"}
     default_sort = "-opened"

@@ -8,7 +8,7 @@ from workorders.models import WorkOrder
 class WorkOrderListView(FilteredListView):
     model = WorkOrder
     filterset_class = WorkOrderFilterSet
-    template_name = "workorders/workorder_list.html"
+    title = "Work orders"
     partial_template_name = "workorders/_workorder_table.html"
     sort_fields = {"created": "created_at", "due": "due_at", "priority": "priority", "status": "status",
                    "asset": "asset__tag"}
