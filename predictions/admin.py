@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from predictions import services
-from predictions.models import HealthAssessment, ModelVersion
+from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
 
 
 @admin.register(ModelVersion)
@@ -28,3 +28,11 @@ class HealthAssessmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["asset"]
     list_select_related = ["asset", "model_version"]
     date_hierarchy = "assessed_at"
+
+
+@admin.register(FeedbackLabel)
+class FeedbackLabelAdmin(admin.ModelAdmin):
+    list_display = ["work_order", "asset", "fault_confirmed", "model_version", "labelled_at", "labelled_by"]
+    list_filter = ["fault_confirmed", "model_version"]
+    raw_id_fields = ["work_order", "asset", "alert", "assessment"]
+    list_select_related = ["work_order", "asset", "model_version", "labelled_by"]

@@ -1,5 +1,13 @@
 from django.apps import AppConfig
 
+from workorders.signals import work_order_completed
+
+
+def _label_from_work_order(sender, work_order, acting_user=None, **kwargs):
+    from predictions.services import record_feedback
+
+    record_feedback(work_order=work_order, acting_user=acting_user)
+
 
 class PredictionsConfig(AppConfig):
     name = "predictions"
@@ -10,3 +18,4 @@ class PredictionsConfig(AppConfig):
         from predictions.views import health_panel
 
         register(AssetPanel("health", "Health", "predictions/_asset_panel.html", health_panel, order=20))
+        work_order_completed.connect(_label_from_work_order, dispatch_uid="predictions.feedback")

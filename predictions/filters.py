@@ -2,7 +2,7 @@
 
 import django_filters
 
-from predictions.models import HealthAssessment, ModelVersion
+from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
 from prosync.filters import ScopedFilterSet
 
 
@@ -20,3 +20,9 @@ class HealthAssessmentFilterSet(ScopedFilterSet):
     class Meta:
         model = HealthAssessment
         fields = ["asset", "model_version"]
+
+
+class FeedbackLabelFilterSet(ScopedFilterSet):
+    class Meta:
+        model = FeedbackLabel
+        fields = ["asset", "model_version", "fault_confirmed"]

@@ -68,3 +68,30 @@ class HealthAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id} health {self.health_score:.0f} at {self.assessed_at:%Y-%m-%d %H:%M}"
+
+
+class FeedbackLabel(models.Model):
+    """What the technician found when a predicted failure was inspected: a label for retraining
+    and the measure of how often the model's alerts are right."""
+
+    site_field = "asset__site"
+
+    work_order = models.OneToOneField("workorders.WorkOrder", on_delete=models.CASCADE, related_name="feedback")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="feedback_labels")
+    alert = models.ForeignKey("telemetry.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="feedback_labels")
+    assessment = models.ForeignKey(HealthAssessment, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    fault_confirmed = models.BooleanField()
+    labelled_at = models.DateTimeField()
+    labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["-labelled_at"]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}: {'fault confirmed' if self.fault_confirmed else 'no fault found'}"

@@ -2,13 +2,20 @@
 
 from django.db.models import Count, Q
 
-from predictions.models import HealthAssessment
+from predictions.models import FeedbackLabel, HealthAssessment
 
 
 def latest_assessments(asset_ids) -> dict[int, HealthAssessment]:
     qs = (HealthAssessment.objects.filter(asset_id__in=list(asset_ids))
           .order_by("asset_id", "-assessed_at").distinct("asset_id"))
     return {a.asset_id: a for a in qs}
+
+
+def feedback_precision() -> dict[int, dict]:
+    """Per model version: alerts inspected, faults confirmed, and the precision that makes."""
+    rows = (FeedbackLabel.objects.exclude(model_version=None).values("model_version")
+            .annotate(inspected=Count("pk"), confirmed=Count("pk", filter=Q(fault_confirmed=True))))
+    return {r["model_version"]: {**r, "precision": r["confirmed"] / r["inspected"]} for r in rows}
 
 
 def _latest_visible(user):

@@ -19,16 +19,30 @@ from assets.models import Asset, AssetCategory
 from predictions import constants, training
 from predictions.choices import ModelStatus
 from predictions.features import vector
-from predictions.models import HealthAssessment, ModelVersion
+from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
 from prosync.events import broadcast_on_commit
 from telemetry import services as telemetry_services
 from telemetry import storage
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertSource
 from telemetry.models import Alert, Sensor
 from workorders import services as workorder_services
-from workorders.choices import WorkOrderPriority, WorkOrderType
+from workorders.choices import PredictionOutcome, WorkOrderPriority, WorkOrderType
 
 logger = logging.getLogger(__name__)
+
+
+def record_feedback(*, work_order, acting_user=None) -> FeedbackLabel | None:
+    """Turn a completed predictive work order's finding into a label (once per order)."""
+    if work_order.source != "prediction" or work_order.outcome not in PredictionOutcome.values:
+        return None
+    alert = Alert.objects.filter(pk=work_order.source_ref).first() if work_order.source_ref.isdigit() else None
+    details = alert.details if alert else {}
+    label, _ = FeedbackLabel.objects.get_or_create(work_order=work_order, defaults={
+        "asset_id": work_order.asset_id, "alert": alert,
+        "model_version_id": details.get("model_version"), "assessment_id": details.get("assessment"),
+        "fault_confirmed": work_order.outcome == PredictionOutcome.FAULT_CONFIRMED,
+        "labelled_at": work_order.completed_at or timezone.now(), "labelled_by": acting_user})
+    return label
 
 
 @transaction.atomic

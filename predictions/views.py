@@ -3,7 +3,7 @@
 from django.views.generic import ListView
 
 from predictions.models import ModelVersion
-from predictions.selectors import health_trend, latest_assessments
+from predictions.selectors import feedback_precision, health_trend, latest_assessments
 from prosync.generic import ScopedMixin
 
 
@@ -13,6 +13,13 @@ class ModelRegistryView(ScopedMixin, ListView):
 
     def base_queryset(self):
         return ModelVersion.objects.defer("artifact").select_related("category")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        precision = feedback_precision()
+        for mv in ctx["object_list"]:
+            mv.feedback = precision.get(mv.pk)
+        return ctx
 
 
 def health_panel(request, asset):

@@ -29,3 +29,10 @@ class WorkOrderType(models.TextChoices):
 OPEN_STATUSES = (
     WorkOrderStatus.OPEN, WorkOrderStatus.ASSIGNED, WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.ON_HOLD,
 )
+
+
+class PredictionOutcome(models.TextChoices):
+    """What the technician found on a predictive work order: the label the models learn from."""
+
+    FAULT_CONFIRMED = "fault_confirmed", "Fault confirmed"
+    NO_FAULT_FOUND = "no_fault_found", "No fault found"

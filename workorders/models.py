@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 
 from prosync.permissions import SiteScopedQuerySet
-from workorders.choices import OPEN_STATUSES, WorkOrderPriority, WorkOrderStatus, WorkOrderType
+from workorders.choices import OPEN_STATUSES, PredictionOutcome, WorkOrderPriority, WorkOrderStatus, WorkOrderType
 
 S = WorkOrderStatus
 # The one place that says which status may follow which.
@@ -53,6 +53,8 @@ class WorkOrder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=PredictionOutcome.choices, blank=True,
+                               help_text="Predictive orders: whether the predicted fault was found.")
     version = models.PositiveIntegerField(default=1, help_text="Raised on every change; detects concurrent edits.")
 
     objects = WorkOrderQuerySet.as_manager()

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from accounts.services import write_audit
 from prosync.events import broadcast_on_commit
-from workorders.choices import WorkOrderStatus
+from workorders.choices import PredictionOutcome, WorkOrderStatus, WorkOrderType
 from workorders.models import WorkOrder
+from workorders.signals import work_order_completed
 
 
 class StaleVersion(Exception):
@@ -63,22 +64,37 @@ def update_work_order(wo: WorkOrder, *, acting_user, expected_version: int | Non
     return wo
 
 
+class OutcomeRequired(ValueError):
+    """Completing a predictive order needs the technician's finding."""
+
+
 @transaction.atomic
 def transition_work_order(wo: WorkOrder, status: str, *, acting_user, note: str = "",
-                          expected_version: int | None = None) -> WorkOrder:
-    """Move a work order along its lifecycle; raises IllegalTransition or StaleVersion."""
+                          expected_version: int | None = None, outcome: str = "") -> WorkOrder:
+    """Move a work order along its lifecycle; raises IllegalTransition, StaleVersion or
+    OutcomeRequired (a predictive order is completed with "fault confirmed" or "no fault found")."""
     wo = WorkOrder.objects.select_for_update().get(pk=wo.pk)
     if expected_version is not None and wo.version != expected_version:
         raise StaleVersion(f"The work order was changed by someone else (version {wo.version}, "
                            f"you had {expected_version}); reload and try again.")
+    if outcome and outcome not in PredictionOutcome.values:
+        raise OutcomeRequired(f"'{outcome}' is not an outcome; use one of: {', '.join(PredictionOutcome.values)}.")
+    completing = status == WorkOrderStatus.COMPLETED
+    if completing and wo.kind == WorkOrderType.PREDICTIVE and not (outcome or wo.outcome):
+        raise OutcomeRequired("Say what you found to complete a predictive work order: "
+                              "fault confirmed, or no fault found.")
     previous = wo.transition_to(status)
-    if status == WorkOrderStatus.COMPLETED:
+    if completing:
         wo.completed_at = timezone.now()
+        wo.outcome = outcome or wo.outcome
     wo.version += 1
-    wo.save(update_fields=["status", "completed_at", "version", "updated_at"])
+    wo.save(update_fields=["status", "completed_at", "outcome", "version", "updated_at"])
     write_audit(actor=acting_user, action="workorder.transition", obj=wo,
-                changes={"from": previous, "to": status, "note": note})
+                changes={"from": previous, "to": status, "note": note, "outcome": wo.outcome})
     _event(wo, "workorder.updated")
+    if completing:
+        transaction.on_commit(lambda: work_order_completed.send(sender=WorkOrder, work_order=wo,
+                                                                acting_user=acting_user))
     return wo
 
 

@@ -3,9 +3,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from predictions import services
-from predictions.api.serializers import HealthAssessmentSerializer, ModelVersionSerializer
-from predictions.filters import HealthAssessmentFilterSet, ModelVersionFilterSet
-from predictions.models import HealthAssessment, ModelVersion
+from predictions.api.serializers import FeedbackLabelSerializer, HealthAssessmentSerializer, ModelVersionSerializer
+from predictions.filters import FeedbackLabelFilterSet, HealthAssessmentFilterSet, ModelVersionFilterSet
+from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
 from prosync.api import ScopedReadOnlyViewSet
 
 
@@ -31,3 +31,12 @@ class HealthAssessmentViewSet(ScopedReadOnlyViewSet):
     serializer_class = HealthAssessmentSerializer
     filterset_class = HealthAssessmentFilterSet
     ordering_fields = ["assessed_at", "health_score"]
+
+
+class FeedbackLabelViewSet(ScopedReadOnlyViewSet):
+    """Findings of inspected predictions: fault confirmed or not (labels for retraining)."""
+
+    queryset = FeedbackLabel.objects.all()
+    serializer_class = FeedbackLabelSerializer
+    filterset_class = FeedbackLabelFilterSet
+    ordering_fields = ["labelled_at"]

@@ -45,7 +45,9 @@ class WorkOrderViewSet(ScopedViewSet):
         try:
             wo = services.transition_work_order(
                 wo, params.validated_data["status"], acting_user=request.user, note=params.validated_data["note"],
-                expected_version=params.validated_data.get("version"))
+                expected_version=params.validated_data.get("version"), outcome=params.validated_data["outcome"])
         except (IllegalTransition, services.StaleVersion) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except services.OutcomeRequired as exc:
+            return Response({"outcome": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(WorkOrderSerializer(wo, context=self.get_serializer_context()).data)
