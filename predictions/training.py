@@ -79,9 +79,11 @@ def simulate_history(category: str, *, runs: int = 160, points_per_run: int = 40
 
 
 def _params(objective: str, **extra) -> dict:
+    # One thread: these models are small, and LightGBM's threads spin badly on a busy machine
+    # (training runs beside the web server, the worker and the simulator).
     return {"objective": objective, "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20,
             "feature_fraction": 0.9, "bagging_fraction": 0.9, "bagging_freq": 1, "verbose": -1,
-            "num_threads": 2, "seed": 1, **extra}
+            "num_threads": 1, "seed": 1, **extra}
 
 
 def _fit(ds: Dataset, idx: np.ndarray, rounds: int) -> dict[str, lgb.Booster]:

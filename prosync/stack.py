@@ -47,8 +47,6 @@ def main() -> int:
     port = env.get("PORT", "8000")
     _manage("migrate", "--noinput", env=env)
     _manage("load_demo", "--if-empty", env=env)
-    _log("training the health models that are missing (first start only, about half a minute)...")
-    _manage("train_health_models", "--if-missing", env=env)
 
     commands = {
         "web": [PY, "-m", "uvicorn", "prosync.asgi:application", "--host", host, "--port", port,
@@ -60,6 +58,9 @@ def main() -> int:
                  "--pidfile", str(BASE_DIR / "var" / "celerybeat.pid")],
         "simulator": [PY, "manage.py", "simulate_telemetry"],
     }
+    # One-shot: trains the health models missing (first start only) while the rest already runs;
+    # until it is done the assessment skips the categories without a model.
+    one_shot = {"trainer": [PY, "manage.py", "train_health_models", "--if-missing"]}
     (BASE_DIR / "var").mkdir(exist_ok=True)
     (BASE_DIR / "var" / "celerybeat.pid").unlink(missing_ok=True)  # a crashed beat leaves it behind
     stopping = False
@@ -73,13 +74,18 @@ def main() -> int:
     procs: dict[str, subprocess.Popen] = {}
     exit_code = 0
     try:
-        for name, cmd in commands.items():
+        for name, cmd in {**commands, **one_shot}.items():
             # Own process group: the terminal's Ctrl-C reaches us only, and we stop children in order.
             procs[name] = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True)
         _log(f"ProSyncHub is running: http://{host}:{port}/   (API docs: http://{host}:{port}/api/docs/)")
         _log(f"demo logins, password '{DEMO_PASSWORD}': " + ", ".join(f"{u} ({r})" for u, r, *_ in DEMO_USERS))
         _log("Ctrl-C stops everything")
         while not stopping:
+            for name in list(one_shot):
+                if procs[name].poll() is not None:
+                    code = procs.pop(name).returncode
+                    one_shot.pop(name)
+                    _log("health models ready" if code == 0 else f"{name} failed with code {code}")
             for name, proc in procs.items():
                 if proc.poll() is not None:
                     _log(f"{name} exited with code {proc.returncode}; stopping the rest")
