@@ -25,6 +25,17 @@ def _log(msg: str) -> None:
     print(f"\033[1;34m[prosync]\033[0m {msg}", flush=True)
 
 
+def _child_setup() -> None:
+    """Runs in each child before exec: its own session (the terminal's Ctrl-C reaches only us,
+    and we stop the children in order), and on Linux a SIGTERM if we die without cleaning up."""
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _manage(*args: str, env: dict) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
@@ -69,14 +80,13 @@ def main() -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
     procs: dict[str, subprocess.Popen] = {}
     exit_code = 0
     try:
         for name, cmd in {**commands, **one_shot}.items():
-            # Own process group: the terminal's Ctrl-C reaches us only, and we stop children in order.
-            procs[name] = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True)
+            procs[name] = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, preexec_fn=_child_setup)
         _log(f"ProSyncHub is running: http://{host}:{port}/   (API docs: http://{host}:{port}/api/docs/)")
         _log(f"demo logins, password '{DEMO_PASSWORD}': " + ", ".join(f"{u} ({r})" for u, r, *_ in DEMO_USERS))
         _log("Ctrl-C stops everything")
