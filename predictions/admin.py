@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from predictions import services
-from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
+from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
 
 
 @admin.register(ModelVersion)
@@ -36,3 +36,10 @@ class FeedbackLabelAdmin(admin.ModelAdmin):
     list_filter = ["fault_confirmed", "model_version"]
     raw_id_fields = ["work_order", "asset", "alert", "assessment"]
     list_select_related = ["work_order", "asset", "model_version", "labelled_by"]
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    list_display = ["category", "status", "progress", "message", "requested_by", "created_at", "model_version"]
+    list_filter = ["status", "category"]
+    readonly_fields = ["progress", "message", "started_at", "finished_at", "model_version"]

@@ -5,3 +5,10 @@ class ModelStatus(models.TextChoices):
     CANDIDATE = "candidate", "Candidate"
     ACTIVE = "active", "Active"
     RETIRED = "retired", "Retired"
+
+
+class TrainingStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"

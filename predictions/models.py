@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from predictions.choices import ModelStatus
+from predictions.choices import ModelStatus, TrainingStatus
 from prosync.permissions import SiteScopedManager, SiteScopedQuerySet
 
 
@@ -95,3 +95,35 @@ class FeedbackLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id}: {'fault confirmed' if self.fault_confirmed else 'no fault found'}"
+
+
+class TrainingRun(models.Model):
+    """One request to train a category's models, with the progress the page shows."""
+
+    site_field = None
+
+    category = models.ForeignKey("assets.AssetCategory", on_delete=models.CASCADE, related_name="training_runs")
+    status = models.CharField(max_length=10, choices=TrainingStatus.choices, default=TrainingStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    activate = models.BooleanField(default=False, help_text="Make the new version active when it is trained.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Training {self.category} ({self.get_status_display()}, {self.progress}%)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (TrainingStatus.QUEUED, TrainingStatus.RUNNING)

@@ -17,9 +17,9 @@ from accounts.services import write_audit
 from assets.choices import AssetStatus
 from assets.models import Asset, AssetCategory
 from predictions import constants, training
-from predictions.choices import ModelStatus
+from predictions.choices import ModelStatus, TrainingStatus
 from predictions.features import vector
-from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
+from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
 from prosync.events import broadcast_on_commit
 from telemetry import services as telemetry_services
 from telemetry import storage
@@ -72,11 +72,60 @@ def promote_model(mv: ModelVersion, *, acting_user=None) -> ModelVersion:
 
 
 def train_for_category(category: AssetCategory, *, runs: int = 160, rounds: int = 200, acting_user=None,
-                       activate: bool = True) -> ModelVersion:
+                       activate: bool = True, on_progress=None) -> ModelVersion:
+    report = on_progress or (lambda *_: None)
+    report(5, f"simulating {runs} machines of the category to failure")
     ds = training.simulate_history(category.name, runs=runs)
-    trained = training.train(ds, rounds=rounds)
+    trained = training.train(ds, rounds=rounds, on_progress=report)
+    report(95, "registering the new version")
     return register_model(category=category, trained=trained, source=ds.source, acting_user=acting_user,
                           activate=activate)
+
+
+@transaction.atomic
+def start_training(*, category: AssetCategory, acting_user=None, runs: int = 100, rounds: int = 150,
+                   activate: bool = False) -> TrainingRun:
+    """Queue a training run for a category; the worker runs it and reports progress on the run."""
+    busy = [TrainingStatus.QUEUED, TrainingStatus.RUNNING]
+    if TrainingRun.objects.filter(category=category, status__in=busy).exists():
+        raise TrainingInProgress(f"{category} is already being trained; wait for that run to finish.")
+    run = TrainingRun.objects.create(category=category, requested_by=acting_user, activate=activate,
+                                     params={"runs": runs, "rounds": rounds})
+    write_audit(actor=acting_user, action="model.train", obj=run, changes=run.params)
+    from predictions.tasks import train_models
+
+    transaction.on_commit(lambda: train_models.delay(run.pk))
+    return run
+
+
+class TrainingInProgress(Exception):
+    pass
+
+
+def run_training(run_id: int) -> TrainingRun:
+    """Carry out a queued run (a second delivery of the same task finds it taken and stops)."""
+    claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingStatus.QUEUED).update(
+        status=TrainingStatus.RUNNING, started_at=timezone.now(), message="starting")
+    run = TrainingRun.objects.get(pk=run_id)
+    if not claimed:
+        return run
+
+    def report(percent: int, message: str) -> None:
+        TrainingRun.objects.filter(pk=run_id).update(progress=percent, message=message[:200])
+
+    try:
+        mv = train_for_category(run.category, runs=run.params.get("runs", 100), rounds=run.params.get("rounds", 150),
+                                acting_user=run.requested_by, activate=run.activate, on_progress=report)
+    except Exception as exc:
+        logger.exception("training failed", extra={"run": run_id})
+        TrainingRun.objects.filter(pk=run_id).update(status=TrainingStatus.FAILED, finished_at=timezone.now(),
+                                                     message=f"failed: {exc}"[:200])
+    else:
+        TrainingRun.objects.filter(pk=run_id).update(status=TrainingStatus.SUCCEEDED, progress=100,
+                                                     finished_at=timezone.now(), model_version=mv,
+                                                     message=f"trained {mv}")
+    run.refresh_from_db()
+    return run
 
 
 _loaded: dict[int, training.TrainedModels] = {}

@@ -9,3 +9,10 @@ from predictions import services
 def assess_fleet() -> dict:
     """Scheduled by beat; safe to run twice in one interval (assessments are stamped per interval)."""
     return services.assess_fleet().__dict__
+
+
+@shared_task(name="predictions.train_models")
+def train_models(run_id: int) -> dict:
+    """Train the models of a queued TrainingRun; progress is written on the run as it goes."""
+    run = services.run_training(run_id)
+    return {"run": run.pk, "status": run.status, "model_version": run.model_version_id}

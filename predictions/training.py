@@ -126,8 +126,12 @@ def evaluate(ds: Dataset, rounds: int = 200, holdout_share: float = 0.25, seed: 
     }
 
 
-def train(ds: Dataset, rounds: int = 200) -> TrainedModels:
+def train(ds: Dataset, rounds: int = 200, on_progress=None) -> TrainedModels:
+    """Evaluate on held-out machines, then fit on all of them. ``on_progress(percent, message)``."""
+    report = on_progress or (lambda *_: None)
+    report(45, "evaluating on held-out machines")
     metrics = evaluate(ds, rounds=rounds)
+    report(70, "fitting the final models on every machine")
     boosters = _fit(ds, np.arange(len(ds.rul)), rounds)
     gain = boosters["rul"].feature_importance(importance_type="gain")
     importance = sorted(zip(ds.feature_names, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:15]

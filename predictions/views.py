@@ -1,10 +1,19 @@
-"""Model registry page, and the health tab of the asset page."""
+"""Model registry page (versions, training with progress, promote and roll back), and the
+health tab of the asset page."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from predictions.models import ModelVersion
+from assets.models import AssetCategory
+from predictions import services
+from predictions.models import ModelVersion, TrainingRun
 from predictions.selectors import feedback_precision, health_trend, latest_assessments
 from prosync.generic import ScopedMixin
+from prosync.permissions import can
 
 
 class ModelRegistryView(ScopedMixin, ListView):
@@ -19,7 +28,49 @@ class ModelRegistryView(ScopedMixin, ListView):
         precision = feedback_precision()
         for mv in ctx["object_list"]:
             mv.feedback = precision.get(mv.pk)
+        ctx["may_manage"] = can(self.request.user, "change", ModelVersion)
+        ctx["categories"] = (AssetCategory.objects.annotate(sensor_count=Count("assets__sensors"))
+                             .filter(sensor_count__gt=0))
+        ctx.update(training_context())
         return ctx
+
+
+def training_context() -> dict:
+    runs = list(TrainingRun.objects.select_related("category", "requested_by", "model_version")[:8])
+    return {"runs": runs, "runs_active": any(r.is_active for r in runs)}
+
+
+@login_required
+def training_runs(request):
+    """The runs table alone: polled by the page while a run is queued or running."""
+    if not can(request.user, "view", TrainingRun):
+        return render(request, "predictions/_training_runs.html", {"runs": [], "runs_active": False})
+    return render(request, "predictions/_training_runs.html", training_context())
+
+
+@login_required
+@require_POST
+def train(request):
+    if not can(request.user, "add", TrainingRun):
+        messages.error(request, "Your role may not train models.")
+        return redirect("predictions:models")
+    category = get_object_or_404(AssetCategory, pk=request.POST.get("category") or 0)
+    try:
+        services.start_training(category=category, acting_user=request.user,
+                                activate=request.POST.get("activate") == "on")
+        messages.success(request, f"Training of {category} queued; progress shows below.")
+    except services.TrainingInProgress as exc:
+        messages.error(request, str(exc))
+    return redirect("predictions:models")
+
+
+@login_required
+@require_POST
+def promote(request, pk):
+    mv = get_object_or_404(ModelVersion.objects.for_user(request.user, "change").defer("artifact"), pk=pk)
+    services.promote_model(mv, acting_user=request.user)
+    messages.success(request, f"{mv.name} v{mv.version} is now the active model of {mv.category}.")
+    return redirect("predictions:models")
 
 
 def health_panel(request, asset):

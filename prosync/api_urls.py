@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import MeView, TokenObtainView, TokenRevokeView, TokenRotateView
 from assets.api.views import AssetCategoryViewSet, AssetViewSet, SiteViewSet
-from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet
+from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet, TrainingRunViewSet
 from telemetry.api.views import AlertViewSet, BulkReadingsView, ReadingViewSet, SensorViewSet
 from workorders.api.views import WorkOrderViewSet
 
@@ -20,6 +20,7 @@ router.register("alerts", AlertViewSet)
 router.register("model-versions", ModelVersionViewSet)
 router.register("health-assessments", HealthAssessmentViewSet)
 router.register("feedback-labels", FeedbackLabelViewSet)
+router.register("training-runs", TrainingRunViewSet)
 
 app_name = "api"
 urlpatterns = [

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
+from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
@@ -25,3 +25,24 @@ class FeedbackLabelSerializer(serializers.ModelSerializer):
         fields = ["id", "work_order", "asset", "alert", "model_version", "assessment", "fault_confirmed",
                   "labelled_at", "labelled_by"]
         read_only_fields = fields
+
+
+class TrainingRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingRun
+        fields = ["id", "category", "status", "progress", "message", "params", "activate", "requested_by",
+                  "created_at", "started_at", "finished_at", "model_version", "runs", "rounds"]
+        read_only_fields = ["params", "status", "progress", "message", "requested_by", "created_at", "started_at",
+                            "finished_at", "model_version"]
+
+    runs = serializers.IntegerField(write_only=True, required=False, min_value=10, max_value=2000, default=100,
+                                    help_text="Simulated machines to learn from.")
+    rounds = serializers.IntegerField(write_only=True, required=False, min_value=10, max_value=2000, default=150)
+
+    def create(self, validated_data):
+        from predictions import services
+
+        return services.start_training(
+            category=validated_data["category"], acting_user=self.context["request"].user,
+            runs=validated_data.get("runs", 100), rounds=validated_data.get("rounds", 150),
+            activate=validated_data.get("activate", False))

@@ -1,12 +1,18 @@
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from predictions import services
-from predictions.api.serializers import FeedbackLabelSerializer, HealthAssessmentSerializer, ModelVersionSerializer
+from predictions.api.serializers import (
+    FeedbackLabelSerializer,
+    HealthAssessmentSerializer,
+    ModelVersionSerializer,
+    TrainingRunSerializer,
+)
 from predictions.filters import FeedbackLabelFilterSet, HealthAssessmentFilterSet, ModelVersionFilterSet
-from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
-from prosync.api import ScopedReadOnlyViewSet
+from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
+from prosync.api import ScopedReadOnlyViewSet, ScopedViewSet
 
 
 class ModelVersionViewSet(ScopedReadOnlyViewSet):
@@ -40,3 +46,22 @@ class FeedbackLabelViewSet(ScopedReadOnlyViewSet):
     serializer_class = FeedbackLabelSerializer
     filterset_class = FeedbackLabelFilterSet
     ordering_fields = ["labelled_at"]
+
+
+class TrainingRunViewSet(ScopedViewSet):
+    """POST queues a training run (202); GET shows its progress."""
+
+    queryset = TrainingRun.objects.select_related("category")
+    serializer_class = TrainingRunSerializer
+    http_method_names = ["get", "head", "options", "post"]
+    filterset_fields = ["category", "status"]
+    ordering_fields = ["created_at"]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            run = serializer.save()
+        except services.TrainingInProgress as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,90 @@
+"""Training from the page and the API: a queued run, its progress, the new version in the
+registry, and promote / roll back."""
+
+import pytest
+
+from conftest import jwt_client
+from predictions import services
+from predictions.models import ModelVersion, TrainingRun
+
+
+def train_now(plant, **kwargs):
+    run = services.start_training(category=plant.category, runs=20, rounds=20, **kwargs)
+    return services.run_training(run.pk)
+
+
+def test_a_run_reports_progress_and_registers_a_candidate(plant, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        run = services.start_training(category=plant.category, acting_user=plant.manager_a, runs=20, rounds=20)
+    assert len(queued) == 1  # the Celery task is sent after commit
+    assert run.status == "queued" and run.progress == 0
+    with pytest.raises(services.TrainingInProgress):
+        services.start_training(category=plant.category, runs=20, rounds=20)
+    done = services.run_training(run.pk)
+    assert done.status == "succeeded" and done.progress == 100 and done.finished_at
+    mv = done.model_version
+    assert mv.status == "candidate" and mv.metrics["rul_rmse"] > 0 and mv.trained_by == plant.manager_a
+    again = services.run_training(run.pk)  # a redelivered task does nothing
+    assert again.model_version == mv and ModelVersion.objects.count() == 1
+
+
+def test_a_failing_run_is_marked_failed_with_the_reason(plant, monkeypatch):
+    run = services.start_training(category=plant.category, runs=20, rounds=20)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(services.training, "simulate_history", broken)
+    done = services.run_training(run.pk)
+    assert done.status == "failed" and "out of memory" in done.message
+    assert not ModelVersion.objects.exists()
+
+
+def test_page_queues_training_and_polls_progress_until_done(plant, client):
+    client.force_login(plant.manager_a)
+    r = client.post("/predictions/training/start/", {"category": plant.category.pk}, follow=True)
+    html = r.content.decode()
+    assert "Training of Centrifugal pump queued" in html
+    assert 'hx-trigger="every 2s"' in html and "<progress" in html
+    services.run_training(TrainingRun.objects.get().pk)
+    partial = client.get("/predictions/training/").content.decode()
+    assert "Succeeded" in partial and 'hx-trigger' not in partial  # polling stops
+    assert "Centrifugal pump health v1" in partial
+
+
+def test_promote_and_roll_back_from_the_page(plant, client):
+    first = train_now(plant, activate=True).model_version
+    second = train_now(plant).model_version
+    client.force_login(plant.manager_a)
+    client.post(f"/predictions/models/{second.pk}/promote/")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.status == "active" and first.status == "retired"
+    html = client.get("/predictions/models/").content.decode()
+    assert "Roll back to this" in html
+    client.post(f"/predictions/models/{first.pk}/promote/")
+    assert ModelVersion.objects.active_for(plant.category.pk) == first
+
+
+def test_technician_can_neither_train_nor_promote(plant, client):
+    mv = train_now(plant).model_version
+    client.force_login(plant.tech_a)
+    html = client.get("/predictions/models/").content.decode()
+    assert "Train a new version" not in html and "Promote" not in html
+    assert client.post(f"/predictions/models/{mv.pk}/promote/").status_code == 404
+    client.post("/predictions/training/start/", {"category": plant.category.pk})
+    assert TrainingRun.objects.count() == 1  # only the one above
+
+
+def test_api_queues_a_run_with_202_and_refuses_a_second_with_409(plant):
+    client = jwt_client(plant.manager_a)
+    r = client.post("/api/v1/training-runs/", {"category": plant.category.pk, "runs": 20, "rounds": 20},
+                    format="json")
+    assert r.status_code == 202 and r.json()["status"] == "queued" and r.json()["params"] == {"runs": 20,
+                                                                                              "rounds": 20}
+    again = client.post("/api/v1/training-runs/", {"category": plant.category.pk}, format="json")
+    assert again.status_code == 409
+    bad = client.post("/api/v1/training-runs/", {"category": plant.category.pk, "runs": 1}, format="json")
+    assert bad.status_code == 400 and "runs" in bad.json()
+    assert jwt_client(plant.tech_a).post("/api/v1/training-runs/", {"category": plant.category.pk},
+                                         format="json").status_code == 403
