@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import lightgbm as lgb
 import numpy as np
+from sklearn.isotonic import IsotonicRegression
+from sklearn.model_selection import GroupKFold
 
 from predictions import constants
 from predictions.features import feature_names, vector
@@ -39,14 +41,38 @@ class TrainedModels:
     feature_names: list[str]
     metrics: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    calibration: dict | None = None  # isotonic map of the classifier's raw output: {"x": [...], "y": [...]}
 
     def serialise(self) -> bytes:
-        return json.dumps({name: b.model_to_string() for name, b in self.boosters.items()}).encode()
+        texts = {name: b.model_to_string() for name, b in self.boosters.items()}
+        return json.dumps({"boosters": texts, "calibration": self.calibration}).encode()
 
     @classmethod
     def load(cls, artifact: bytes, feature_names: list[str], params: dict) -> TrainedModels:
-        texts = json.loads(bytes(artifact).decode())
-        return cls({name: lgb.Booster(model_str=text) for name, text in texts.items()}, feature_names, params=params)
+        data = json.loads(bytes(artifact).decode())
+        texts = data.get("boosters", data)  # versions before calibration stored the boosters alone
+        return cls({name: lgb.Booster(model_str=text) for name, text in texts.items() if name != "calibration"},
+                   feature_names, params=params, calibration=data.get("calibration"))
+
+    def failure_probability(self, X: np.ndarray) -> np.ndarray:
+        raw = self.boosters["fail"].predict(X)
+        if not self.calibration:
+            return raw
+        return np.interp(raw, self.calibration["x"], self.calibration["y"])
+
+
+def fit_calibration(raw: np.ndarray, outcome: np.ndarray) -> dict:
+    """Isotonic regression of outcomes on raw scores, kept as the points of a monotone curve."""
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, outcome)
+    return {"x": [round(float(v), 6) for v in iso.X_thresholds_], "y": [round(float(v), 6) for v in iso.y_thresholds_]}
+
+
+def reliability(p: np.ndarray, outcome: np.ndarray, bins: int = 10) -> list[dict]:
+    """Predicted probability against observed frequency, per bin: the calibration plot's points."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    idx = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    return [{"predicted": round(float(p[idx == b].mean()), 3), "observed": round(float(outcome[idx == b].mean()), 3),
+             "count": int((idx == b).sum())} for b in range(bins) if (idx == b).any()]
 
 
 def simulate_history(category: str, *, runs: int = 160, points_per_run: int = 40, seed: int | None = None,
@@ -107,13 +133,17 @@ def evaluate(ds: Dataset, rounds: int = 200, holdout_share: float = 0.25, seed: 
     and the classifier's Brier score and accuracy."""
     rng = np.random.default_rng(seed)
     machines = np.unique(ds.groups)
-    held = rng.choice(machines, size=max(1, int(len(machines) * holdout_share)), replace=False)
-    test = np.isin(ds.groups, held)
-    boosters = _fit(ds, np.where(~test)[0], rounds)
+    held = rng.choice(machines, size=max(2, int(len(machines) * holdout_share)), replace=False)
+    # Half of the held-out machines calibrate the classifier, the other half measure everything.
+    cal_machines, test_machines = held[: len(held) // 2], held[len(held) // 2:]
+    cal, test = np.isin(ds.groups, cal_machines), np.isin(ds.groups, test_machines)
+    boosters = _fit(ds, np.where(~(cal | test))[0], rounds)
+    calibration = fit_calibration(boosters["fail"].predict(ds.X[cal]), ds.failed_within_horizon[cal])
     X, rul, fail = ds.X[test], ds.rul[test], ds.failed_within_horizon[test]
     pred = boosters["rul"].predict(X)
     lo, hi = boosters["rul_q10"].predict(X), boosters["rul_q90"].predict(X)
-    p = boosters["fail"].predict(X)
+    raw = boosters["fail"].predict(X)
+    p = np.interp(raw, calibration["x"], calibration["y"])
     return {
         "holdout_machines": int(len(held)),
         "holdout_rows": int(test.sum()),
@@ -122,7 +152,9 @@ def evaluate(ds: Dataset, rounds: int = 200, holdout_share: float = 0.25, seed: 
         "interval_coverage": round(float(np.mean((rul >= lo) & (rul <= hi))), 3),
         "interval_nominal": QUANTILES[1] - QUANTILES[0],
         "fail_brier": round(float(np.mean((p - fail) ** 2)), 4),
+        "fail_brier_uncalibrated": round(float(np.mean((raw - fail) ** 2)), 4),
         "fail_accuracy": round(float(np.mean((p >= 0.5) == fail)), 3),
+        "calibration_curve": reliability(p, fail),
     }
 
 
@@ -131,7 +163,9 @@ def train(ds: Dataset, rounds: int = 200, on_progress=None) -> TrainedModels:
     report = on_progress or (lambda *_: None)
     report(45, "evaluating on held-out machines")
     metrics = evaluate(ds, rounds=rounds)
-    report(70, "fitting the final models on every machine")
+    report(60, "calibrating failure probabilities on out-of-fold predictions")
+    calibration = _out_of_fold_calibration(ds, rounds)
+    report(75, "fitting the final models on every machine")
     boosters = _fit(ds, np.arange(len(ds.rul)), rounds)
     gain = boosters["rul"].feature_importance(importance_type="gain")
     importance = sorted(zip(ds.feature_names, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:15]
@@ -139,7 +173,17 @@ def train(ds: Dataset, rounds: int = 200, on_progress=None) -> TrainedModels:
     params = {"rul_cap": constants.RUL_CAP, "horizon": constants.FAILURE_HORIZON, "rul_unit": "minutes",
               "window_seconds": constants.WINDOW_SECONDS, "metrics": ds.metrics, "rounds": rounds,
               "rows": int(len(ds.rul)), "machines": int(len(np.unique(ds.groups)))}
-    return TrainedModels(boosters, ds.feature_names, metrics, params)
+    return TrainedModels(boosters, ds.feature_names, metrics, params, calibration=calibration)
+
+
+def _out_of_fold_calibration(ds: Dataset, rounds: int, folds: int = 3) -> dict:
+    """Every row scored by a classifier that did not see its machine, then one isotonic map."""
+    raw = np.zeros(len(ds.rul))
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(ds.X, groups=ds.groups):
+        booster = lgb.train(_params("binary"), lgb.Dataset(ds.X[train_idx], ds.failed_within_horizon[train_idx],
+                                                           feature_name=ds.feature_names), num_boost_round=rounds)
+        raw[test_idx] = booster.predict(ds.X[test_idx])
+    return fit_calibration(raw, ds.failed_within_horizon)
 
 
 def predict(models: TrainedModels, X: np.ndarray) -> dict[str, np.ndarray]:
@@ -147,7 +191,7 @@ def predict(models: TrainedModels, X: np.ndarray) -> dict[str, np.ndarray]:
     rul = np.clip(models.boosters["rul"].predict(X), 0.0, cap)
     lo = np.clip(models.boosters["rul_q10"].predict(X), 0.0, cap)
     hi = np.clip(models.boosters["rul_q90"].predict(X), 0.0, cap)
-    p_fail = np.clip(models.boosters["fail"].predict(X), 0.0, 1.0)
+    p_fail = np.clip(models.failure_probability(X), 0.0, 1.0)
     contrib = models.boosters["rul"].predict(X, pred_contrib=True)[:, :-1]  # last column is the bias
     health = 100.0 * (0.6 * rul / cap + 0.4 * (1.0 - p_fail))
     return {"rul": rul, "rul_lower": np.minimum(lo, rul), "rul_upper": np.maximum(hi, rul), "p_fail": p_fail,

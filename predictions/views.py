@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django.views.generic import ListView
+from django.views.generic import DetailView, ListView
 
 from assets.models import AssetCategory
 from predictions import services
@@ -32,6 +32,30 @@ class ModelRegistryView(ScopedMixin, ListView):
         ctx["categories"] = (AssetCategory.objects.annotate(sensor_count=Count("assets__sensors"))
                              .filter(sensor_count__gt=0))
         ctx.update(training_context())
+        return ctx
+
+
+class ModelDetailView(ScopedMixin, DetailView):
+    """One version: held-out metrics, feature importance, calibration plot, feedback precision."""
+
+    model = ModelVersion
+    template_name = "predictions/model_detail.html"
+
+    def base_queryset(self):
+        return ModelVersion.objects.defer("artifact").select_related("category", "trained_by")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        m = self.object.metrics
+        importance = m.get("feature_importance", [])[:12]
+        top = max((g for _, g in importance), default=0) or 1
+        ctx["importance"] = [{"feature": f, "gain": g, "width": round(g / top * 100)} for f, g in importance]
+        # Calibration plot in a 100x100 box (y grows downwards in SVG).
+        ctx["calibration"] = [dict(pt, cx=round(pt["predicted"] * 100, 1), cy=round(100 - pt["observed"] * 100, 1),
+                                   r=round(min(6, 1.5 + pt["count"] ** 0.5 / 4), 1))
+                              for pt in m.get("calibration_curve", [])]
+        ctx["feedback"] = feedback_precision().get(self.object.pk)
+        ctx["may_manage"] = can(self.request.user, "change", ModelVersion)
         return ctx
 
 

@@ -88,3 +88,32 @@ def test_api_queues_a_run_with_202_and_refuses_a_second_with_409(plant):
     assert bad.status_code == 400 and "runs" in bad.json()
     assert jwt_client(plant.tech_a).post("/api/v1/training-runs/", {"category": plant.category.pk},
                                          format="json").status_code == 403
+
+
+def test_model_page_shows_calibration_and_feature_importance(plant, client):
+    mv = train_now(plant).model_version
+    curve = mv.metrics["calibration_curve"]
+    assert curve and all(0 <= pt["predicted"] <= 1 and 0 <= pt["observed"] <= 1 for pt in curve)
+    client.force_login(plant.viewer_a)
+    html = client.get(f"/predictions/models/{mv.pk}/").content.decode()
+    assert html.count("<circle") == len(curve)
+    top_feature = mv.metrics["feature_importance"][0][0]
+    assert top_feature in html and "Alert precision" in html
+
+
+def test_calibrated_probabilities_are_used_and_old_artifacts_still_load(plant):
+    import json
+
+    import numpy as np
+
+    from predictions.training import TrainedModels
+
+    mv = train_now(plant).model_version
+    models = services.load_models(mv)
+    assert models.calibration and models.calibration["x"] == sorted(models.calibration["x"])
+    X = np.random.default_rng(1).normal(size=(5, len(mv.feature_names)))
+    p = models.failure_probability(X)
+    assert ((p >= 0) & (p <= 1)).all()
+    boosters_only = json.dumps(json.loads(bytes(mv.artifact))["boosters"]).encode()
+    legacy = TrainedModels.load(boosters_only, mv.feature_names, mv.params)
+    assert legacy.calibration is None and set(legacy.boosters) == set(models.boosters)
