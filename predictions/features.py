@@ -35,3 +35,16 @@ def vector(windows_by_metric: dict[str, tuple], metrics: list[str]) -> np.ndarra
     """One row of the feature matrix from {metric: (epochs, values)}; missing metrics are NaN."""
     parts = [window_features(*windows_by_metric.get(m, ((), ()))) for m in metrics]
     return np.concatenate(parts) if parts else np.empty(0)
+
+
+
+def fleet_window_features(sensor_ids: list[int], since, until,
+                          halflife_s: float = EWM_HALFLIFE_SECONDS) -> dict[int, np.ndarray]:
+    """``window_features`` of many sensors at once, computed by the telemetry store in one
+    query (only one row of statistics per sensor leaves the database). Same definitions as
+    ``window_features``; a test holds the two to the same numbers."""
+    from telemetry import storage
+
+    assert storage.WINDOW_STATISTICS == STATS
+    stats = storage.window_statistics(sensor_ids, since, until, halflife_s)
+    return {sensor_id: np.array(values, dtype=float) for sensor_id, values in stats.items()}

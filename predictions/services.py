@@ -18,11 +18,10 @@ from assets.choices import AssetStatus
 from assets.models import Asset, AssetCategory
 from predictions import constants, training
 from predictions.choices import ModelStatus, TrainingStatus
-from predictions.features import vector
+from predictions.features import STATS, fleet_window_features
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
 from prosync.events import broadcast_on_commit
 from telemetry import services as telemetry_services
-from telemetry import storage
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertSource
 from telemetry.models import Alert, Sensor
 from workorders import services as workorder_services
@@ -181,16 +180,21 @@ def _assess_category(mv: ModelVersion, assets: list[Asset], now, stamp, report: 
     window = timedelta(seconds=models.params.get("window_seconds", constants.WINDOW_SECONDS))
     sensors = list(Sensor.objects.filter(asset__in=assets, metric__in=metrics, is_active=True)
                    .values_list("id", "asset_id", "metric"))
-    windows = storage.recent_windows([s[0] for s in sensors], now - window, now)
-    per_asset: dict[int, dict[str, tuple]] = {}
+    stats = fleet_window_features([s[0] for s in sensors], now - window, now,
+                                  models.params.get("ewm_halflife_seconds", constants.EWM_HALFLIFE_SECONDS))
+    # Feature matrix (asset, metric, stat), NaN where a sensor is missing or silent.
+    row_of = {a.pk: i for i, a in enumerate(assets)}
+    col_of = {m: j for j, m in enumerate(metrics)}
+    cube = np.full((len(assets), len(metrics), len(STATS)), np.nan)
     for sensor_id, asset_id, metric in sensors:
-        if windows[sensor_id][0]:
-            per_asset.setdefault(asset_id, {})[metric] = windows[sensor_id]
-    with_data = [a for a in assets if a.pk in per_asset]
+        if sensor_id in stats:
+            cube[row_of[asset_id], col_of[metric]] = stats[sensor_id]
+    has_data = ~np.isnan(cube).all(axis=(1, 2))
+    with_data = [a for a, ok in zip(assets, has_data, strict=True) if ok]
     report.skipped_no_data += len(assets) - len(with_data)
     if not with_data:
         return
-    X = np.vstack([vector(per_asset[a.pk], metrics) for a in with_data])
+    X = cube[has_data].reshape(len(with_data), -1)
     out = training.predict(models, X)
     names = models.feature_names
     for i, asset in enumerate(with_data):

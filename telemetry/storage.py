@@ -1,5 +1,5 @@
 """Reading storage in PostgreSQL: COPY into a staging table, then one INSERT that stores each
-(sensor, ts) once, and bulk reads of recent windows for the feature builder."""
+(sensor, ts) once; and window statistics of many sensors in one query for the feature builder."""
 
 from __future__ import annotations
 
@@ -41,19 +41,30 @@ def write_readings(rows: Sequence[tuple[int, datetime, float]]) -> int:
     return inserted
 
 
-def recent_windows(sensor_ids: Iterable[int], since: datetime, until: datetime) -> dict[int, tuple[list, list]]:
-    """Readings of many sensors in [since, until], in one query: {sensor_id: (epoch_seconds, values)}."""
+# The order of the statistics window_statistics returns per sensor.
+WINDOW_STATISTICS = ("last", "mean", "std", "min", "max", "slope", "ewm")
+
+
+def window_statistics(sensor_ids: Iterable[int], since: datetime, until: datetime,
+                      halflife_s: float) -> dict[int, tuple[float, ...]]:
+    """Per sensor with readings in [since, until]: last value, mean, population std, min, max,
+    least-squares slope per minute, and the mean weighted by exp(-age * ln2 / halflife) with age
+    counted from the sensor's last reading. One query for any number of sensors."""
     ids = list(sensor_ids)
-    out: dict[int, tuple[list, list]] = {sid: ([], []) for sid in ids}
     if not ids:
-        return out
+        return {}
+    sql = f"""
+        WITH w AS (
+            SELECT sensor_id, value, extract(epoch FROM ts)::float8 AS t,
+                   max(extract(epoch FROM ts)::float8) OVER (PARTITION BY sensor_id) AS t_last
+            FROM {READINGS} WHERE sensor_id = ANY(%(ids)s) AND ts >= %(since)s AND ts <= %(until)s
+        )
+        SELECT sensor_id,
+               (array_agg(value ORDER BY t DESC))[1],
+               avg(value), stddev_pop(value), min(value), max(value),
+               coalesce(regr_slope(value, t), 0) * 60,
+               sum(value * exp(-(t_last - t) * ln(2) / %(hl)s)) / sum(exp(-(t_last - t) * ln(2) / %(hl)s))
+        FROM w GROUP BY sensor_id"""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT sensor_id, extract(epoch FROM ts)::float8, value FROM {READINGS} "
-            "WHERE sensor_id = ANY(%s) AND ts >= %s AND ts <= %s ORDER BY sensor_id, ts",
-            [ids, since, until])
-        for sensor_id, epoch, value in cursor.fetchall():
-            series = out[sensor_id]
-            series[0].append(epoch)
-            series[1].append(value)
-    return out
+        cursor.execute(sql, {"ids": ids, "since": since, "until": until, "hl": float(halflife_s)})
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}

@@ -43,3 +43,30 @@ def test_missing_metric_is_nan_not_zero():
     assert len(row) == len(names)
     assert not np.isnan(row[names.index("vibration__mean")])
     assert np.isnan(row[names.index("temperature__mean")])
+
+
+@pytest.mark.django_db
+def test_database_statistics_equal_the_training_features(plant):
+    """Assessment computes features in PostgreSQL, training in numpy: they must agree."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conftest import degrading_readings
+    from predictions.features import fleet_window_features
+    from telemetry.models import Reading
+    from telemetry.services import ingest_readings
+
+    ingest_readings(degrading_readings(plant.sensors_a, wear_from=0.3, wear_to=0.9, minutes=6))
+    vib = plant.sensors_a["vibration"]
+    ingest_readings([{"sensor": plant.sensors_b["vibration"].pk, "ts": timezone.now().isoformat(), "value": 3.0}])
+    now = timezone.now()
+    sql = fleet_window_features([s.pk for s in plant.sensors_a.values()] + [plant.sensors_b["vibration"].pk],
+                                now - timedelta(minutes=10), now)
+    rows = list(Reading.objects.filter(sensor=vib).order_by("ts").values_list("ts", "value"))
+    t = np.array([ts.timestamp() for ts, _ in rows])
+    v = np.array([value for _, value in rows])
+    assert sql[vib.pk] == pytest.approx(window_features(t, v), rel=1e-6, abs=1e-9)
+    single = sql[plant.sensors_b["vibration"].pk]  # one reading: no spread, no slope
+    assert single[STATS.index("std")] == 0 and single[STATS.index("slope")] == 0 and single[0] == 3.0
+    assert len(sql) == 5
