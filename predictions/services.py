@@ -20,7 +20,7 @@ from predictions import constants, training
 from predictions.choices import ModelStatus, TrainingStatus
 from predictions.features import STATS, fleet_window_features
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
-from prosync.events import broadcast_on_commit
+from prosync.events import broadcast_many_on_commit
 from telemetry import services as telemetry_services
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertSource
 from telemetry.models import Alert, Sensor
@@ -197,59 +197,69 @@ def _assess_category(mv: ModelVersion, assets: list[Asset], now, stamp, report: 
     X = cube[has_data].reshape(len(with_data), -1)
     out = training.predict(models, X)
     names = models.feature_names
+    rows = []
     for i, asset in enumerate(with_data):
         order = np.argsort(-np.abs(out["contributions"][i]))[: constants.TOP_CONTRIBUTIONS]
         contributions = [{"feature": names[j], "value": None if np.isnan(X[i, j]) else round(float(X[i, j]), 3),
                           "contribution": round(float(out["contributions"][i, j]), 3)} for j in order]
-        _record(asset, mv, stamp, {k: float(out[k][i]) for k in ("health", "p_fail", "rul", "rul_lower",
-                                                                   "rul_upper")}, contributions, report)
+        rows.append(HealthAssessment(
+            asset=asset, model_version=mv, assessed_at=stamp, health_score=round(float(out["health"][i]), 1),
+            failure_probability=round(float(out["p_fail"][i]), 4), rul=round(float(out["rul"][i]), 2),
+            rul_lower=round(float(out["rul_lower"][i]), 2), rul_upper=round(float(out["rul_upper"][i]), 2),
+            contributions=contributions))
+    _record(mv, stamp, rows, report)
 
 
 @transaction.atomic
-def _record(asset: Asset, mv: ModelVersion, stamp: datetime, values: dict, contributions: list,
-            report: FleetAssessment) -> None:
-    assessment, created = HealthAssessment.objects.get_or_create(
-        asset=asset, model_version=mv, assessed_at=stamp,
-        defaults={"health_score": round(values["health"], 1), "failure_probability": round(values["p_fail"], 4),
-                  "rul": round(values["rul"], 2), "rul_lower": round(values["rul_lower"], 2),
-                  "rul_upper": round(values["rul_upper"], 2), "contributions": contributions})
+def _record(mv: ModelVersion, stamp: datetime, rows: list[HealthAssessment], report: FleetAssessment) -> None:
+    """Write a category's assessments in bulk (a constant number of queries however many assets),
+    skipping assets already assessed in this interval; then alerts for the few that cross a threshold."""
+    asset_ids = [r.asset_id for r in rows]
+    done = set(HealthAssessment.objects.filter(model_version=mv, assessed_at=stamp, asset_id__in=asset_ids)
+               .values_list("asset_id", flat=True))
+    fresh = [r for r in rows if r.asset_id not in done]
+    # ignore_conflicts: a concurrent run of the same interval may have written some meanwhile.
+    HealthAssessment.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
+    written = {a.asset_id: a for a in HealthAssessment.objects.filter(
+        model_version=mv, assessed_at=stamp, asset_id__in=[r.asset_id for r in fresh])}
+    fresh = [r for r in fresh if r.asset_id in written]
+    report.assessed += len(fresh)
+    broadcast_many_on_commit([(r.asset_id, r.asset.site_id, "predictions.assessment", {
+        "asset": r.asset_id, "health": r.health_score, "rul": r.rul, "rul_lower": r.rul_lower,
+        "rul_upper": r.rul_upper, "failure_probability": r.failure_probability, "assessed_at": stamp.isoformat(),
+        "contributions": r.contributions}) for r in fresh])
+    low = [r for r in fresh if r.health_score < settings.HEALTH_ALERT_BELOW]
+    high = {r.asset_id: r for r in fresh if r.health_score > settings.HEALTH_ALERT_CLEAR_ABOVE}
+    for row in low:
+        _open_low_health_alert(row.asset, written[row.asset_id], report)
+    if high:
+        for alert in Alert.objects.filter(asset_id__in=list(high), cause=constants.LOW_HEALTH_CAUSE,
+                                          status__in=ACTIVE_ALERT_STATUSES):
+            telemetry_services.close_alert(alert, reason=f"health recovered to {high[alert.asset_id].health_score:.0f}")
+            report.alerts_closed += 1
+
+
+def _open_low_health_alert(asset: Asset, assessment: HealthAssessment, report: FleetAssessment) -> None:
+    """Below HEALTH_ALERT_BELOW: an alert (one per asset while active; it closes only above
+    HEALTH_ALERT_CLEAR_ABOVE, the hysteresis) and a predictive work order (one open per asset)."""
+    health = assessment.health_score
+    top = ", ".join(f"{c['feature']} ({c['contribution']:+.1f})" for c in assessment.contributions[:3])
+    unit = assessment.model_version.params.get("rul_unit", "")
+    alert, created = telemetry_services.raise_alert(
+        asset=asset, cause=constants.LOW_HEALTH_CAUSE, source=AlertSource.PREDICTION,
+        severity=AlertSeverity.CRITICAL if health < settings.HEALTH_ALERT_BELOW / 2 else AlertSeverity.WARNING,
+        title=f"{asset.tag}: health {health:.0f}/100, failure likely in ~{assessment.rul:.0f} {unit}",
+        message=f"Estimated remaining life {assessment.rul:.1f} {unit} "
+                f"({assessment.rul_lower:.1f}–{assessment.rul_upper:.1f}); probability of failure within the "
+                f"horizon {assessment.failure_probability:.0%}. Main drivers: {top}.",
+        details={"assessment": assessment.pk, "health": health, "model_version": assessment.model_version_id})
     if not created:
         return
-    report.assessed += 1
-    broadcast_on_commit(asset_id=asset.pk, site_id=asset.site_id, event_type="predictions.assessment", payload={
-        "asset": asset.pk, "health": assessment.health_score, "rul": assessment.rul,
-        "rul_lower": assessment.rul_lower, "rul_upper": assessment.rul_upper,
-        "failure_probability": assessment.failure_probability, "assessed_at": stamp.isoformat(),
-        "contributions": contributions})
-    _alert_on_health(asset, assessment, report)
-
-
-def _alert_on_health(asset: Asset, assessment: HealthAssessment, report: FleetAssessment) -> None:
-    """Hysteresis: open below HEALTH_ALERT_BELOW, close only above HEALTH_ALERT_CLEAR_ABOVE."""
-    health = assessment.health_score
-    if health < settings.HEALTH_ALERT_BELOW:
-        top = ", ".join(f"{c['feature']} ({c['contribution']:+.1f})" for c in assessment.contributions[:3])
-        unit = assessment.model_version.params.get("rul_unit", "")
-        alert, created = telemetry_services.raise_alert(
-            asset=asset, cause=constants.LOW_HEALTH_CAUSE, source=AlertSource.PREDICTION,
-            severity=AlertSeverity.CRITICAL if health < settings.HEALTH_ALERT_BELOW / 2 else AlertSeverity.WARNING,
-            title=f"{asset.tag}: health {health:.0f}/100, failure likely in ~{assessment.rul:.0f} {unit}",
-            message=f"Estimated remaining life {assessment.rul:.1f} {unit} "
-                    f"({assessment.rul_lower:.1f}–{assessment.rul_upper:.1f}); probability of failure within the "
-                    f"horizon {assessment.failure_probability:.0%}. Main drivers: {top}.",
-            details={"assessment": assessment.pk, "health": health, "model_version": assessment.model_version_id})
-        if created:
-            report.alerts_opened += 1
-            if not workorder_services.open_work_order_exists(asset=asset, kind=WorkOrderType.PREDICTIVE):
-                workorder_services.create_work_order(
-                    asset=asset, title=f"Inspect {asset.tag} {asset.name}: predicted failure",
-                    description=alert.message, kind=WorkOrderType.PREDICTIVE,
-                    priority=WorkOrderPriority.URGENT if alert.severity == AlertSeverity.CRITICAL
-                    else WorkOrderPriority.HIGH,
-                    source="prediction", source_ref=str(alert.pk))
-                report.work_orders_created += 1
-    elif health > settings.HEALTH_ALERT_CLEAR_ABOVE:
-        for alert in Alert.objects.filter(asset=asset, cause=constants.LOW_HEALTH_CAUSE,
-                                          status__in=ACTIVE_ALERT_STATUSES):
-            telemetry_services.close_alert(alert, reason=f"health recovered to {health:.0f}")
-            report.alerts_closed += 1
+    report.alerts_opened += 1
+    if not workorder_services.open_work_order_exists(asset=asset, kind=WorkOrderType.PREDICTIVE):
+        workorder_services.create_work_order(
+            asset=asset, title=f"Inspect {asset.tag} {asset.name}: predicted failure",
+            description=alert.message, kind=WorkOrderType.PREDICTIVE,
+            priority=WorkOrderPriority.URGENT if alert.severity == AlertSeverity.CRITICAL else WorkOrderPriority.HIGH,
+            source="prediction", source_ref=str(alert.pk))
+        report.work_orders_created += 1
