@@ -6,7 +6,8 @@ from predictions.models import FeedbackLabel, HealthAssessment
 
 
 def latest_assessments(asset_ids) -> dict[int, HealthAssessment]:
-    qs = (HealthAssessment.objects.filter(asset_id__in=list(asset_ids))
+    qs = (HealthAssessment.objects.filter(asset_id__in=list(asset_ids)).select_related("model_version")
+          .defer("model_version__artifact")
           .order_by("asset_id", "-assessed_at").distinct("asset_id"))
     return {a.asset_id: a for a in qs}
 
@@ -26,7 +27,8 @@ def _latest_visible(user):
 
 def fleet_ranking(user, limit: int = 10) -> list[HealthAssessment]:
     """Assets most at risk first: each visible asset's latest assessment, lowest health first."""
-    return list(_latest_visible(user).select_related("asset", "asset__site").order_by("health_score")[:limit])
+    return list(_latest_visible(user).select_related("asset", "asset__site", "model_version")
+                .defer("model_version__artifact").order_by("health_score")[:limit])
 
 
 def health_bands(user) -> dict[str, int]:

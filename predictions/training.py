@@ -29,6 +29,11 @@ class Dataset:
     groups: np.ndarray  # which machine (run) each row comes from
     metrics: list[str]
     source: str
+    # How the labels and windows were made; recorded on the model so assessment matches them.
+    rul_cap: float = constants.RUL_CAP
+    horizon: float = constants.FAILURE_HORIZON
+    rul_unit: str = "minutes"
+    window_seconds: float = constants.WINDOW_SECONDS
 
     @property
     def feature_names(self) -> list[str]:
@@ -170,8 +175,8 @@ def train(ds: Dataset, rounds: int = 200, on_progress=None) -> TrainedModels:
     gain = boosters["rul"].feature_importance(importance_type="gain")
     importance = sorted(zip(ds.feature_names, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:15]
     metrics["feature_importance"] = [[name, round(g, 1)] for name, g in importance]
-    params = {"rul_cap": constants.RUL_CAP, "horizon": constants.FAILURE_HORIZON, "rul_unit": "minutes",
-              "window_seconds": constants.WINDOW_SECONDS, "metrics": ds.metrics, "rounds": rounds,
+    params = {"rul_cap": ds.rul_cap, "horizon": ds.horizon, "rul_unit": ds.rul_unit,
+              "window_seconds": ds.window_seconds, "metrics": ds.metrics, "rounds": rounds,
               "rows": int(len(ds.rul)), "machines": int(len(np.unique(ds.groups)))}
     return TrainedModels(boosters, ds.feature_names, metrics, params, calibration=calibration)
 

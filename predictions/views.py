@@ -102,4 +102,6 @@ def health_panel(request, asset):
     contributions = latest.contributions if latest else []
     biggest = max((abs(c["contribution"]) for c in contributions), default=0) or 1
     bars = [dict(c, width=round(abs(c["contribution"]) / biggest * 100)) for c in contributions]
-    return {"latest": latest, "trend": health_trend(asset), "contributions": bars}
+    params = latest.model_version.params if latest else {}
+    return {"latest": latest, "trend": health_trend(asset), "contributions": bars,
+            "unit": params.get("rul_unit", "minutes"), "horizon": params.get("horizon", 10)}
