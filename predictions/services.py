@@ -219,7 +219,7 @@ def _record(mv: ModelVersion, stamp: datetime, rows: list[HealthAssessment], rep
                .values_list("asset_id", flat=True))
     fresh = [r for r in rows if r.asset_id not in done]
     # ignore_conflicts: a concurrent run of the same interval may have written some meanwhile.
-    HealthAssessment.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
+    HealthAssessment.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=5000)  # ~45k parameters
     written = {a.asset_id: a for a in HealthAssessment.objects.filter(
         model_version=mv, assessed_at=stamp, asset_id__in=[r.asset_id for r in fresh])}
     fresh = [r for r in fresh if r.asset_id in written]
