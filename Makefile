@@ -25,7 +25,7 @@ test: lint
 	$(PY) -m pytest
 
 bench: install
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 stop:
 	$(PY) -m prosync.embedded stop

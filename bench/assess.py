@@ -20,27 +20,13 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scratch import setup_scratch_django  # noqa: E402
+
 EXTRA_METRICS = ("speed", "flow", "oil_temperature", "noise")  # sensors the health model does not use
-
-
-def scratch_database_url() -> str:
-    base = os.environ.get("DATABASE_URL")
-    if not base:
-        from prosync import embedded
-
-        base = embedded.postgres_url()
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS prosync_bench_assess WITH (FORCE)")
-        conn.execute("CREATE DATABASE prosync_bench_assess")
-    return urlunsplit(urlsplit(base)._replace(path="/prosync_bench_assess"))
 
 
 def main() -> None:
@@ -50,18 +36,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = scratch_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prosync.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["HEALTH_ALERT_BELOW"] = "-1"  # measure the assessment itself, not thousands of alerts
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_scratch_django("prosync_bench_assess")
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    call_command("migrate", verbosity=0)
     from assets.models import Asset, AssetCategory, Site
     from predictions import services, training
     from predictions.models import HealthAssessment

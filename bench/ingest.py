@@ -11,31 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-
-
-def scratch_database_url() -> str:
-    if os.environ.get("DATABASE_URL"):
-        base = os.environ["DATABASE_URL"]
-    else:
-        from prosync import embedded
-
-        base = embedded.postgres_url()
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS prosync_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE prosync_bench")
-    return urlunsplit(urlsplit(base)._replace(path="/prosync_bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scratch import setup_scratch_django  # noqa: E402
 
 
 def main() -> None:
@@ -46,16 +29,9 @@ def main() -> None:
     parser.add_argument("--sensors", type=int, default=200)
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = scratch_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prosync.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_scratch_django("prosync_bench")
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     from assets.models import Asset, Site
     from telemetry.models import Reading, Sensor
     from telemetry.services import ingest_readings
