@@ -70,3 +70,16 @@ def test_database_statistics_equal_the_training_features(plant):
     single = sql[plant.sensors_b["vibration"].pk]  # one reading: no spread, no slope
     assert single[STATS.index("std")] == 0 and single[STATS.index("slope")] == 0 and single[0] == 3.0
     assert len(sql) == 5
+
+
+def test_conformal_margin_widens_a_too_narrow_interval_to_the_nominal_coverage():
+    from predictions.training import conformal_margin
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(0.0, 1.0, 2000)
+    lo, hi = np.full(2000, -0.5), np.full(2000, 0.5)  # covers about 38 %
+    margin = conformal_margin(y, lo, hi, 0.8)
+    assert margin == pytest.approx(1.2816 - 0.5, abs=0.08)  # the 90 % quantile of |N(0,1)| less 0.5
+    fresh = rng.normal(0.0, 1.0, 20000)
+    assert np.mean((fresh >= -0.5 - margin) & (fresh <= 0.5 + margin)) == pytest.approx(0.8, abs=0.02)
+    assert conformal_margin(y, np.full(2000, -5.0), np.full(2000, 5.0), 0.8) < 0  # too wide: it narrows
