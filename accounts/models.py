@@ -52,9 +52,6 @@ class User(AbstractUser):
     def site_ids(self) -> list[int]:
         return list(self.memberships.values_list("site_id", flat=True))
 
-    def belongs_to_site(self, site_id: int) -> bool:
-        return self.sees_all_sites or int(site_id) in self.site_ids
-
 
 class SiteMembership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")

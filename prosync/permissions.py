@@ -33,10 +33,6 @@ class SiteScopedQuerySet(models.QuerySet):
         lookup = f"{path}__in" if path else "pk__in"
         return self.filter(**{lookup: user.site_ids})
 
-    def in_site(self, site_id):
-        path = self.model.site_field
-        return self.filter(**{path or "pk": site_id})
-
 
 SiteScopedManager = models.Manager.from_queryset(SiteScopedQuerySet)
 
