@@ -28,8 +28,12 @@ PASSWORD = "Test-pass-9731"
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Throttle counters and cached values must not leak from one test into the next."""
-    cache.clear()
+    """Throttle counters and cached values must not leak from one test into the next. Only this
+    run's keys are removed: other test runs may share the Redis database."""
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{settings.REDIS_PREFIX}:*", count=1000))
+    if keys:
+        client.delete(*keys)
     yield
 
 

@@ -103,7 +103,8 @@ else:
     REDIS_URL = embedded.redis_url()
 
 # Keys of tests, development and production do not mix even on a shared Redis.
-REDIS_PREFIX = env.str("REDIS_PREFIX", default=f"prosync-{PROSYNC_ENV}")
+# Concurrent test runs on one Redis get a prefix each, so they never see each other's keys.
+REDIS_PREFIX = env.str("REDIS_PREFIX", default=f"prosync-test-{os.getpid()}" if TESTING else f"prosync-{PROSYNC_ENV}")
 
 
 def _redis_db(url: str, db: int) -> str:
