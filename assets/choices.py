@@ -12,3 +12,12 @@ class Criticality(models.TextChoices):
     A = "A", "A (critical)"
     B = "B", "B (important)"
     C = "C", "C (minor)"
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", "Receipt"
+    ISSUE = "issue", "Issue"
+    RETURN = "return", "Return"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+    TRANSFER_IN = "transfer_in", "Transfer in"
