@@ -27,6 +27,9 @@ class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
 class User(AbstractUser):
     job_title = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    weekly_capacity_hours = models.DecimalField(
+        max_digits=5, decimal_places=1, default=40,
+        help_text="Hours of work a week this person can be planned for (the project resource view).")
 
     objects = ScopedUserManager()
 
@@ -83,3 +86,81 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNMENT = "assignment", "Assigned to me"
+    MENTION = "mention", "Mentioned"
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    STATUS_CHANGE = "status_change", "Status change"
+
+
+# Which channels a user gets when they have not chosen: in-app always, e-mail for what needs action.
+DEFAULT_CHANNELS: dict[str, tuple[bool, bool]] = {
+    NotificationKind.ASSIGNMENT: (True, True),
+    NotificationKind.MENTION: (True, True),
+    NotificationKind.DUE_SOON: (True, False),
+    NotificationKind.OVERDUE: (True, True),
+    NotificationKind.STATUS_CHANGE: (True, False),
+}
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view"):
+        """A person's own inbox, whatever their role: nobody reads another's notifications."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    site_field = None  # personal, not site data: for_user filters by recipient
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=100, blank=True,
+                           help_text="Set for notifications that must never be sent twice (e.g. 'overdue:WO-12').")
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "key"], condition=~models.Q(key=""),
+                                               name="unique_notification_key")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """One row per user and kind they have chosen for; missing rows mean DEFAULT_CHANNELS."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="unique_notification_preference")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}: in-app={self.in_app} e-mail={self.email}"

@@ -165,6 +165,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# Notification e-mail: printed to the console unless a real backend (SMTP relay) is configured.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ProSyncHub <noreply@prosync.local>")
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")  # links in e-mails
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -247,7 +252,9 @@ INGEST_MAX_FUTURE = timedelta(minutes=env.int("INGEST_MAX_FUTURE_MINUTES", defau
 ASSESSMENT_INTERVAL_SECONDS = env.int("ASSESSMENT_INTERVAL_SECONDS", default=60)
 HEALTH_ALERT_BELOW = env.float("HEALTH_ALERT_BELOW", default=40.0)
 HEALTH_ALERT_CLEAR_ABOVE = env.float("HEALTH_ALERT_CLEAR_ABOVE", default=60.0)
-FEATURE_WINDOW = timedelta(minutes=env.int("FEATURE_WINDOW_MINUTES", default=10))
+# Windows (seconds) over which the health models summarise each sensor; recorded on every
+# trained version, so changing them affects models trained afterwards only.
+PREDICTION_WINDOWS_SECONDS = [int(w) for w in env.list("PREDICTION_WINDOWS_SECONDS", default=["600", "1800"])]
 
 # --- Security (check --deploy clean in production) ----------------------------------------
 if PRODUCTION:

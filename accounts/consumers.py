@@ -1,0 +1,33 @@
+"""A person's live inbox: new notifications and the unread count, pushed to every page they
+have open (the bell in the header)."""
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from accounts.services import user_group
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    """Bound to the group of the connected user only: there is no way to ask for another's."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "payload": {"group": self.group}})
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def broadcast(self, message):
+        await self.send_json({"type": message["event"], "payload": message["payload"]})
