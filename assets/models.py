@@ -1,10 +1,24 @@
-"""Sites, asset categories and the asset tree."""
+"""Sites, locations, asset categories and the asset tree; status history, downtime, meters and
+documents of assets."""
 
+import uuid
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
-from assets.choices import AssetStatus, Criticality
+from assets.attributes import clean_values, validate_schema
+from assets.choices import (
+    AssetStatus,
+    Criticality,
+    DocumentKind,
+    LocationKind,
+    MeterKind,
+    ReadingSource,
+    StatusReason,
+)
 from prosync.permissions import SiteScopedManager, SiteScopedQuerySet
 
 
@@ -26,13 +40,72 @@ class Site(models.Model):
         return self.name
 
 
+class Location(models.Model):
+    """A place on a site (area, building, line, room, ...), in a tree of any depth. ``path`` holds
+    the ids from the root down to this location ("/3/8/21/"), kept by the services, so that a
+    subtree is one indexed prefix match."""
+
+    site_field = "site"
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="locations")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    kind = models.CharField(max_length=20, choices=LocationKind.choices, default=LocationKind.AREA)
+    code = models.CharField(max_length=40, help_text="Short code, unique within the site, e.g. B1-R3.")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    path = models.CharField(max_length=1000, editable=False, default="", db_index=True)
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["site", "path"]
+        constraints = [models.UniqueConstraint(fields=["site", "code"], name="unique_location_code_per_site")]
+        indexes = [models.Index(fields=["path"], name="assets_location_path_like",
+                                opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assets:location-detail", args=[self.pk])
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p][:-1]
+
+    def ancestors(self) -> list["Location"]:
+        """From the root down to the parent, in one query."""
+        ids = self.ancestor_ids()
+        found = Location.objects.in_bulk(ids)
+        return [found[i] for i in ids if i in found]
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A location cannot be its own parent."})
+        parent = Location.objects.filter(pk=self.parent_id).only("site_id", "path").first()
+        if parent is None:
+            return
+        if self.site_id and parent.site_id != self.site_id:
+            raise ValidationError({"parent": "The parent location must be on the same site."})
+        if self.pk and f"/{self.pk}/" in parent.path:
+            raise ValidationError({"parent": "This would put the location inside its own subtree (a cycle)."})
+
+
 class AssetCategory(models.Model):
-    """Kind of equipment; prediction models are trained and activated per category."""
+    """Kind of equipment; prediction models are trained and activated per category. The
+    attribute schema lists the fields assets of this category carry (e.g. a pump's rated flow)."""
 
     site_field = None
 
     name = models.CharField(max_length=80, unique=True)
     description = models.TextField(blank=True)
+    attribute_schema = models.JSONField(
+        default=list, blank=True,
+        help_text='List of attributes: [{"key": "rated_flow", "label": "Rated flow", "type": "number", '
+                  '"unit": "m³/h", "required": true}]; types: text, number, integer, boolean, date, choice '
+                  '(with "choices": [...]).')
 
     objects = SiteScopedManager()
 
@@ -43,23 +116,36 @@ class AssetCategory(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        try:
+            self.attribute_schema = validate_schema(self.attribute_schema)
+        except ValidationError as exc:
+            raise ValidationError({"attribute_schema": exc.messages}) from exc
+
 
 class Asset(models.Model):
     site_field = "site"
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="assets")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="assets")
     category = models.ForeignKey(AssetCategory, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="assets")
     tag = models.CharField(max_length=40, help_text="Plant tag, unique within the site, e.g. P-101.")
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=AssetStatus.choices, default=AssetStatus.OPERATIONAL)
+    status = models.CharField(max_length=20, choices=AssetStatus.choices, default=AssetStatus.OPERATIONAL,
+                              help_text="Changed through a status change (with a reason code), which records "
+                                        "downtime.")
     criticality = models.CharField(max_length=1, choices=Criticality.choices, default=Criticality.B)
     manufacturer = models.CharField(max_length=100, blank=True)
     model_number = models.CharField(max_length=100, blank=True)
     serial_number = models.CharField(max_length=100, blank=True)
     install_date = models.DateField(null=True, blank=True)
+    warranty_end = models.DateField(null=True, blank=True)
+    purchase_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    qr_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -68,7 +154,7 @@ class Asset(models.Model):
     class Meta:
         ordering = ["site", "tag"]
         constraints = [models.UniqueConstraint(fields=["site", "tag"], name="unique_asset_tag_per_site")]
-        indexes = [models.Index(fields=["site", "status"])]
+        indexes = [models.Index(fields=["site", "status"]), models.Index(fields=["warranty_end"])]
 
     def __str__(self) -> str:
         return f"{self.tag} {self.name}"
@@ -77,31 +163,224 @@ class Asset(models.Model):
         return reverse("assets:detail", args=[self.pk])
 
     def ancestors(self) -> list["Asset"]:
-        """From the root down to the parent; one query per level (trees are shallow)."""
-        chain, node, seen = [], self.parent, {self.pk}
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            chain.append(node)
-            node = node.parent
-        return chain[::-1]
+        """From the root down to the parent, in one query (a recursive CTE)."""
+        if self.parent_id is None:
+            return []
+        return list(Asset.objects.raw(
+            """WITH RECURSIVE up(id, parent_id, depth) AS (
+                   SELECT id, parent_id, 1 FROM assets_asset WHERE id = %s
+                   UNION ALL
+                   SELECT a.id, a.parent_id, up.depth + 1 FROM assets_asset a JOIN up ON a.id = up.parent_id
+                   WHERE up.depth < 100)
+               SELECT a.* FROM assets_asset a JOIN up ON a.id = up.id ORDER BY up.depth DESC""",
+            [self.parent_id]))
+
+    def ancestor_ids(self, start_id: int | None = None) -> list[int]:
+        """Ids from ``start_id`` (default: the parent) up to the root, in one query."""
+        start_id = self.parent_id if start_id is None else start_id
+        if start_id is None:
+            return []
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(
+                """WITH RECURSIVE up(id, parent_id, depth) AS (
+                       SELECT id, parent_id, 1 FROM assets_asset WHERE id = %s
+                       UNION ALL
+                       SELECT a.id, a.parent_id, up.depth + 1 FROM assets_asset a JOIN up ON a.id = up.parent_id
+                       WHERE up.depth < 1000)
+                   SELECT id FROM up ORDER BY depth""", [start_id])
+            return [row[0] for row in cur.fetchall()]
 
     def clean(self) -> None:
-        if self.parent_id is None:
-            return
-        if self.parent_id == self.pk:
-            raise ValidationError({"parent": "An asset cannot be its own parent."})
-        parent = Asset.objects.filter(pk=self.parent_id).only("site_id", "parent_id").first()
-        if parent is None:
-            return
-        if self.site_id and parent.site_id != self.site_id:
-            raise ValidationError({"parent": "The parent asset must be on the same site."})
-        if self.pk:
-            node, seen = parent, set()
-            while node is not None and node.pk not in seen:
-                if node.pk == self.pk:
-                    raise ValidationError({"parent": "This would make the asset its own ancestor (a cycle)."})
-                seen.add(node.pk)
-                node = node.parent
+        errors = {}
+        if self.category_id:
+            schema = (self.category if self.category and self.category.pk == self.category_id
+                      else AssetCategory.objects.get(pk=self.category_id)).attribute_schema
+        else:
+            schema = []
+        try:
+            self.attributes = clean_values(validate_schema(schema), self.attributes)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if self.location_id and self.site_id:
+            loc_site = Location.objects.filter(pk=self.location_id).values_list("site_id", flat=True).first()
+            if loc_site is not None and loc_site != self.site_id:
+                errors["location"] = ["The location must be on the asset's site."]
+        if self.parent_id is not None:
+            if self.parent_id == self.pk:
+                errors["parent"] = ["An asset cannot be its own parent."]
+            else:
+                parent_site = Asset.objects.filter(pk=self.parent_id).values_list("site_id", flat=True).first()
+                if parent_site is not None and self.site_id and parent_site != self.site_id:
+                    errors["parent"] = ["The parent asset must be on the same site."]
+                elif self.pk and self.pk in self.ancestor_ids():
+                    errors["parent"] = ["This would put the asset inside its own subtree (a cycle)."]
+        if self.warranty_end and self.install_date and self.warranty_end < self.install_date:
+            errors["warranty_end"] = ["The warranty cannot end before the install date."]
+        if self.purchase_cost is not None and self.purchase_cost < 0:
+            errors["purchase_cost"] = ["The purchase cost cannot be negative."]
+        if errors:
+            raise ValidationError(errors)
+
+    def attribute_rows(self) -> list[tuple[dict, object]]:
+        """(definition, value) for each attribute of the category, for display."""
+        schema = self.category.attribute_schema if self.category_id else []
+        return [(d, self.attributes.get(d["key"])) for d in validate_schema(schema)]
+
+
+class AssetStatusChange(models.Model):
+    """Every change of an asset's status: who, when, from, to, and why."""
+
+    site_field = "asset__site"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=AssetStatus.choices)
+    to_status = models.CharField(max_length=20, choices=AssetStatus.choices)
+    reason_code = models.CharField(max_length=30, choices=StatusReason.choices)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="asset_status_changes")
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["asset", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.asset.tag}: {self.from_status} → {self.to_status}"
+
+
+class Downtime(models.Model):
+    """A period an asset was down: opened when it goes to "down", closed when it leaves it.
+    Work orders link to it from their side."""
+
+    site_field = "asset__site"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="downtimes")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason_code = models.CharField(max_length=30, choices=StatusReason.choices)
+    note = models.TextField(blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["asset", "started_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["asset"], condition=models.Q(ended_at__isnull=True),
+                                    name="one_open_downtime_per_asset"),
+            models.CheckConstraint(condition=models.Q(ended_at__isnull=True)
+                                   | models.Q(ended_at__gte=models.F("started_at")),
+                                   name="downtime_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset.tag} down from {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def duration(self):
+        return (self.ended_at or timezone.now()) - self.started_at
+
+
+class Meter(models.Model):
+    """A counter on an asset (running hours, cycles, ...). A running-hours meter with
+    ``rolls_down`` follows the running-hours meter of its asset's parent: what the parent runs,
+    it runs."""
+
+    site_field = "asset__site"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="meters")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=MeterKind.choices, default=MeterKind.RUNNING_HOURS)
+    unit = models.CharField(max_length=20, default="h")
+    current_value = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    last_reading_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rolls_down = models.BooleanField(
+        default=False, help_text="Follow the parent asset's running-hours meter (readings roll down to this one).")
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["asset", "name"]
+        constraints = [models.UniqueConstraint(fields=["asset", "name"], name="unique_meter_name_per_asset")]
+
+    def __str__(self) -> str:
+        return f"{self.asset.tag} · {self.name}"
+
+    def clean(self) -> None:
+        if self.rolls_down and self.kind != MeterKind.RUNNING_HOURS:
+            raise ValidationError({"rolls_down": "Only running-hours meters can follow their parent's hours."})
+
+
+class MeterReading(models.Model):
+    site_field = "meter__asset__site"
+
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="readings")
+    value = models.DecimalField(max_digits=16, decimal_places=3)
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=20, choices=ReadingSource.choices, default=ReadingSource.MANUAL)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="meter_readings")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["meter", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.meter}: {self.value} at {self.at:%Y-%m-%d %H:%M}"
+
+
+def document_upload_path(instance, filename: str) -> str:
+    return f"asset-documents/{instance.asset_id}/{uuid.uuid4().hex[:12]}/{filename}"
+
+
+class AssetDocument(models.Model):
+    """A manual, drawing or photo of an asset, kept through Django's storage API and served only
+    through a permission-checked view."""
+
+    site_field = "asset__site"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, default=DocumentKind.DOCUMENT)
+    title = models.CharField(max_length=160)
+    file = models.FileField(upload_to=document_upload_path, max_length=300)
+    thumbnail = models.FileField(upload_to=document_upload_path, max_length=300, blank=True, editable=False)
+    original_name = models.CharField(max_length=255, editable=False)
+    content_type = models.CharField(max_length=100, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SiteScopedManager()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("assets:document-download", args=[self.pk])
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == DocumentKind.PHOTO
 
 
 # --- Spare parts and stock ---------------------------------------------------------------------
