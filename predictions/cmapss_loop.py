@@ -13,7 +13,7 @@ import pandas as pd
 from django.db import transaction
 
 from assets.models import Asset, AssetCategory, Site
-from predictions.features import window_features
+from predictions.features import FeatureLayout
 from predictions.training import Dataset
 from telemetry import storage
 from telemetry.models import Sensor
@@ -35,15 +35,16 @@ def window_dataset(df: pd.DataFrame, sensors: list[str], *, cuts_per_engine: int
                    rul_cap: float = RUL_CAP, horizon: float = HORIZON) -> Dataset:
     """Training windows: each engine cut at random cycles, features of its last WINDOW_CYCLES."""
     rng = np.random.default_rng(seed)
+    # One window of WINDOW_CYCLES cycles; engines have no install date or meter here.
+    layout = FeatureLayout(tuple(sensors), (WINDOW_CYCLES * CYCLE_SECONDS,), asset_features=False)
     rows, ruls, fails, groups = [], [], [], []
     for unit, engine in df.groupby("unit", sort=True):
         cycles = engine["cycle"].to_numpy()
         t = cycles * float(CYCLE_SECONDS)
-        values = {s: engine[s].to_numpy() for s in sensors}
+        series = {s: (t, engine[s].to_numpy()) for s in sensors}
         last = int(cycles.max())
         for cut in rng.integers(min(WINDOW_CYCLES, last), last + 1, size=cuts_per_engine):
-            sel = (cycles > cut - WINDOW_CYCLES) & (cycles <= cut)
-            rows.append(np.concatenate([window_features(t[sel], values[s][sel]) for s in sensors]))
+            rows.append(layout.row(series, cut * float(CYCLE_SECONDS)))
             remaining = float(last - cut)
             ruls.append(min(remaining, rul_cap))
             fails.append(int(remaining <= horizon))
@@ -51,7 +52,7 @@ def window_dataset(df: pd.DataFrame, sensors: list[str], *, cuts_per_engine: int
     return Dataset(np.vstack(rows), np.array(ruls), np.array(fails), np.array(groups), list(sensors),
                    source=f"C-MAPSS run-to-failure file, {df['unit'].nunique()} engines",
                    rul_cap=rul_cap, horizon=horizon, rul_unit="cycles",
-                   window_seconds=WINDOW_CYCLES * CYCLE_SECONDS)
+                   window_seconds=WINDOW_CYCLES * CYCLE_SECONDS, layout=layout)
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 from django.conf import settings
@@ -18,7 +18,7 @@ from assets.choices import AssetStatus
 from assets.models import Asset, AssetCategory
 from predictions import constants, training
 from predictions.choices import ModelStatus, TrainingStatus
-from predictions.features import STATS, fleet_window_features
+from predictions.features import FeatureLayout, asset_extras
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
 from prosync.events import broadcast_many_on_commit
 from telemetry import services as telemetry_services
@@ -176,25 +176,19 @@ def assess_fleet(*, now: datetime | None = None, asset_ids: list[int] | None = N
 
 def _assess_category(mv: ModelVersion, assets: list[Asset], now, stamp, report: FleetAssessment) -> None:
     models = load_models(mv)
-    metrics = models.params["metrics"]
-    window = timedelta(seconds=models.params.get("window_seconds", constants.WINDOW_SECONDS))
-    sensors = list(Sensor.objects.filter(asset__in=assets, metric__in=metrics, is_active=True)
-                   .values_list("id", "asset_id", "metric"))
-    stats = fleet_window_features([s[0] for s in sensors], now - window, now,
-                                  models.params.get("ewm_halflife_seconds", constants.EWM_HALFLIFE_SECONDS))
-    # Feature matrix (asset, metric, stat), NaN where a sensor is missing or silent.
+    layout = FeatureLayout.from_params(models.params)
     row_of = {a.pk: i for i, a in enumerate(assets)}
-    col_of = {m: j for j, m in enumerate(metrics)}
-    cube = np.full((len(assets), len(metrics), len(STATS)), np.nan)
-    for sensor_id, asset_id, metric in sensors:
-        if sensor_id in stats:
-            cube[row_of[asset_id], col_of[metric]] = stats[sensor_id]
-    has_data = ~np.isnan(cube).all(axis=(1, 2))
+    sensors = [(sensor_id, row_of[asset_id], metric) for sensor_id, asset_id, metric in
+               Sensor.objects.filter(asset__in=assets, metric__in=layout.metrics, is_active=True)
+               .values_list("id", "asset_id", "metric")]
+    extras = asset_extras(assets, now) if layout.asset_features else None
+    # NaN where a sensor is missing or silent; assets with no reading in any window are skipped.
+    X, has_data = layout.fleet_matrix(sensors, len(assets), now, extras)
     with_data = [a for a, ok in zip(assets, has_data, strict=True) if ok]
     report.skipped_no_data += len(assets) - len(with_data)
     if not with_data:
         return
-    X = cube[has_data].reshape(len(with_data), -1)
+    X = X[has_data]
     out = training.predict(models, X)
     names = models.feature_names
     rows = []

@@ -14,7 +14,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupKFold
 
 from predictions import constants
-from predictions.features import feature_names, vector
+from predictions.features import FeatureLayout, feature_names
 from telemetry.simulation import CATEGORY_SCALE, METRICS, MachineProfile, signal
 
 SIM_INTERVAL_S = 2.0
@@ -34,10 +34,35 @@ class Dataset:
     horizon: float = constants.FAILURE_HORIZON
     rul_unit: str = "minutes"
     window_seconds: float = constants.WINDOW_SECONDS
+    layout: FeatureLayout | None = None  # None: the single-window layout of older versions
+    training_window: tuple[str, str] | None = None  # span of recorded history the labels come from
+    label_counts: dict = field(default_factory=dict)
 
     @property
     def feature_names(self) -> list[str]:
-        return feature_names(self.metrics)
+        return self.layout.names if self.layout else feature_names(self.metrics)
+
+    def layout_params(self) -> dict:
+        if self.layout:
+            return self.layout.to_params()
+        return {"metrics": self.metrics, "window_seconds": self.window_seconds}
+
+    def __len__(self) -> int:
+        return len(self.rul)
+
+    def combined_with(self, other: Dataset) -> Dataset:
+        """Rows of both (same layout and labels); machines of ``other`` keep their own groups."""
+        if self.feature_names != other.feature_names or (self.rul_cap, self.horizon) != (other.rul_cap, other.horizon):
+            raise ValueError("datasets with different features or labels cannot be combined")
+        offset = int(self.groups.max()) + 1 if len(self.groups) else 0
+        counts = {k: self.label_counts.get(k, 0) + other.label_counts.get(k, 0)
+                  for k in {*self.label_counts, *other.label_counts}}
+        return Dataset(np.vstack([self.X, other.X]), np.concatenate([self.rul, other.rul]),
+                       np.concatenate([self.failed_within_horizon, other.failed_within_horizon]),
+                       np.concatenate([self.groups, other.groups + offset]), self.metrics,
+                       source=f"{self.source} + {other.source}", rul_cap=self.rul_cap, horizon=self.horizon,
+                       rul_unit=self.rul_unit, window_seconds=self.window_seconds, layout=self.layout,
+                       training_window=self.training_window or other.training_window, label_counts=counts)
 
 
 @dataclass
@@ -86,27 +111,31 @@ def simulate_history(category: str, *, runs: int = 160, points_per_run: int = 40
     never fail), cut into windows the way the assessment sees them."""
     rng = np.random.default_rng(zlib.crc32(category.encode()) if seed is None else seed)
     metrics = list(METRICS)
+    layout = FeatureLayout.default(metrics)
     scale = CATEGORY_SCALE.get(category, 1.0)
-    window = constants.WINDOW_SECONDS
     rows, ruls, fails, groups = [], [], [], []
     for run in range(runs):
         profile = MachineProfile(scale=scale * rng.uniform(0.92, 1.08), seed=run)
         healthy = run % 4 == 0
         life_min = rng.uniform(15, 90)
-        w0 = rng.uniform(0.0, 0.12)
+        # Older machines start a little more worn; running hours follow age and duty.
+        age_days = rng.uniform(30, 3650)
+        w0 = rng.uniform(0.0, 0.08) + 0.04 * age_days / 3650
+        hours0 = age_days * 24 * rng.uniform(0.3, 0.9)
         horizon_min = life_min if not healthy else rng.uniform(20, 60)
         epochs = np.arange(0.0, horizon_min * 60.0, SIM_INTERVAL_S)
         wear = np.full_like(epochs, w0) if healthy else w0 + (1 - w0) * epochs / (life_min * 60.0)
         values = signal(profile, wear, rng)
+        series = {m: (epochs, values[m]) for m in metrics}
         for t_end in rng.uniform(120.0, epochs[-1], size=points_per_run):
-            sel = (epochs > t_end - window) & (epochs <= t_end)
-            rows.append(vector({m: (epochs[sel], values[m][sel]) for m in metrics}, metrics))
+            rows.append(layout.row(series, t_end, (age_days, hours0 + t_end / 3600.0)))
             rul = rul_cap if healthy else min(rul_cap, life_min - t_end / 60.0)
             ruls.append(rul)
             fails.append(0 if healthy else int(life_min - t_end / 60.0 <= horizon))
             groups.append(run)
     return Dataset(np.vstack(rows), np.array(ruls), np.array(fails), np.array(groups), metrics,
-                   source=f"simulator:{category}:{runs} runs")
+                   source=f"simulator: {runs} machines", window_seconds=layout.longest, layout=layout,
+                   label_counts={"simulated_runs": runs})
 
 
 def _params(objective: str, **extra) -> dict:
@@ -192,10 +221,10 @@ def train(ds: Dataset, rounds: int = 200, on_progress=None) -> TrainedModels:
     gain = boosters["rul"].feature_importance(importance_type="gain")
     importance = sorted(zip(ds.feature_names, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:15]
     metrics["feature_importance"] = [[name, round(g, 1)] for name, g in importance]
-    params = {"rul_cap": ds.rul_cap, "horizon": ds.horizon, "rul_unit": ds.rul_unit,
-              "window_seconds": ds.window_seconds, "metrics": ds.metrics, "rounds": rounds,
-              "rows": int(len(ds.rul)), "machines": int(len(np.unique(ds.groups))),
-              "interval_margin": metrics["interval_margin"]}
+    params = {"rul_cap": ds.rul_cap, "horizon": ds.horizon, "rul_unit": ds.rul_unit, **ds.layout_params(),
+              "rounds": rounds, "rows": int(len(ds.rul)), "machines": int(len(np.unique(ds.groups))),
+              "interval_margin": metrics["interval_margin"], "labels": ds.label_counts,
+              "training_window": list(ds.training_window) if ds.training_window else None}
     return TrainedModels(boosters, ds.feature_names, metrics, params, calibration=calibration)
 
 
