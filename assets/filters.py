@@ -1,11 +1,41 @@
 """FilterSets shared by the HTML lists and the API."""
 
-import django_filters
-from django.db.models import Q
+from datetime import timedelta
 
-from assets.choices import AssetStatus, Criticality
-from assets.models import Asset, AssetCategory, Site
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from assets.choices import (
+    AssetStatus,
+    Criticality,
+    DocumentKind,
+    LocationKind,
+    MeterKind,
+    MovementKind,
+    ReadingSource,
+    StatusReason,
+)
+from assets.models import (
+    Asset,
+    AssetCategory,
+    AssetDocument,
+    AssetStatusChange,
+    BomLine,
+    Downtime,
+    Location,
+    Meter,
+    MeterReading,
+    Part,
+    Site,
+    StockLevel,
+    StockMovement,
+    Storeroom,
+)
 from prosync.filters import ScopedFilterSet
+
+WARRANTY_CHOICES = [("expired", "Expired"), ("30", "Expires within 30 days"), ("90", "Expires within 90 days"),
+                    ("valid", "Under warranty"), ("none", "No warranty date")]
 
 
 class SiteFilterSet(ScopedFilterSet):
@@ -22,14 +52,200 @@ class AssetCategoryFilterSet(ScopedFilterSet):
 
 class AssetFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
+    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), method="filter_location",
+                                                label="Location")
     status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices)
     criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices)
+    warranty = django_filters.ChoiceFilter(choices=WARRANTY_CHOICES, method="filter_warranty", label="Warranty")
     is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Top-level only")
 
     class Meta:
         model = Asset
-        fields = ["site", "category", "parent", "status", "criticality"]
+        fields = ["site", "location", "category", "parent", "status", "criticality", "warranty"]
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(tag__icontains=value) | Q(name__icontains=value) | Q(serial_number__icontains=value)
                                | Q(manufacturer__icontains=value))
+
+    def filter_location(self, queryset, name, value):
+        """The location and every location below it."""
+        return queryset.filter(location__path__startswith=value.path) if value else queryset
+
+    def filter_warranty(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "expired":
+            return queryset.filter(warranty_end__lt=today)
+        if value == "none":
+            return queryset.filter(warranty_end__isnull=True)
+        if value in ("30", "90"):
+            return queryset.filter(warranty_end__gte=today, warranty_end__lte=today + timedelta(days=int(value)))
+        if value == "valid":
+            return queryset.filter(warranty_end__gte=today)
+        return queryset
+
+
+class LocationFilterSet(ScopedFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    kind = django_filters.MultipleChoiceFilter(choices=LocationKind.choices)
+    within = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), method="filter_within",
+                                              label="Within")
+
+    class Meta:
+        model = Location
+        fields = ["site", "parent", "kind", "within"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(path__startswith=value.path).exclude(pk=value.pk) if value else queryset
+
+
+class AssetStatusChangeFilterSet(ScopedFilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    to_status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices)
+    reason_code = django_filters.MultipleChoiceFilter(choices=StatusReason.choices)
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site")
+
+    class Meta:
+        model = AssetStatusChange
+        fields = ["asset", "site", "to_status", "reason_code", "since", "until"]
+
+
+class DowntimeFilterSet(ScopedFilterSet):
+    since = django_filters.IsoDateTimeFilter(method="filter_since", label="Overlapping from")
+    until = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", label="Started before")
+    is_open = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull", label="Still down")
+    reason_code = django_filters.MultipleChoiceFilter(choices=StatusReason.choices)
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site")
+
+    class Meta:
+        model = Downtime
+        fields = ["asset", "site", "reason_code", "is_open", "since", "until"]
+
+    def filter_since(self, queryset, name, value):
+        return queryset.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=value)) if value else queryset
+
+
+class MeterFilterSet(ScopedFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=MeterKind.choices)
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site")
+
+    class Meta:
+        model = Meter
+        fields = ["asset", "site", "kind", "rolls_down"]
+
+
+class MeterReadingFilterSet(ScopedFilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    source = django_filters.MultipleChoiceFilter(choices=ReadingSource.choices)
+    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), field_name="meter__asset")
+
+    class Meta:
+        model = MeterReading
+        fields = ["meter", "asset", "source", "since", "until"]
+
+
+class AssetDocumentFilterSet(ScopedFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    kind = django_filters.MultipleChoiceFilter(choices=DocumentKind.choices)
+
+    class Meta:
+        model = AssetDocument
+        fields = ["asset", "kind"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(original_name__icontains=value))
+
+
+# --- Spare parts and stock ---------------------------------------------------------------------
+
+
+def _user_levels(request):
+    """Stock rows the requesting user may see (their sites' storerooms)."""
+    return StockLevel.objects.for_user(getattr(request, "user", None), "view")
+
+
+class PartFilterSet(ScopedFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    category = django_filters.ChoiceFilter(choices=[], label="Category")
+    manufacturer = django_filters.CharFilter(lookup_expr="icontains")
+    storeroom = django_filters.ModelChoiceFilter(queryset=Storeroom.objects.all(), method="filter_storeroom",
+                                                 label="Stocked in")
+    low_stock = django_filters.BooleanFilter(method="filter_low_stock", label="Low stock")
+    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), field_name="bom_lines__asset",
+                                             label="Fits asset", distinct=True)
+
+    class Meta:
+        model = Part
+        fields = ["q", "category", "manufacturer", "storeroom", "low_stock", "asset"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = Part.objects.exclude(category="").order_by("category").values_list("category", flat=True)
+        self.filters["category"].extra["choices"] = [(c, c) for c in categories.distinct()]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(part_number__icontains=value) | Q(name__icontains=value)
+                               | Q(description__icontains=value) | Q(manufacturer_part_number__icontains=value))
+
+    def filter_low_stock(self, queryset, name, value):
+        if value is None:
+            return queryset
+        low = Exists(_user_levels(self.request).low().filter(part=OuterRef("pk")))
+        return queryset.filter(low if value else ~low)
+
+    def filter_storeroom(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Exists(_user_levels(self.request).filter(part=OuterRef("pk"), storeroom=value)))
+
+
+class StoreroomFilterSet(ScopedFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+
+    class Meta:
+        model = Storeroom
+        fields = ["q", "site"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class StockLevelFilterSet(ScopedFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="storeroom__site")
+    low = django_filters.BooleanFilter(method="filter_low", label="Low stock")
+
+    class Meta:
+        model = StockLevel
+        fields = ["q", "site", "storeroom", "part", "low"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(part__part_number__icontains=value) | Q(part__name__icontains=value)
+                               | Q(bin_location__icontains=value))
+
+    def filter_low(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.low() if value else queryset.exclude(pk__in=queryset.low().values("pk"))
+
+
+class StockMovementFilterSet(ScopedFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=MovementKind.choices)
+    reference = django_filters.CharFilter(lookup_expr="icontains")
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="storeroom__site")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = StockMovement
+        fields = ["part", "storeroom", "site", "kind", "reference", "asset", "since", "until"]
+
+
+class BomLineFilterSet(ScopedFilterSet):
+    class Meta:
+        model = BomLine
+        fields = ["asset", "part"]
