@@ -1,23 +1,46 @@
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from prosync.api import ScopedModelSerializer
-from workorders.choices import PredictionOutcome, WorkOrderStatus
-from workorders.models import WorkOrder
+from workorders.choices import AttachmentKind, FailureCodeKind, PredictionOutcome, WorkOrderStatus
+from workorders.models import (
+    Attachment,
+    ChecklistItem,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    Comment,
+    FailureCode,
+    LabourRate,
+    SavedView,
+    SlaPolicy,
+    StatusChange,
+    Team,
+    TimeEntry,
+    WorkOrder,
+)
 
 
 class WorkOrderSerializer(ScopedModelSerializer):
     number = serializers.CharField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = WorkOrder
         fields = ["id", "number", "site", "asset", "title", "description", "status", "priority", "kind", "assignee",
-                  "created_by", "source", "source_ref", "due_at", "created_at", "updated_at", "completed_at",
-                  "version", "outcome"]
-        read_only_fields = ["status", "created_by", "source", "source_ref", "completed_at", "outcome"]
-        extra_kwargs = {"version": {"required": False, "help_text": "On update: the version you edited; "
-                                                                    "if the order changed since, 409."}}
-        # The site may be left out when an asset is given: it is the asset's site.
-        extra_kwargs = {"site": {"required": False}}
+                  "assignees", "team", "created_by", "source", "source_ref", "due_at", "scheduled_start",
+                  "is_overdue", "estimated_hours", "actual_hours", "labour_cost", "parts_cost", "problem_code",
+                  "cause_code", "remedy_code", "blocked_by", "follow_up_of", "created_at", "updated_at",
+                  "completed_at", "version", "outcome"]
+        read_only_fields = ["status", "created_by", "source", "source_ref", "completed_at", "outcome", "actual_hours",
+                            "labour_cost", "parts_cost", "blocked_by", "follow_up_of"]
+        extra_kwargs = {
+            # The site may be left out when an asset is given: it is the asset's site.
+            "site": {"required": False},
+            "version": {"required": False, "help_text": "On update: the version you edited; if the order changed "
+                                                        "since, 409."},
+            "due_at": {"help_text": "Left out on creation: set from the priority's SLA."},
+            "assignees": {"required": False},
+        }
 
     def validate(self, attrs):
         asset = attrs.get("asset")
@@ -25,13 +48,169 @@ class WorkOrderSerializer(ScopedModelSerializer):
             attrs["site"] = asset.site
         if self.instance is None and attrs.get("site") is None:
             raise serializers.ValidationError({"site": "Give the site, or an asset on it."})
+        site = attrs.get("site") or getattr(self.instance, "site", None)
+        people = list(attrs.get("assignees", [])) + ([attrs["assignee"]] if attrs.get("assignee") else [])
+        for person in people:
+            if site is not None and not person.sees_all_sites and site.pk not in person.site_ids:
+                raise serializers.ValidationError({"assignees": f"{person.username} does not work on {site}."})
         return super().validate(attrs)
+
+
+def _code_field(kind):
+    return serializers.PrimaryKeyRelatedField(queryset=FailureCode.objects.filter(kind=kind, active=True),
+                                              required=False, allow_null=True, default=None,
+                                              help_text=f"The {kind} code (corrective orders need it to complete).")
 
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=WorkOrderStatus.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     outcome = serializers.ChoiceField(choices=PredictionOutcome.choices, required=False, allow_blank=True,
                                       default="", help_text="Required to complete a predictive order.")
     version = serializers.IntegerField(required=False, min_value=1,
                                        help_text="The version you edited; a newer one on the server answers 409.")
+    problem_code = _code_field(FailureCodeKind.PROBLEM)
+    cause_code = _code_field(FailureCodeKind.CAUSE)
+    remedy_code = _code_field(FailureCodeKind.REMEDY)
+
+
+class DependencySerializer(serializers.Serializer):
+    blocked_by = serializers.PrimaryKeyRelatedField(queryset=WorkOrder.objects.all(),
+                                                    help_text="The order that must be completed first.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["blocked_by"].queryset = WorkOrder.objects.for_user(request.user, "view")
+
+
+class AttachChecklistSerializer(serializers.Serializer):
+    template = serializers.PrimaryKeyRelatedField(queryset=ChecklistTemplate.objects.all())
+
+
+class StopTimerSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatusChange
+        fields = ["id", "from_status", "to_status", "actor", "note", "at"]
+
+
+class ChecklistItemSerializer(ScopedModelSerializer):
+    is_failed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "work_order", "position", "label", "kind", "unit", "min_value", "max_value", "required",
+                  "passed", "number", "text", "photo", "done_by", "done_at", "is_failed", "follow_up", "template"]
+        read_only_fields = ["work_order", "done_by", "done_at", "follow_up", "template"]
+
+
+class ChecklistResultSerializer(serializers.Serializer):
+    passed = serializers.BooleanField(required=False, allow_null=True, default=None)
+    number = serializers.FloatField(required=False, allow_null=True, default=None)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    photo = serializers.ImageField(required=False, allow_null=True, default=None)
+
+
+class CommentSerializer(ScopedModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["id", "work_order", "author", "body", "mentions", "created_at"]
+        read_only_fields = ["work_order", "author", "mentions", "created_at"]
+
+
+class AttachmentSerializer(ScopedModelSerializer):
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices, default=AttachmentKind.DOCUMENT)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "work_order", "file", "kind", "caption", "content_type", "size", "uploaded_by", "created_at"]
+        read_only_fields = ["work_order", "content_type", "size", "uploaded_by", "created_at"]
+
+
+class TimeEntrySerializer(ScopedModelSerializer):
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False,
+                                              help_text="Whose work (default: you). Managers log for others.")
+
+    class Meta:
+        model = TimeEntry
+        fields = ["id", "work_order", "user", "started_at", "ended_at", "hours", "hourly_rate", "cost", "note"]
+        read_only_fields = ["work_order", "ended_at", "hourly_rate"]
+        extra_kwargs = {"started_at": {"required": False}, "hours": {"required": True, "min_value": 0.01,
+                                                                     "max_value": 24}}
+
+
+class TeamSerializer(ScopedModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "site", "name", "members"]
+
+
+class SlaPolicySerializer(ScopedModelSerializer):
+    class Meta:
+        model = SlaPolicy
+        fields = ["id", "priority", "resolve_within"]
+
+
+class FailureCodeSerializer(ScopedModelSerializer):
+    class Meta:
+        model = FailureCode
+        fields = ["id", "kind", "code", "description", "category", "active"]
+
+
+class ChecklistTemplateItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChecklistTemplateItem
+        fields = ["id", "position", "label", "kind", "unit", "min_value", "max_value", "required"]
+
+
+class ChecklistTemplateSerializer(ScopedModelSerializer):
+    items = ChecklistTemplateItemSerializer(many=True, required=False)
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["id", "name", "description", "category", "items"]
+
+    def validate_items(self, items):
+        for i, data in enumerate(items):
+            item = ChecklistTemplateItem(**data)
+            try:
+                item.clean()
+            except Exception as exc:
+                raise serializers.ValidationError({i: getattr(exc, "message_dict", str(exc))}) from exc
+        return items
+
+    def create(self, validated_data):
+        items = validated_data.pop("items", [])
+        template = ChecklistTemplate.objects.create(**validated_data)
+        ChecklistTemplateItem.objects.bulk_create(ChecklistTemplateItem(template=template, position=d.pop(
+            "position", i + 1), **d) for i, d in enumerate(items))
+        return template
+
+    def update(self, instance, validated_data):
+        items = validated_data.pop("items", None)
+        instance = super().update(instance, validated_data)
+        if items is not None:
+            instance.items.all().delete()
+            ChecklistTemplateItem.objects.bulk_create(ChecklistTemplateItem(template=instance, position=d.pop(
+                "position", i + 1), **d) for i, d in enumerate(items))
+        return instance
+
+
+class LabourRateSerializer(ScopedModelSerializer):
+    class Meta:
+        model = LabourRate
+        fields = ["id", "user", "hourly_rate"]
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = SavedView
+        fields = ["id", "name", "query", "url", "created_at"]

@@ -13,7 +13,7 @@ PAIRS = [(a, b) for a in ALL for b in ALL if a != b]
 
 
 def order_in(plant, status):
-    wo = services.create_work_order(asset=plant.asset_a, title="Check seal", kind="corrective")
+    wo = services.create_work_order(asset=plant.asset_a, title="Check seal", kind="inspection")
     wo.status = status  # set directly: the test is about the move out of this status
     wo.save()
     return wo
