@@ -134,6 +134,11 @@ CHANNEL_LAYERS = {
 
 TELEMETRY_BACKEND = env.str("TELEMETRY_BACKEND", default="postgres")
 MONGODB_URI = env.str("MONGODB_URI", default="")
+# Raw readings older than this are dropped (whole day partitions); the rollups are kept.
+TELEMETRY_RAW_RETENTION_DAYS = env.int("TELEMETRY_RAW_RETENTION_DAYS", default=90)
+# A range query reads raw rows while the span holds at most this many, else a rollup.
+TELEMETRY_SERIES_ROW_BUDGET = env.int("TELEMETRY_SERIES_ROW_BUDGET", default=50_000)
+TELEMETRY_CSV_CHUNK = env.int("TELEMETRY_CSV_CHUNK", default=5_000)
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -244,6 +249,25 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Uploaded files (asset documents and photos) go through Django's storage API: the local disk by
+# default, an S3-compatible bucket (AWS, MinIO, Ceph, ...) when S3_BUCKET is set.
+if env.str("S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": None,  # private objects: files are served through a permission-checked view
+            "file_overwrite": False,
+        },
+    }
+ASSET_DOCUMENT_MAX_BYTES = env.int("ASSET_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+ASSET_DOCUMENT_EXTENSIONS = env.list("ASSET_DOCUMENT_EXTENSIONS", default=[
+    "pdf", "png", "jpg", "jpeg", "gif", "webp", "txt", "csv", "doc", "docx", "xls", "xlsx", "dwg", "dxf", "zip"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Product settings ---------------------------------------------------------------------
@@ -252,6 +276,13 @@ INGEST_MAX_FUTURE = timedelta(minutes=env.int("INGEST_MAX_FUTURE_MINUTES", defau
 ASSESSMENT_INTERVAL_SECONDS = env.int("ASSESSMENT_INTERVAL_SECONDS", default=60)
 HEALTH_ALERT_BELOW = env.float("HEALTH_ALERT_BELOW", default=40.0)
 HEALTH_ALERT_CLEAR_ABOVE = env.float("HEALTH_ALERT_CLEAR_ABOVE", default=60.0)
+# Live values: at most one update per asset per window (plus a trailing one with the last value).
+LIVE_PUSH_WINDOW_MS = env.int("LIVE_PUSH_WINDOW_MS", default=250)
+LIVE_PUSH_REDIS_URL = env.str("LIVE_PUSH_REDIS_URL", default=CACHES["default"]["LOCATION"])
+# MQTT ingestion worker (manage.py mqtt_ingest): broker, topic pattern, and where errors go.
+MQTT_URL = env.str("MQTT_URL", default="")
+MQTT_TOPIC = env.str("MQTT_TOPIC", default="prosync/+/readings")
+MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/errors")
 # Windows (seconds) over which the health models summarise each sensor; recorded on every
 # trained version, so changing them affects models trained afterwards only.
 PREDICTION_WINDOWS_SECONDS = [int(w) for w in env.list("PREDICTION_WINDOWS_SECONDS", default=["600", "1800"])]

@@ -1,45 +1,114 @@
-"""Reading storage in PostgreSQL: COPY into a staging table, then one INSERT that stores each
-(sensor, ts) once; and window statistics of many sensors in one query for the feature builder."""
+"""The telemetry store, whichever backend settings choose: write readings, range queries at the
+resolution the span needs (raw, 1-minute or 1-hour rollups) cut to at most N points with LTTB,
+retention, and the window statistics the feature builder reads."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+import numpy as np
+from django.conf import settings
 
-from telemetry.models import Reading, Sensor
+from telemetry.backends import BUCKET_US, Batch, ReadingStore, Series, to_us
+from telemetry.lttb import lttb_indices
 
-READINGS = Reading._meta.db_table
-SENSORS = Sensor._meta.db_table
+_stores: dict[tuple, ReadingStore] = {}
+_lock = threading.Lock()
+
+
+def get_store() -> ReadingStore:
+    """The store for the current settings (tests switch ``TELEMETRY_BACKEND`` at run time)."""
+    key = (settings.TELEMETRY_BACKEND, settings.MONGODB_URI)
+    store = _stores.get(key)
+    if store is None:
+        with _lock:
+            store = _stores.get(key)
+            if store is None:
+                store = _stores[key] = _make_store(*key)
+    return store
+
+
+def _make_store(backend: str, uri: str) -> ReadingStore:
+    if backend == "postgres":
+        from telemetry.backends.postgres import PostgresReadingStore
+
+        return PostgresReadingStore()
+    if backend == "mongodb":
+        from telemetry.backends.mongodb import MongoReadingStore
+
+        return MongoReadingStore(uri)
+    raise ValueError(f"TELEMETRY_BACKEND must be 'postgres' or 'mongodb', not {backend!r}")
+
+
+def write_batch(batch: Batch) -> int:
+    return get_store().write(batch)
 
 
 def write_readings(rows: Sequence[tuple[int, datetime, float]]) -> int:
     """Store rows (sensor_id, ts, value); duplicates of (sensor, ts) are kept once, the first
     stored wins. Returns how many rows were new. Must run inside a transaction."""
-    if not rows:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS reading_stage (sensor_id bigint, ts timestamptz, value double precision)"
-            " ON COMMIT DELETE ROWS")
-        raw = cursor.cursor  # psycopg 3 cursor: COPY streams the rows without building SQL
-        with raw.copy("COPY reading_stage (sensor_id, ts, value) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {READINGS} (sensor_id, ts, value) "
-            "SELECT DISTINCT ON (sensor_id, ts) sensor_id, ts, value FROM reading_stage "
-            "ON CONFLICT (sensor_id, ts) DO NOTHING")
-        inserted = cursor.rowcount
-        # Keep each sensor's latest value on the sensor row, for pages and the live view.
-        cursor.execute(
-            f"UPDATE {SENSORS} s SET last_value = l.value, last_ts = l.ts FROM ("
-            "  SELECT DISTINCT ON (sensor_id) sensor_id, ts, value FROM reading_stage ORDER BY sensor_id, ts DESC"
-            ") l WHERE s.id = l.sensor_id AND (s.last_ts IS NULL OR l.ts >= s.last_ts)")
-        cursor.execute("TRUNCATE reading_stage")
-    return inserted
+    return write_batch(Batch.from_rows(rows)) if rows else 0
 
+
+# --- Range queries -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    sensor_id: int
+    start: datetime
+    end: datetime
+    points: int
+    sampling_interval_s: float = 1.0
+
+
+def pick_resolution(span_s: float, points: int, sampling_interval_s: float) -> str:
+    """The finest resolution whose row count for the span stays within a budget of
+    ``TELEMETRY_SERIES_ROW_BUDGET`` (never less than ``points``): raw for hours, the minute
+    rollup for days to weeks, the hour rollup beyond."""
+    budget = max(settings.TELEMETRY_SERIES_ROW_BUDGET, points)
+    if span_s / max(sampling_interval_s, 0.001) <= budget:
+        return "raw"
+    if span_s / 60 <= budget:
+        return "1m"
+    return "1h"
+
+
+def series(req: SeriesRequest, resolution: str | None = None) -> Series:
+    store = get_store()
+    start_us, end_us = to_us(req.start), to_us(req.end)
+    resolution = resolution or pick_resolution((end_us - start_us) / 1e6, req.points, req.sampling_interval_s)
+    if resolution == "raw":
+        t, v = store.raw(req.sensor_id, start_us, end_us)
+        keep = lttb_indices(t, v, req.points)
+        return Series("raw", t[keep] / 1e6, v[keep])
+    bucket, lo, hi, total, count = store.rollup(req.sensor_id, resolution, start_us, end_us)
+    mean = total / np.maximum(count, 1)
+    t = bucket + BUCKET_US[resolution] // 2  # a bucket is drawn at its middle
+    keep = lttb_indices(t, mean, req.points)
+    if len(keep) == len(t):
+        return Series(resolution, t / 1e6, mean, lo, hi)
+    # Each kept point stands for the buckets up to the next kept one: its band is their envelope,
+    # so a spike inside a dropped bucket still shows in min/max.
+    return Series(resolution, t[keep] / 1e6, mean[keep], np.minimum.reduceat(lo, keep),
+                  np.maximum.reduceat(hi, keep))
+
+
+# --- Retention and partitions --------------------------------------------------------------------
+
+
+def drop_raw_before(cutoff: datetime) -> dict:
+    return get_store().drop_raw_before(cutoff)
+
+
+def prepare(start: datetime, end: datetime) -> None:
+    get_store().prepare(start, end)
+
+
+# --- Features ------------------------------------------------------------------------------------
 
 # The order of the statistics window_statistics returns per sensor.
 WINDOW_STATISTICS = ("last", "mean", "std", "min", "max", "slope", "ewm")
@@ -50,21 +119,4 @@ def window_statistics(sensor_ids: Iterable[int], since: datetime, until: datetim
     """Per sensor with readings in [since, until]: last value, mean, population std, min, max,
     least-squares slope per minute, and the mean weighted by exp(-age * ln2 / halflife) with age
     counted from the sensor's last reading. One query for any number of sensors."""
-    ids = list(sensor_ids)
-    if not ids:
-        return {}
-    sql = f"""
-        WITH w AS (
-            SELECT sensor_id, value, extract(epoch FROM ts)::float8 AS t,
-                   max(extract(epoch FROM ts)::float8) OVER (PARTITION BY sensor_id) AS t_last
-            FROM {READINGS} WHERE sensor_id = ANY(%(ids)s) AND ts >= %(since)s AND ts <= %(until)s
-        )
-        SELECT sensor_id,
-               (array_agg(value ORDER BY t DESC))[1],
-               avg(value), stddev_pop(value), min(value), max(value),
-               coalesce(regr_slope(value, t), 0) * 60,
-               sum(value * exp(-(t_last - t) * ln(2) / %(hl)s)) / sum(exp(-(t_last - t) * ln(2) / %(hl)s))
-        FROM w GROUP BY sensor_id"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"ids": ids, "since": since, "until": until, "hl": float(halflife_s)})
-        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+    return get_store().window_statistics(sensor_ids, since, until, halflife_s)

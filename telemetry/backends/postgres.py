@@ -1,0 +1,201 @@
+"""PostgreSQL reading store: a table partitioned by day on ``ts``, written by binary COPY into a
+staging table and one statement that inserts each new (sensor, ts) once and folds exactly the
+inserted rows into the 1-minute and 1-hour rollups; retention drops whole day partitions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from django.db import connection
+
+from telemetry.backends import BUCKET_US, Batch, ReadingStore, latest_per_sensor
+
+READINGS = "telemetry_reading"
+ROLLUP_TABLES = {"1m": "telemetry_readingrollupminute", "1h": "telemetry_readingrolluphour"}
+SENSORS = "telemetry_sensor"
+PARTITION_NAME = re.compile(r"^telemetry_reading_p(\d{8})$")
+
+# PostgreSQL's binary COPY: a header, then per row a field count and (length, big-endian value)
+# per field; timestamptz is microseconds since 2000-01-01 UTC. Built with numpy in one pass.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+_COPY_TRAILER = b"\xff\xff"
+_PG_EPOCH_US = 946_684_800_000_000
+_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("sensor", ">i8"), ("l2", ">i4"), ("ts", ">i8"),
+                 ("l3", ">i4"), ("value", ">f8")])
+
+
+def copy_payload(batch: Batch) -> bytes:
+    rows = np.empty(len(batch), _ROW)
+    rows["n"], rows["l1"], rows["l2"], rows["l3"] = 3, 8, 8, 8
+    rows["sensor"] = batch.sensor
+    rows["ts"] = batch.ts_us - _PG_EPOCH_US
+    rows["value"] = batch.value
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
+def _rollup_upsert(name: str, table: str, bucket: str) -> str:
+    return f"""{name} AS (
+        INSERT INTO {table} AS r (sensor_id, bucket, min, max, sum, count)
+        SELECT sensor_id, date_trunc('{bucket}', ts, 'UTC'), min(value), max(value), sum(value), count(*)
+        FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (sensor_id, bucket) DO UPDATE SET min = least(r.min, excluded.min),
+            max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
+        RETURNING 1)"""
+
+
+# One round trip: new rows in, rollups folded from exactly those rows, latest values moved on.
+# Rows are taken in (sensor, ts) order so that concurrent writers lock in the same order.
+WRITE_SQL = f"""
+WITH ins AS (
+    INSERT INTO {READINGS} (sensor_id, ts, value)
+    SELECT DISTINCT ON (sensor_id, ts) sensor_id, ts, value FROM reading_stage ORDER BY sensor_id, ts, seq
+    ON CONFLICT (sensor_id, ts) DO NOTHING
+    RETURNING sensor_id, ts, value),
+{_rollup_upsert("m", ROLLUP_TABLES["1m"], "minute")},
+{_rollup_upsert("h", ROLLUP_TABLES["1h"], "hour")},
+latest AS (
+    UPDATE {SENSORS} s SET last_value = l.value, last_ts = l.ts FROM (
+        SELECT DISTINCT ON (sensor_id) sensor_id, ts, value FROM ins ORDER BY sensor_id, ts DESC) l
+    WHERE s.id = l.sensor_id AND (s.last_ts IS NULL OR l.ts > s.last_ts)
+    RETURNING 1)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM m), (SELECT count(*) FROM h), (SELECT count(*) FROM latest)
+"""
+
+
+def days_of(ts_us: np.ndarray) -> list[str]:
+    days = np.unique(ts_us // 86_400_000_000)
+    return [str(np.datetime64(int(d), "D")) for d in days]
+
+
+class PostgresReadingStore(ReadingStore):
+    name = "postgres"
+
+    def write(self, batch: Batch) -> int:
+        if not len(batch):
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS reading_stage (sensor_id bigint, ts timestamptz, "
+                "value double precision, seq bigserial) ON COMMIT DELETE ROWS")
+            # Day partitions the batch needs and that are not there yet (late or historical data).
+            cursor.execute("SELECT telemetry_reading_partition(d) FROM unnest(%s::date[]) d",
+                           [days_of(batch.ts_us)])
+            raw = cursor.cursor  # psycopg 3
+            with raw.copy("COPY reading_stage (sensor_id, ts, value) FROM STDIN WITH (FORMAT binary)") as copy:
+                copy.write(copy_payload(batch))
+            cursor.execute(WRITE_SQL)
+            inserted = cursor.fetchone()[0]
+            cursor.execute("TRUNCATE reading_stage")
+        return inserted
+
+    def raw(self, sensor_id, start_us, end_us):
+        rows = _copy_out(
+            f"SELECT ts, value FROM {READINGS} WHERE sensor_id = {{}} AND ts >= {{}} AND ts <= {{}} ORDER BY ts",
+            [int(sensor_id), _dt(start_us), _dt(end_us)], _RAW_OUT)
+        return rows["ts"].astype(np.int64) + _PG_EPOCH_US, rows["value"].astype(np.float64)
+
+    def rollup(self, sensor_id, resolution, start_us, end_us):
+        rows = _copy_out(
+            f"SELECT bucket, min, max, sum, count::int8 FROM {ROLLUP_TABLES[resolution]} "
+            "WHERE sensor_id = {} AND bucket >= {} AND bucket <= {} ORDER BY bucket",
+            [int(sensor_id), _dt(start_us - BUCKET_US[resolution] + 1), _dt(end_us)], _ROLLUP_OUT)
+        return (rows["ts"].astype(np.int64) + _PG_EPOCH_US, rows["min"].astype(np.float64),
+                rows["max"].astype(np.float64), rows["sum"].astype(np.float64), rows["count"].astype(np.int64))
+
+    def count_raw(self, sensor_ids=None) -> int:
+        with connection.cursor() as cursor:
+            if sensor_ids is None:
+                cursor.execute(f"SELECT count(*) FROM {READINGS}")
+            else:
+                cursor.execute(f"SELECT count(*) FROM {READINGS} WHERE sensor_id = ANY(%s)", [list(sensor_ids)])
+            return cursor.fetchone()[0]
+
+    def partitions(self) -> list[tuple[str, datetime]]:
+        """(name, day) of every day partition, oldest first."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                           "WHERE i.inhparent = %s::regclass", [READINGS])
+            out = []
+            for (name,) in cursor.fetchall():
+                m = PARTITION_NAME.match(name)
+                if m:
+                    out.append((name, datetime.strptime(m.group(1), "%Y%m%d").replace(tzinfo=UTC)))
+            return sorted(out, key=lambda p: p[1])
+
+    def drop_raw_before(self, cutoff: datetime) -> dict:
+        dropped = []
+        with connection.cursor() as cursor:
+            for name, day in self.partitions():
+                if day + timedelta(days=1) <= cutoff:  # every row of the day is older than the cutoff
+                    cursor.execute(f'DROP TABLE "{name}"')
+                    dropped.append(name)
+        return {"partitions_dropped": dropped}
+
+    def prepare(self, start: datetime, end: datetime) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT telemetry_reading_partition(d::date) FROM generate_series("
+                           "date_trunc('day', %s::timestamptz AT TIME ZONE 'UTC'), "
+                           "%s::timestamptz AT TIME ZONE 'UTC', interval '1 day') d", [start, end])
+
+    def window_statistics(self, sensor_ids, since, until, halflife_s):
+        ids = list(sensor_ids)
+        if not ids:
+            return {}
+        sql = f"""
+            WITH w AS (
+                SELECT sensor_id, value, extract(epoch FROM ts)::float8 AS t,
+                       max(extract(epoch FROM ts)::float8) OVER (PARTITION BY sensor_id) AS t_last
+                FROM {READINGS} WHERE sensor_id = ANY(%(ids)s) AND ts >= %(since)s AND ts <= %(until)s
+            )
+            SELECT sensor_id,
+                   (array_agg(value ORDER BY t DESC))[1],
+                   avg(value), stddev_pop(value), min(value), max(value),
+                   coalesce(regr_slope(value, t), 0) * 60,
+                   sum(value * exp(-(t_last - t) * ln(2) / %(hl)s)) / sum(exp(-(t_last - t) * ln(2) / %(hl)s))
+            FROM w GROUP BY sensor_id"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"ids": ids, "since": since, "until": until, "hl": float(halflife_s)})
+            return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+def update_latest(batch: Batch) -> None:
+    """Move each sensor's latest value forward (never back) from a batch, in one statement; for
+    stores whose readings live outside PostgreSQL."""
+    if not len(batch):
+        return
+    s, t, v = latest_per_sensor(batch)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SENSORS} s SET last_value = l.value, last_ts = l.ts FROM ("
+            "  SELECT unnest(%s::bigint[]) AS sensor_id, "
+            "         timestamptz 'epoch' + unnest(%s::bigint[]) * interval '1 microsecond' AS ts, "
+            "         unnest(%s::float8[]) AS value ORDER BY 1) l "
+            "WHERE s.id = l.sensor_id AND (s.last_ts IS NULL OR l.ts > s.last_ts)",
+            [s.tolist(), t.tolist(), v.tolist()])
+
+
+def _dt(us: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(us))
+
+
+# Range reads come back as binary COPY too: fixed-width rows that numpy reads in one pass
+# instead of building a Python tuple per row.
+_RAW_OUT = np.dtype([("n", ">i2"), ("l1", ">i4"), ("ts", ">i8"), ("l2", ">i4"), ("value", ">f8")])
+_ROLLUP_OUT = np.dtype([("n", ">i2"), ("l1", ">i4"), ("ts", ">i8"), ("l2", ">i4"), ("min", ">f8"),
+                        ("l3", ">i4"), ("max", ">f8"), ("l4", ">i4"), ("sum", ">f8"), ("l5", ">i4"),
+                        ("count", ">i8")])
+
+
+def _copy_out(query: str, params: list, dtype: np.dtype) -> np.ndarray:
+    from psycopg import sql
+
+    statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(
+        sql.SQL(query).format(*[sql.Literal(p) for p in params]))
+    buf = bytearray()
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for chunk in copy:
+            buf += chunk
+    body = memoryview(buf)[len(_COPY_HEADER):len(buf) - len(_COPY_TRAILER)]
+    return np.frombuffer(body, dtype)
