@@ -1,0 +1,53 @@
+"""The CSV import page: upload a file, check it (dry run) or import it; every bad row is listed
+with its row number, column and reason, and nothing is imported until the file is clean."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+
+from assets.imports import KINDS, MAX_BYTES, run_import, template_csv
+from prosync.permissions import can
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k, k.capitalize()) for k in KINDS], label="What the file holds")
+    file = forms.FileField(label="CSV file (UTF-8)")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_BYTES:
+            raise forms.ValidationError(f"The file is {f.size // 1024} KB; the limit is {MAX_BYTES // 1024} KB.")
+        return f
+
+
+def _allowed_kinds(user) -> list[str]:
+    return [k for k, spec in KINDS.items() if can(user, "add", spec.model) and can(user, "change", spec.model)]
+
+
+@login_required
+def import_page(request):
+    kinds = _allowed_kinds(request.user)
+    if not kinds:
+        raise PermissionDenied("Your role may not import data.")
+    if request.method == "GET" and request.GET.get("template") in kinds:
+        kind = request.GET["template"]
+        response = HttpResponse(template_csv(kind), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+        return response
+    report, status = None, 200
+    form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")})
+    form.fields["kind"].choices = [(k, k.capitalize()) for k in kinds]
+    if request.method == "POST":
+        if form.is_valid():
+            report = run_import(form.cleaned_data["kind"], form.cleaned_data["file"].read(), user=request.user,
+                                dry_run="apply" not in request.POST)
+            status = 200 if report.ok else 400
+        else:
+            status = 400
+    specs = {k: KINDS[k] for k in kinds}
+    return TemplateResponse(request, "assets/parts/import.html", {"form": form, "report": report, "specs": specs},
+                            status=status)

@@ -1,0 +1,278 @@
+"""Spare-part pages: the parts list, the part page (stock per storeroom, ledger, where used,
+movement forms), the stock and storeroom lists, and the asset page's Parts tab."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from assets import parts as stock
+from assets.filters import PartFilterSet, StockLevelFilterSet, StoreroomFilterSet
+from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
+from assets.stock_selectors import low_stock_count, parts_with_stock
+from prosync.generic import FilteredListView, ScopedDetailView
+from prosync.permissions import can
+
+# --- Lists -----------------------------------------------------------------------------------
+
+
+class PartListView(FilteredListView):
+    model = Part
+    filterset_class = PartFilterSet
+    title = "Spare parts"
+    template_name = "assets/parts/part_list.html"
+    partial_template_name = "assets/parts/_part_table.html"
+    sort_fields = {"part_number": "part_number", "name": "name", "category": "category",
+                   "manufacturer": "manufacturer", "unit_cost": "unit_cost", "on_hand": "on_hand"}
+    default_sort = "part_number"
+    export_columns = [("Part number", "part_number"), ("Name", "name"), ("Category", "category"),
+                      ("Manufacturer", "manufacturer"), ("Manufacturer part number", "manufacturer_part_number"),
+                      ("Unit", "unit"), ("Unit cost", "unit_cost"), ("On hand", "on_hand"), ("Low stock", "is_low")]
+
+    def base_queryset(self):
+        return parts_with_stock(Part.objects.all(), self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["low_count"] = low_stock_count(self.request.user)
+        return ctx
+
+
+class StockLevelListView(FilteredListView):
+    model = StockLevel
+    filterset_class = StockLevelFilterSet
+    title = "Stock levels"
+    template_name = "assets/parts/stock_list.html"
+    partial_template_name = "assets/parts/_stock_table.html"
+    sort_fields = {"part": "part__part_number", "storeroom": "storeroom__code", "on_hand": "on_hand",
+                   "reorder_point": "reorder_point", "site": "storeroom__site__name"}
+    default_sort = "part"
+    export_columns = [("Part number", "part__part_number"), ("Part", "part__name"), ("Site", "storeroom__site__code"),
+                      ("Storeroom", "storeroom__code"), ("Bin", "bin_location"), ("On hand", "on_hand"),
+                      ("Unit", "part__unit"), ("Reorder point", "reorder_point"),
+                      ("Reorder quantity", "reorder_quantity"), ("Low", "is_low")]
+
+    def base_queryset(self):
+        return StockLevel.objects.select_related("part", "storeroom__site")
+
+
+class StoreroomListView(FilteredListView):
+    model = Storeroom
+    filterset_class = StoreroomFilterSet
+    title = "Storerooms"
+    partial_template_name = "assets/parts/_storeroom_table.html"
+    sort_fields = {"code": "code", "name": "name", "site": "site__name"}
+    default_sort = "code"
+    export_columns = [("Site", "site__code"), ("Code", "code"), ("Name", "name"), ("Description", "description")]
+
+    def base_queryset(self):
+        from django.db.models import Count, Q
+
+        return Storeroom.objects.select_related("site").annotate(
+            part_count=Count("stock_levels", filter=Q(stock_levels__on_hand__gt=0)),
+            low_count=Count("stock_levels", filter=Q(stock_levels__in=StockLevel.objects.low().values("pk"))))
+
+
+# --- Movement forms --------------------------------------------------------------------------
+
+
+class _MovementForm(forms.Form):
+    quantity = forms.DecimalField(max_digits=14, decimal_places=3, min_value=0.001)
+    reference = forms.CharField(max_length=60, required=False, help_text="Work order, PO or delivery note.")
+    note = forms.CharField(max_length=255, required=False)
+
+    def __init__(self, *args, user=None, part=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.part = part
+        rooms = Storeroom.objects.for_user(user, "view").select_related("site")
+        for name in ("storeroom", "to_storeroom"):
+            if name in self.fields:
+                self.fields[name].queryset = rooms
+        if "asset" in self.fields:
+            self.fields["asset"].queryset = Asset.objects.for_user(user, "view").only("pk", "tag", "name")
+
+
+class ReceiveForm(_MovementForm):
+    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
+    unit_cost = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    field_order = ["storeroom", "quantity", "unit_cost", "reference", "note"]
+
+    def execute(self, user):
+        return stock.receive_stock(self.part, user=user, **self.cleaned_data)
+
+
+class IssueForm(_MovementForm):
+    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
+    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False)
+    field_order = ["storeroom", "quantity", "asset", "reference", "note"]
+
+    def execute(self, user):
+        return stock.issue_stock(self.part, user=user, **self.cleaned_data)
+
+
+class ReturnForm(IssueForm):
+    def execute(self, user):
+        return stock.return_stock(self.part, user=user, **self.cleaned_data)
+
+
+class AdjustForm(_MovementForm):
+    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
+    quantity = None
+    counted = forms.DecimalField(max_digits=14, decimal_places=3, min_value=0, label="Counted quantity")
+    note = forms.CharField(max_length=255, label="Reason", help_text="Count, damage, loss...")
+    field_order = ["storeroom", "counted", "note", "reference"]
+
+    def execute(self, user):
+        return stock.adjust_stock(self.part, user=user, **self.cleaned_data)
+
+
+class TransferForm(_MovementForm):
+    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none(), label="From")
+    to_storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none(), label="To")
+    field_order = ["storeroom", "to_storeroom", "quantity", "reference", "note"]
+
+    def execute(self, user):
+        data = dict(self.cleaned_data)
+        return stock.transfer_stock(self.part, data.pop("storeroom"), data.pop("to_storeroom"), user=user, **data)
+
+
+# kind -> (form, title, permissions needed): technicians issue and return, storekeepers do the rest.
+MOVEMENTS = {
+    "issue": (IssueForm, "Issue", ["assets.add_stockmovement"]),
+    "return": (ReturnForm, "Return", ["assets.add_stockmovement"]),
+    "receive": (ReceiveForm, "Receive", ["assets.add_stockmovement", "assets.change_stocklevel"]),
+    "adjust": (AdjustForm, "Count / adjust", ["assets.add_stockmovement", "assets.change_stocklevel"]),
+    "transfer": (TransferForm, "Transfer", ["assets.add_stockmovement", "assets.change_stocklevel"]),
+}
+
+
+def _movement_forms(user, part, bound: tuple[str, forms.Form] | None = None) -> list[tuple[str, str, forms.Form]]:
+    out = []
+    for kind, (form_class, title, perms) in MOVEMENTS.items():
+        if not user.has_perms(perms):
+            continue
+        form = bound[1] if bound and bound[0] == kind else form_class(user=user, part=part, prefix=kind)
+        out.append((kind, title, form))
+    return out
+
+
+# --- Part page -------------------------------------------------------------------------------
+
+
+class PartDetailView(ScopedDetailView):
+    model = Part
+    template_name = "assets/parts/part_detail.html"
+    bound_form = None
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user, part = self.request.user, self.object
+        ctx["levels"] = list(StockLevel.objects.for_user(user).filter(part=part).select_related("storeroom__site"))
+        ctx["on_hand"] = sum((lv.on_hand for lv in ctx["levels"]), 0)
+        ledger = (StockMovement.objects.for_user(user).filter(part=part)
+                  .select_related("storeroom", "asset", "created_by"))
+        ctx["ledger"] = Paginator(ledger, 20).get_page(self.request.GET.get("page"))
+        ctx["where_used"] = BomLine.objects.for_user(user).filter(part=part).select_related("asset__site")
+        ctx["movement_forms"] = _movement_forms(user, part, self.bound_form)
+        ctx["open_form"] = self.bound_form[0] if self.bound_form else ""
+        return ctx
+
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False) and self.request.GET.get("page"):
+            return ["assets/parts/_ledger.html"]
+        return super().get_template_names()
+
+
+@login_required
+@require_POST
+def part_movement(request, pk: int, kind: str):
+    """One movement form of the part page: redirect back with a message, or the page again with
+    the form's errors inline (HTTP 400; 409 when there is not enough on hand)."""
+    if kind not in MOVEMENTS:
+        raise PermissionDenied("Unknown stock movement.")
+    form_class, title, perms = MOVEMENTS[kind]
+    if not can(request.user, "view", Part):
+        raise PermissionDenied("Your role may not see spare parts.")
+    if not request.user.has_perms(perms):
+        raise PermissionDenied(f"Your role may not {title.lower()} stock.")
+    part = get_object_or_404(Part.objects.for_user(request.user), pk=pk)
+    form = form_class(request.POST, user=request.user, part=part, prefix=kind)
+    status = 400
+    if form.is_valid():
+        try:
+            form.execute(request.user)
+        except stock.InsufficientStock as exc:
+            form.add_error("quantity" if "quantity" in form.fields else None, exc.message_dict["quantity"])
+            status = 409
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"{title}: {part.part_number} recorded in the stock ledger.")
+            return redirect(f"{part.get_absolute_url()}#stock")
+    view = PartDetailView(request=request, kwargs={"pk": pk}, bound_form=(kind, form))
+    view.object = part
+    return TemplateResponse(request, view.get_template_names(), view.get_context_data(object=part), status=status)
+
+
+# --- Asset page tab --------------------------------------------------------------------------
+
+
+class BomLineForm(forms.ModelForm):
+    class Meta:
+        model = BomLine
+        fields = ["part", "quantity", "note"]
+
+
+def asset_parts_panel(request, asset) -> dict:
+    """The Parts tab: the asset's bill of materials with the stock of each part on its site."""
+    user = request.user
+    lines = list(BomLine.objects.for_user(user).filter(asset=asset).select_related("part"))
+    levels = StockLevel.objects.for_user(user).filter(part__in=[ln.part_id for ln in lines],
+                                                      storeroom__site=asset.site_id).select_related("storeroom")
+    by_part: dict[int, list[StockLevel]] = {}
+    for level in levels:
+        by_part.setdefault(level.part_id, []).append(level)
+    rows = [{"line": ln, "levels": by_part.get(ln.part_id, []),
+             "on_hand": sum((lv.on_hand for lv in by_part.get(ln.part_id, [])), 0),
+             "is_low": any(lv.is_low for lv in by_part.get(ln.part_id, []))} for ln in lines]
+    return {"rows": rows, "can_edit": can(user, "add", BomLine),
+            "form": BomLineForm() if can(user, "add", BomLine) else None}
+
+
+@login_required
+@require_POST
+def asset_bom_add(request, pk: int):
+    if not can(request.user, "add", BomLine):
+        raise PermissionDenied("Your role may not change bills of materials.")
+    asset = get_object_or_404(Asset.objects.for_user(request.user, "change"), pk=pk)
+    form = BomLineForm(request.POST, instance=BomLine(asset=asset))
+    if form.is_valid():
+        try:
+            stock.save_bom_line(form.instance, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{form.instance.part.part_number} added to the parts of {asset.tag}.")
+    else:
+        messages.error(request, "Not added: " + "; ".join(
+            f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}" for f, e in form.errors.items()))
+    return redirect(f"{asset.get_absolute_url()}#parts")
+
+
+@login_required
+@require_POST
+def asset_bom_remove(request, pk: int, line_pk: int):
+    if not can(request.user, "delete", BomLine):
+        raise PermissionDenied("Your role may not change bills of materials.")
+    line = get_object_or_404(BomLine.objects.for_user(request.user, "delete").select_related("asset", "part"),
+                             pk=line_pk, asset_id=pk)
+    stock.delete_object(line, user=request.user)
+    messages.success(request, f"{line.part.part_number} removed from the parts of {line.asset.tag}.")
+    return redirect(f"{line.asset.get_absolute_url()}#parts")
