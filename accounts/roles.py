@@ -24,18 +24,20 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     Role.TECHNICIAN: [
         *[(app, "*", ("view",)) for app in ("assets", "workorders", "telemetry", "predictions")],
         ("workorders", "workorder", ("add", "change")),
+        ("workorders", "workrequest", ("add",)),
         # On the floor: report a breakdown (status change), read meters, photograph equipment.
         ("assets", "assetstatuschange", ("add",)),
         ("assets", "meterreading", ("add",)),
         ("assets", "assetdocument", ("add",)),
         ("assets", "stockmovement", ("add",)),  # issue and return spare parts for their work
         # The technician's own work on an order: checks, comments, photos, time.
-        *[("workorders", m, ("add", "change")) for m in ("checklistitem", "comment", "attachment")],
+        *[("workorders", m, ("add", "change")) for m in ("checklistitem", "comment", "attachment", "partusage")],
         *[("workorders", m, ("add", "change", "delete")) for m in ("timeentry", "savedview")],
         ("telemetry", "reading", ("add",)),
         ("telemetry", "alert", ("change",)),
         ("accounts", "user", ("view",)),
     ],
     Role.VIEWER: [*[(app, "*", ("view",)) for app in ("assets", "workorders", "telemetry", "predictions")],
-                  ("workorders", "savedview", ("add", "change", "delete"))],  # personal list filters
+                  ("workorders", "savedview", ("add", "change", "delete")),  # personal list filters
+                  ("workorders", "workrequest", ("add",))],  # anyone with an account may report a problem
 }

@@ -1,0 +1,255 @@
+"""Preventive maintenance: schedules, the generation of their due orders, and compliance.
+
+Generation is idempotent by construction: each due occurrence of a schedule has a number
+(``seq``) that every worker computes the same way, the pair (schedule, seq) is unique in the
+database, and the occurrence row and its work order are written in one transaction while the
+schedule row is locked. Beat firing twice, a retried task or two workers at once can therefore
+create each due order once only."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.services import write_audit
+from workorders.choices import Compliance, IntervalUnit, PMAnchor, PMTrigger, WorkOrderStatus, WorkOrderType
+from workorders.models import PMOccurrence, PreventiveSchedule, WorkOrder
+
+logger = logging.getLogger(__name__)
+
+# A meter occurrence has no calendar date: it is due this long after its order is created, and
+# missed if not done this long after that.
+METER_DUE_AFTER = timedelta(days=7)
+METER_WINDOW = timedelta(days=7)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Same day of month, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month0 = moment.month - 1 + months
+    year, month = moment.year + month0 // 12, month0 % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def shift(moment: datetime, schedule: PreventiveSchedule, steps: int) -> datetime:
+    n = schedule.interval * steps
+    if schedule.interval_unit == IntervalUnit.MONTHS:
+        return add_months(moment, n)
+    days = n * 7 if schedule.interval_unit == IntervalUnit.WEEKS else n
+    return moment + timedelta(days=days)
+
+
+@dataclass
+class Due:
+    seq: int
+    due_at: datetime
+    window_ends_at: datetime
+    meter_due: Decimal | None = None
+    missed: list[tuple[int, datetime, datetime]] = field(default_factory=list)  # skipped fixed occurrences
+
+
+def next_due(schedule: PreventiveSchedule, *, now: datetime) -> Due | None:
+    """The occurrence that should have its order by ``now`` and does not yet, or None.
+
+    Fixed calendar: occurrence k is due at starts_at + k intervals; when several have passed
+    unseen (beat was down), only the latest gets an order and the earlier ones are missed.
+    Floating: the next is due one interval after the last order's completion (none while that
+    order is still open). Meter: occurrence k is due at meter_start + k * meter_interval."""
+    last = schedule.occurrences.order_by("-seq").select_related("work_order").first()
+    lead = timedelta(days=schedule.lead_time_days)
+    if schedule.trigger == PMTrigger.METER:
+        value = schedule.meter.current_value
+        step = schedule.meter_interval
+        seq = int((value + schedule.meter_lead - schedule.meter_start) // step)
+        if seq < 1 or (last is not None and last.seq >= seq):
+            return None
+        due_at = now + METER_DUE_AFTER
+        return Due(seq=seq, due_at=due_at, window_ends_at=due_at + METER_WINDOW,
+                   meter_due=schedule.meter_start + seq * step)
+    if schedule.anchor == PMAnchor.FLOATING:
+        if last is None:
+            seq, due_at = 1, schedule.starts_at
+        else:
+            wo = last.work_order
+            done_at = last.completed_at or (wo.completed_at if wo is not None else None)
+            if done_at is None:
+                if wo is None or wo.status == WorkOrderStatus.CANCELLED:
+                    done_at = last.window_ends_at  # start again from where it should have been done
+                else:
+                    return None  # floating waits for the completion
+            seq, due_at = last.seq + 1, shift(done_at, schedule, 1)
+        if due_at - lead > now:
+            return None
+        return Due(seq=seq, due_at=due_at, window_ends_at=shift(due_at, schedule, 1))
+    # Fixed calendar: the latest occurrence whose lead window has opened.
+    if schedule.starts_at - lead > now:
+        return None
+    seq = 0
+    while shift(schedule.starts_at, schedule, seq + 1) - lead <= now:
+        seq += 1
+    seq += 1  # occurrences are numbered from 1; occurrence 1 is due at starts_at
+    first_unseen = (last.seq + 1) if last is not None else 1
+    if seq < first_unseen:
+        return None
+    due_at = shift(schedule.starts_at, schedule, seq - 1)
+    missed = [(k, shift(schedule.starts_at, schedule, k - 1), shift(schedule.starts_at, schedule, k))
+              for k in range(first_unseen, seq)]
+    return Due(seq=seq, due_at=due_at, window_ends_at=shift(due_at, schedule, 1), missed=missed)
+
+
+def generate_for_schedule(schedule_id: int, *, now: datetime | None = None) -> WorkOrder | None:
+    """Create the due order of one schedule if it has none yet; returns it, or None."""
+    from workorders.services import create_work_order
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the schedule: a second worker waits here and then sees the first one's occurrence.
+        schedule = (PreventiveSchedule.objects.select_for_update(of=("self",))
+                    .select_related("asset", "meter", "checklist_template").filter(pk=schedule_id, active=True)
+                    .first())
+        if schedule is None:
+            return None
+        due = next_due(schedule, now=now)
+        if due is None:
+            return None
+        if due.missed:
+            PMOccurrence.objects.bulk_create(
+                [PMOccurrence(schedule=schedule, seq=k, due_at=d, window_ends_at=w, compliance=Compliance.MISSED)
+                 for k, d, w in due.missed], ignore_conflicts=True)
+        try:
+            with transaction.atomic():  # the unique (schedule, seq) refuses a second insert
+                occurrence = PMOccurrence.objects.create(schedule=schedule, seq=due.seq, due_at=due.due_at,
+                                                         window_ends_at=due.window_ends_at, meter_due=due.meter_due)
+        except IntegrityError:
+            return None
+        wo = create_work_order(acting_user=None, **_order_fields(schedule, due))
+        occurrence.work_order = wo
+        occurrence.save(update_fields=["work_order"])
+        _attach_checklist(wo, schedule)
+        write_audit(actor=None, action="pm.generate", obj=schedule,
+                    changes={"seq": due.seq, "work_order": wo.pk, "due_at": due.due_at.isoformat()})
+        return wo
+
+
+def _order_fields(schedule: PreventiveSchedule, due: Due) -> dict:
+    description = schedule.description
+    parts = list(schedule.parts.select_related("part"))
+    if parts:
+        description += "\n\nPlanned parts:\n" + "\n".join(
+            f"- {p.quantity.normalize():f} {p.part.unit} × {p.part.part_number} {p.part.name}" for p in parts)
+    title = schedule.title
+    if due.meter_due is not None:
+        title = f"{title} ({due.meter_due.normalize():f} {schedule.meter.unit})"
+    fields = {"asset": schedule.asset, "title": title[:200], "description": description.strip(),
+              "kind": WorkOrderType.PREVENTIVE, "priority": schedule.priority, "due_at": due.due_at,
+              "assignee": schedule.assignee, "source": "pm", "source_ref": f"pm:{schedule.pk}:{due.seq}"}
+    if schedule.team_id:
+        fields["team"] = schedule.team
+    if schedule.estimated_hours is not None:
+        fields["estimated_hours"] = schedule.estimated_hours
+    return fields
+
+
+def _attach_checklist(wo: WorkOrder, schedule: PreventiveSchedule) -> None:
+    """Copy the schedule's checklist template onto the order, through the checklist service
+    when the work-order app offers one, else item by item."""
+    template = schedule.checklist_template
+    if template is None:
+        return
+    from workorders import services
+
+    apply = getattr(services, "apply_checklist_template", None)
+    if apply is not None:
+        apply(wo, template, acting_user=None)
+        return
+    from workorders.models import ChecklistItem
+
+    ChecklistItem.objects.bulk_create([
+        ChecklistItem(work_order=wo, template=template, label=i.label, kind=i.kind, position=i.position, unit=i.unit,
+                      min_value=i.min_value, max_value=i.max_value, required=i.required)
+        for i in template.items.all()])
+
+
+@dataclass
+class GenerationResult:
+    created: list[int] = field(default_factory=list)
+    missed: int = 0
+
+
+def generate_due_orders(*, now: datetime | None = None) -> GenerationResult:
+    """The beat job: every active schedule gets its due order, and occurrences whose window has
+    passed without completion are marked missed. Safe to run any number of times, concurrently."""
+    now = now or timezone.now()
+    result = GenerationResult()
+    for schedule_id in PreventiveSchedule.objects.filter(active=True).values_list("pk", flat=True):
+        try:
+            wo = generate_for_schedule(schedule_id, now=now)
+        except Exception:  # one broken schedule must not stop the others
+            logger.exception("preventive order not generated", extra={"schedule": schedule_id})
+            continue
+        if wo is not None:
+            result.created.append(wo.pk)
+    result.missed = mark_missed(now=now)
+    return result
+
+
+def mark_missed(*, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    return PMOccurrence.objects.filter(compliance=Compliance.PENDING, window_ends_at__lt=now,
+                                       completed_at__isnull=True).update(compliance=Compliance.MISSED)
+
+
+def record_completion(work_order: WorkOrder) -> None:
+    """Called when an order completes: on time, late, or (after its window) still missed."""
+    occurrence = PMOccurrence.objects.filter(work_order=work_order).first()
+    if occurrence is None or occurrence.completed_at is not None:
+        return
+    done = work_order.completed_at or timezone.now()
+    occurrence.completed_at = done
+    if occurrence.compliance == Compliance.PENDING:
+        occurrence.compliance = Compliance.ON_TIME if done <= occurrence.due_at else Compliance.LATE
+    occurrence.save(update_fields=["completed_at", "compliance"])
+
+
+def record_cancellation(work_order: WorkOrder) -> None:
+    PMOccurrence.objects.filter(work_order=work_order, compliance=Compliance.PENDING) \
+        .update(compliance=Compliance.MISSED)
+
+
+def compliance_summary(schedules) -> dict[int, dict]:
+    """Per schedule id: counts of on time / late / missed and the compliance percentage (on
+    time over decided occurrences), in one query."""
+    rows = PMOccurrence.objects.filter(schedule__in=schedules).values("schedule_id").annotate(
+        on_time=Count("pk", filter=Q(compliance=Compliance.ON_TIME)),
+        late=Count("pk", filter=Q(compliance=Compliance.LATE)),
+        missed=Count("pk", filter=Q(compliance=Compliance.MISSED)),
+        pending=Count("pk", filter=Q(compliance=Compliance.PENDING)))
+    out = {}
+    for r in rows:
+        decided = r["on_time"] + r["late"] + r["missed"]
+        r["percent"] = round(100 * r["on_time"] / decided) if decided else None
+        out[r["schedule_id"]] = r
+    return out
+
+
+@transaction.atomic
+def save_schedule(schedule: PreventiveSchedule, *, acting_user, parts: list[tuple] | None = None) -> PreventiveSchedule:
+    """Create or edit a schedule (the form, the API and the admin call this)."""
+    from workorders.models import PreventiveSchedulePart
+
+    creating = schedule.pk is None
+    schedule.full_clean()
+    schedule.save()
+    if parts is not None:
+        schedule.parts.all().delete()
+        PreventiveSchedulePart.objects.bulk_create(
+            [PreventiveSchedulePart(schedule=schedule, part=part, quantity=qty) for part, qty in parts])
+    write_audit(actor=acting_user, action="pm.create" if creating else "pm.update", obj=schedule,
+                changes={"rule": schedule.rule, "active": schedule.active})
+    return schedule

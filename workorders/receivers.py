@@ -1,0 +1,95 @@
+"""Reactions to work-order events: tell the people concerned (assignment, status change, due
+soon, overdue) and record preventive-maintenance compliance when an order completes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from accounts.models import NotificationKind
+from accounts.services import notify
+from workorders.choices import WorkOrderStatus
+
+DUE_SOON = timedelta(hours=24)
+
+
+def people_of(wo) -> list:
+    """The lead assignee and everyone assigned with them (without duplicates)."""
+    people = {}
+    if wo.assignee_id:
+        people[wo.assignee_id] = wo.assignee
+    assignees = getattr(wo, "assignees", None)
+    if assignees is not None and wo.pk:
+        for user in assignees.all():
+            people.setdefault(user.pk, user)
+    return list(people.values())
+
+
+def on_assigned(sender, work_order, users=(), acting_user=None, **kwargs):
+    for user in users:
+        if acting_user is not None and user.pk == acting_user.pk:
+            continue  # taking an order yourself needs no message
+        notify(user, kind=NotificationKind.ASSIGNMENT, title=f"{work_order.number} assigned to you",
+               body=f"{work_order.title}" + (f" · due {timezone.localtime(work_order.due_at):%Y-%m-%d %H:%M}"
+                                             if work_order.due_at else ""),
+               url=work_order.get_absolute_url())
+
+
+def on_status_changed(sender, work_order, previous="", acting_user=None, **kwargs):
+    from workorders import preventive
+
+    if work_order.status == WorkOrderStatus.CANCELLED:
+        preventive.record_cancellation(work_order)
+    people = {u.pk: u for u in people_of(work_order)}
+    if work_order.created_by_id:
+        people.setdefault(work_order.created_by_id, work_order.created_by)
+    labels = dict(WorkOrderStatus.choices)
+    for user in people.values():
+        if acting_user is not None and user.pk == acting_user.pk:
+            continue
+        notify(user, kind=NotificationKind.STATUS_CHANGE,
+               title=f"{work_order.number} is now {labels.get(work_order.status, work_order.status).lower()}",
+               body=f"{work_order.title} (was {labels.get(previous, previous).lower()})"
+                    + (f" · by {acting_user}" if acting_user is not None else ""),
+               url=work_order.get_absolute_url())
+
+
+def on_completed(sender, work_order, acting_user=None, **kwargs):
+    from workorders import preventive
+
+    preventive.record_completion(work_order)
+
+
+def notify_due_orders(*, now: datetime | None = None) -> dict:
+    """Due within a day, or overdue: each person hears it once per order and due date (the
+    notification key includes the due date, so a rescheduled order is announced again)."""
+    from workorders.models import WorkOrder
+
+    now = now or timezone.now()
+    counts = {"due_soon": 0, "overdue": 0}
+    base = WorkOrder.objects.open().filter(due_at__isnull=False).select_related("assignee")
+    if hasattr(WorkOrder, "assignees"):
+        base = base.prefetch_related("assignees")
+    for kind, qs in ((NotificationKind.OVERDUE, base.filter(due_at__lt=now)),
+                     (NotificationKind.DUE_SOON, base.filter(due_at__gte=now, due_at__lt=now + DUE_SOON))):
+        for wo in qs.iterator(chunk_size=500):
+            when = timezone.localtime(wo.due_at)
+            title = (f"{wo.number} is overdue (was due {when:%Y-%m-%d %H:%M})" if kind == NotificationKind.OVERDUE
+                     else f"{wo.number} is due {when:%Y-%m-%d %H:%M}")
+            for user in people_of(wo):
+                if notify(user, kind=kind, title=title, body=wo.title, url=wo.get_absolute_url(),
+                          key=f"{wo.pk}:{wo.due_at.isoformat()}") is not None:
+                    counts[kind] += 1
+    return counts
+
+
+def connect() -> None:
+    from workorders import signals
+
+    pairs = [("work_order_assigned", on_assigned), ("work_order_status_changed", on_status_changed),
+             ("work_order_completed", on_completed)]
+    for name, receiver in pairs:
+        signal = getattr(signals, name, None)
+        if signal is not None:
+            signal.connect(receiver, dispatch_uid=f"workorders.receivers.{name}")

@@ -1,0 +1,409 @@
+"""Pages of work requests (with the public QR form), preventive schedules and projects."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from assets.models import Asset
+from prosync.generic import FilteredListView, ScopedDetailView
+from prosync.permissions import can
+from workorders import preventive, projects
+from workorders import requests as request_services
+from workorders.choices import RequestChannel, RequestStatus
+from workorders.filters_planning import PreventiveScheduleFilterSet, ProjectFilterSet, WorkRequestFilterSet
+from workorders.forms_planning import (
+    AddOrdersForm,
+    ApproveForm,
+    PreventiveScheduleForm,
+    ProjectForm,
+    PublicReportForm,
+    RejectForm,
+    WorkRequestForm,
+)
+from workorders.models import PMOccurrence, PreventiveSchedule, Project, WorkOrder, WorkRequest
+
+logger = logging.getLogger(__name__)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """Put a service's validation errors on the form's fields (inline), unknown ones on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Work requests -------------------------------------------------------------------------------
+
+
+class PlanningListView(FilteredListView):
+    """A list page of the planning section, with its "New …" button for those who may add."""
+
+    template_name = "workorders/planning/list_page.html"
+    new_url_name = ""
+    new_label = ""
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_add"] = can(self.request.user, "add", self.model)
+        return ctx
+
+
+class WorkRequestListView(PlanningListView):
+    model = WorkRequest
+    filterset_class = WorkRequestFilterSet
+    title = "Work requests"
+    partial_template_name = "workorders/planning/_request_table.html"
+    sort_fields = {"created": "created_at", "status": "status", "priority": "priority", "asset": "asset__tag",
+                   "title": "title"}
+    default_sort = "-created"
+    new_url_name = "workorders:request-new"
+    new_label = "New request"
+
+    def base_queryset(self):
+        return WorkRequest.objects.select_related("site", "asset", "requested_by", "work_order")
+
+
+class WorkRequestDetailView(ScopedDetailView):
+    model = WorkRequest
+    template_name = "workorders/planning/request_detail.html"
+
+    def base_queryset(self):
+        return WorkRequest.objects.select_related("site", "asset", "requested_by", "decided_by", "work_order") \
+            .prefetch_related("photos")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        wr = self.object
+        ctx["may_decide"] = wr.status == RequestStatus.PENDING and request_services.may_decide(self.request.user, wr)
+        if ctx["may_decide"]:
+            ctx.setdefault("approve_form", ApproveForm(user=self.request.user, initial={"priority": wr.priority}))
+            ctx.setdefault("reject_form", RejectForm())
+        return ctx
+
+
+@login_required
+def request_new(request):
+    if not can(request.user, "add", WorkRequest):
+        raise PermissionDenied("Your account may not submit requests.")
+    initial = {}
+    if request.GET.get("asset", "").isdigit():
+        asset = Asset.objects.for_user(request.user).filter(pk=request.GET["asset"]).first()
+        if asset is not None:
+            initial = {"asset": asset, "site": asset.site}
+    form = WorkRequestForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            wr = request_services.submit_request(
+                site=data["site"] or data["asset"].site, asset=data["asset"], title=data["title"],
+                description=data["description"], priority=data["priority"], acting_user=request.user,
+                photos=data["photos"], channel=RequestChannel.PORTAL)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{wr.number} was sent to the maintenance planners.")
+            return redirect(wr.get_absolute_url())
+    return render(request, "workorders/planning/form_page.html",
+                  {"form": form, "title": "Report a problem", "multipart": True, "submit": "Send request",
+                   "back": reverse("workorders:requests")}, status=400 if form.errors else 200)
+
+
+def _decidable(request, pk) -> WorkRequest:
+    wr = get_object_or_404(WorkRequest.objects.for_user(request.user, "view").select_related("site"), pk=pk)
+    if not request_services.may_decide(request.user, wr):
+        raise PermissionDenied("Only a manager of the request's site may approve or reject it.")
+    return wr
+
+
+@login_required
+@require_POST
+def request_approve(request, pk):
+    wr = _decidable(request, pk)
+    form = ApproveForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            wo = request_services.approve_request(wr, acting_user=request.user, kind=form.cleaned_data["kind"],
+                                                  priority=form.cleaned_data["priority"],
+                                                  assignee=form.cleaned_data["assignee"])
+        except request_services.RequestAlreadyDecided as exc:
+            messages.error(request, str(exc))
+            return redirect(wr.get_absolute_url())
+        messages.success(request, f"{wr.number} approved: {wo.number} created.")
+        return redirect(wo.get_absolute_url())
+    view = WorkRequestDetailView.as_view(extra_context={"approve_form": form})
+    request.method = "GET"
+    response = view(request, pk=pk)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def request_reject(request, pk):
+    wr = _decidable(request, pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            request_services.reject_request(wr, acting_user=request.user, reason=form.cleaned_data["reason"])
+        except request_services.RequestAlreadyDecided as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{wr.number} rejected; the requester is told why.")
+            return redirect(wr.get_absolute_url())
+    if form.errors:
+        request.method = "GET"
+        response = WorkRequestDetailView.as_view(extra_context={"reject_form": form})(request, pk=pk)
+        response.status_code = 400
+        return response
+    return redirect(wr.get_absolute_url())
+
+
+# --- The public QR form ------------------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _over_limit(request) -> bool:
+    """Count this IP's submissions in a fixed window (Redis-backed cache, shared by every web
+    process); True once it has used up its allowance."""
+    limit = getattr(settings, "PUBLIC_REPORT_LIMIT", 5)
+    window = getattr(settings, "PUBLIC_REPORT_WINDOW_SECONDS", 600)
+    key = f"public-report:{_client_ip(request)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+def public_report(request, token):
+    """Anyone who scans an asset's QR label may report a problem with it, without an account."""
+    asset = Asset.objects.select_related("site").filter(qr_token=token).first()
+    if asset is None:
+        raise Http404("This QR code belongs to no machine.")
+    form = PublicReportForm(request.POST or None, request.FILES or None)
+    ctx = {"asset": asset, "form": form}
+    if request.method == "POST":
+        if _over_limit(request):
+            return render(request, "workorders/planning/report_limited.html", ctx, status=429)
+        if not form.is_valid():
+            return render(request, "workorders/planning/report.html", ctx, status=400)
+        data = form.cleaned_data
+        if data["website"]:
+            # A bot filled the hidden field: answer as if it worked, keep nothing.
+            logger.info("public report honeypot", extra={"asset": asset.pk, "ip": _client_ip(request)})
+            return render(request, "workorders/planning/report_thanks.html", ctx)
+        first_line = data["description"].strip().splitlines()[0]
+        try:
+            wr = request_services.submit_request(
+                asset=asset, title=first_line[:120], description=data["description"],
+                reporter_name=data["name"], reporter_contact=data["contact"], photos=data["photos"],
+                channel=RequestChannel.QR)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return render(request, "workorders/planning/report.html", ctx, status=400)
+        return render(request, "workorders/planning/report_thanks.html", dict(ctx, request_obj=wr))
+    return render(request, "workorders/planning/report.html", ctx)
+
+
+# --- Preventive maintenance ---------------------------------------------------------------------
+
+
+class PreventiveScheduleListView(PlanningListView):
+    model = PreventiveSchedule
+    filterset_class = PreventiveScheduleFilterSet
+    title = "Preventive maintenance"
+    partial_template_name = "workorders/planning/_pm_table.html"
+    sort_fields = {"title": "title", "asset": "asset__tag", "trigger": "trigger", "priority": "priority"}
+    default_sort = "asset"
+    new_url_name = "workorders:pm-new"
+    new_label = "New schedule"
+
+    def base_queryset(self):
+        return PreventiveSchedule.objects.select_related("asset", "meter", "assignee")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rows = list(ctx["object_list"])
+        summary = preventive.compliance_summary([s.pk for s in rows])
+        nxt = {}
+        for occ in PMOccurrence.objects.filter(schedule__in=[s.pk for s in rows]).order_by("schedule_id", "-seq") \
+                .distinct("schedule_id"):
+            nxt[occ.schedule_id] = occ
+        for s in rows:
+            s.compliance = summary.get(s.pk)
+            s.last_occurrence = nxt.get(s.pk)
+        ctx["object_list"] = rows
+        return ctx
+
+
+class PreventiveScheduleDetailView(ScopedDetailView):
+    model = PreventiveSchedule
+    template_name = "workorders/planning/pm_detail.html"
+
+    def base_queryset(self):
+        return PreventiveSchedule.objects.select_related("asset", "asset__site", "meter", "assignee", "team",
+                                                         "checklist_template")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        s = self.object
+        ctx["summary"] = preventive.compliance_summary([s.pk]).get(s.pk)
+        ctx["occurrences"] = s.occurrences.select_related("work_order").order_by("-seq")[:50]
+        ctx["parts"] = s.parts.select_related("part")
+        ctx["may_change"] = PreventiveSchedule.objects.for_user(self.request.user, "change").filter(pk=s.pk).exists()
+        return ctx
+
+
+@login_required
+def pm_edit(request, pk=None):
+    if pk is None:
+        if not can(request.user, "add", PreventiveSchedule):
+            raise PermissionDenied("Your role may not plan preventive maintenance.")
+        instance = PreventiveSchedule()
+        if request.GET.get("asset", "").isdigit():
+            instance.asset = Asset.objects.for_user(request.user).filter(pk=request.GET["asset"]).first()
+    else:
+        instance = get_object_or_404(PreventiveSchedule.objects.for_user(request.user, "change"), pk=pk)
+    form = PreventiveScheduleForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule = preventive.save_schedule(form.instance, acting_user=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Schedule '{schedule}' saved: {schedule.rule}.")
+            return redirect(schedule.get_absolute_url())
+    return render(request, "workorders/planning/form_page.html",
+                  {"form": form, "title": "Edit schedule" if pk else "New preventive schedule", "submit": "Save",
+                   "back": instance.get_absolute_url() if pk else reverse("workorders:pm-list"),
+                   "pm_form": True}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def pm_generate(request, pk):
+    """"Generate now": the same idempotent generation the beat runs, for one schedule."""
+    schedule = get_object_or_404(PreventiveSchedule.objects.for_user(request.user, "change"), pk=pk)
+    wo = preventive.generate_for_schedule(schedule.pk)
+    if wo is None:
+        messages.info(request, "Nothing is due yet: every due occurrence already has its order.")
+    else:
+        messages.success(request, f"{wo.number} created, due {wo.due_at:%Y-%m-%d}.")
+    return redirect(schedule.get_absolute_url())
+
+
+# --- Projects -----------------------------------------------------------------------------------
+
+
+class ProjectListView(PlanningListView):
+    model = Project
+    filterset_class = ProjectFilterSet
+    title = "Projects"
+    partial_template_name = "workorders/planning/_project_table.html"
+    sort_fields = {"name": "name", "starts": "starts_on", "ends": "ends_on", "status": "status"}
+    default_sort = "-starts"
+    new_url_name = "workorders:project-new"
+    new_label = "New project"
+
+    def base_queryset(self):
+        return Project.objects.select_related("site", "owner")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rows = list(ctx["object_list"])
+        done = projects.progress_many([p.pk for p in rows])
+        for p in rows:
+            p.progress = done.get(p.pk)
+        ctx["object_list"] = rows
+        return ctx
+
+
+class ProjectDetailView(ScopedDetailView):
+    model = Project
+    template_name = "workorders/planning/project_detail.html"
+
+    def base_queryset(self):
+        return Project.objects.select_related("site", "owner")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        p = self.object
+        ctx["progress"] = projects.progress(p)
+        ctx["timeline"] = projects.timeline(p)
+        ctx["weeks"], ctx["load"] = projects.resource_load(p)
+        ctx["may_change"] = Project.objects.for_user(self.request.user, "change").filter(pk=p.pk).exists()
+        if ctx["may_change"]:
+            ctx.setdefault("add_form", AddOrdersForm(user=self.request.user, project=p))
+        return ctx
+
+
+@login_required
+def project_edit(request, pk=None):
+    if pk is None:
+        if not can(request.user, "add", Project):
+            raise PermissionDenied("Your role may not create projects.")
+        instance = Project(owner=request.user)
+    else:
+        instance = get_object_or_404(Project.objects.for_user(request.user, "change"), pk=pk)
+    form = ProjectForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = projects.save_project(form.instance, acting_user=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Project '{project}' saved.")
+            return redirect(project.get_absolute_url())
+    return render(request, "workorders/planning/form_page.html",
+                  {"form": form, "title": "Edit project" if pk else "New project", "submit": "Save",
+                   "back": instance.get_absolute_url() if pk else reverse("workorders:projects")},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def project_add_orders(request, pk):
+    project = get_object_or_404(Project.objects.for_user(request.user, "change"), pk=pk)
+    form = AddOrdersForm(request.POST, user=request.user, project=project)
+    if form.is_valid():
+        try:
+            n = projects.add_orders(project, form.cleaned_data["work_orders"], acting_user=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{n} order{'s' if n != 1 else ''} added to the project.")
+            return redirect(project.get_absolute_url())
+    request.method = "GET"
+    response = ProjectDetailView.as_view(extra_context={"add_form": form})(request, pk=pk)
+    response.status_code = 400
+    return response
+
+
+@login_required
+@require_POST
+def project_remove_order(request, pk, wo_pk):
+    project = get_object_or_404(Project.objects.for_user(request.user, "change"), pk=pk)
+    wo = get_object_or_404(WorkOrder.objects.for_user(request.user, "view"), pk=wo_pk)
+    projects.remove_order(project, wo, acting_user=request.user)
+    messages.success(request, f"{wo.number} removed from the project.")
+    return redirect(project.get_absolute_url())
+
