@@ -148,6 +148,11 @@ def _decimal(value: str) -> Decimal:
 # --- The import --------------------------------------------------------------------------------
 
 
+def may_import(user, kind: str) -> bool:
+    spec = KINDS[kind]
+    return can(user, "add", spec.model) and can(user, "change", spec.model)
+
+
 def run_import(kind: str, data: bytes, *, user, dry_run: bool = True) -> ImportReport:
     """Check (and unless ``dry_run``, apply) a CSV file of ``kind`` ("sites", "locations",
     "assets", "parts"). Every problem is reported with its row and column; nothing is written
@@ -155,7 +160,7 @@ def run_import(kind: str, data: bytes, *, user, dry_run: bool = True) -> ImportR
     if kind not in KINDS:
         raise ValidationError({"kind": f"Unknown import {kind!r}; choose one of {', '.join(KINDS)}."})
     spec = KINDS[kind]
-    if not (can(user, "add", spec.model) and can(user, "change", spec.model)):
+    if not may_import(user, kind):
         raise PermissionDenied(f"Your role may not import {spec.model._meta.verbose_name_plural}.")
     report = ImportReport(kind=kind, dry_run=dry_run)
     if len(data) > MAX_BYTES:

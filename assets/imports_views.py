@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
-from assets.imports import KINDS, MAX_BYTES, run_import, template_csv
-from prosync.permissions import can
+from assets.imports import KINDS, MAX_BYTES, may_import, run_import, template_csv
 
 
 class ImportForm(forms.Form):
@@ -25,7 +24,7 @@ class ImportForm(forms.Form):
 
 
 def _allowed_kinds(user) -> list[str]:
-    return [k for k, spec in KINDS.items() if can(user, "add", spec.model) and can(user, "change", spec.model)]
+    return [k for k in KINDS if may_import(user, k)]
 
 
 @login_required

@@ -4,12 +4,13 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets.imports import KINDS, MAX_BYTES, run_import
+from assets.imports import KINDS, MAX_BYTES, may_import, run_import
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -32,6 +33,8 @@ class ImportView(APIView):
         if kind not in KINDS:
             return Response({"kind": [f"Unknown import {kind!r}; choose one of {', '.join(KINDS)}."]},
                             status=status.HTTP_404_NOT_FOUND)
+        if not may_import(request.user, kind):
+            raise PermissionDenied(f"Your role may not import {kind}.")
         serializer = ImportUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = run_import(kind, serializer.validated_data["file"].read(), user=request.user,
