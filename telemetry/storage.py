@@ -84,7 +84,10 @@ def series(req: SeriesRequest, resolution: str | None = None) -> Series:
     if resolution == "raw":
         t, v = store.raw(req.sensor_id, start_us, end_us)
         keep = lttb_indices(t, v, req.points)
-        return Series("raw", t[keep] / 1e6, v[keep])
+        if len(keep) == len(t):
+            return Series("raw", t / 1e6, v)
+        # As for rollups: each kept point also carries the envelope of the points it stands for.
+        return Series("raw", t[keep] / 1e6, v[keep], np.minimum.reduceat(v, keep), np.maximum.reduceat(v, keep))
     bucket, lo, hi, total, count = store.rollup(req.sensor_id, resolution, start_us, end_us)
     mean = total / np.maximum(count, 1)
     t = bucket + BUCKET_US[resolution] // 2  # a bucket is drawn at its middle

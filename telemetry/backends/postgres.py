@@ -127,6 +127,9 @@ class PostgresReadingStore(ReadingStore):
     def drop_raw_before(self, cutoff: datetime) -> dict:
         dropped = []
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks of rows written earlier in this transaction must run
+            # before a partition holding them can be dropped.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for name, day in self.partitions():
                 if day + timedelta(days=1) <= cutoff:  # every row of the day is older than the cutoff
                     cursor.execute(f'DROP TABLE "{name}"')

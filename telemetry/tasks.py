@@ -1,0 +1,19 @@
+"""Celery tasks of the telemetry store: thin wrappers over the services."""
+
+from celery import shared_task
+
+from telemetry import services
+
+
+@shared_task(name="telemetry.apply_retention")
+def apply_retention() -> dict:
+    """Scheduled by beat; idempotent (dropping what is already gone does nothing)."""
+    done = services.apply_retention()
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in done.items()}
+
+
+@shared_task(name="telemetry.import_csv")
+def import_csv(job_id: int) -> dict:
+    """Import an uploaded CSV; progress is saved on the CsvImport row as it goes."""
+    job = services.run_csv_import(job_id)
+    return {"job": job.pk, "status": job.status, "stored": job.stored, "refused": job.refused}
