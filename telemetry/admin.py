@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from telemetry.models import Alert, Reading, Sensor
+from telemetry.models import AlarmRule, AlarmState, Alert, DerivedMeter, Event, Reading, Sensor
 
 
 @admin.register(Sensor)
@@ -28,3 +28,111 @@ class AlertAdmin(admin.ModelAdmin):
     search_fields = ["title", "asset__tag"]
     raw_id_fields = ["asset", "sensor"]
     list_select_related = ["asset", "acknowledged_by"]
+
+
+class ServiceAdminMixin:
+    """Admin writes go through the services (validation, audit, alarm reset), like every other
+    entry point."""
+
+    create_service = update_service = delete_service = None
+    service_fields: tuple[str, ...] = ()
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in self.service_fields if f in form.cleaned_data}
+        if change:
+            current = type(obj).objects.get(pk=obj.pk)
+            saved = type(self).update_service(current, acting_user=request.user, **data)
+        else:
+            saved = type(self).create_service(acting_user=request.user, **data)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        if type(self).delete_service is not None:
+            type(self).delete_service(obj, acting_user=request.user)
+        else:
+            super().delete_model(request, obj)
+
+
+@admin.register(AlarmRule)
+class AlarmRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "site", "sensor", "category", "metric", "condition", "severity", "is_enabled"]
+    list_filter = ["condition", "severity", "is_enabled", "site"]
+    search_fields = ["name", "metric", "sensor__key"]
+    raw_id_fields = ["sensor"]
+    list_select_related = ["site", "sensor__asset", "category"]
+    service_fields = ("site", "name", "sensor", "category", "metric", "condition", "high", "low", "deadband",
+                      "duration_s", "rate_per_minute", "stale_minutes", "severity", "create_work_order", "is_enabled")
+
+    @staticmethod
+    def create_service(**kwargs):
+        from telemetry.alarms import create_alarm_rule
+
+        return create_alarm_rule(**kwargs)
+
+    @staticmethod
+    def update_service(rule, **kwargs):
+        from telemetry.alarms import update_alarm_rule
+
+        return update_alarm_rule(rule, **kwargs)
+
+    @staticmethod
+    def delete_service(rule, **kwargs):
+        from telemetry.alarms import delete_alarm_rule
+
+        return delete_alarm_rule(rule, **kwargs)
+
+
+@admin.register(AlarmState)
+class AlarmStateAdmin(admin.ModelAdmin):
+    """Written by the evaluation only."""
+
+    list_display = ["rule", "sensor", "in_condition", "since", "active", "suppressed", "last_ts", "last_value"]
+    list_filter = ["active", "suppressed"]
+    list_select_related = ["rule", "sensor__asset"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The activity log is append-only."""
+
+    list_display = ["at", "kind", "title", "site", "asset", "severity", "actor"]
+    list_filter = ["kind", "severity", "site"]
+    search_fields = ["title", "kind"]
+    list_select_related = ["site", "asset", "actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DerivedMeter)
+class DerivedMeterAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["sensor", "meter", "mode", "threshold", "is_running", "last_ts", "pending", "is_enabled"]
+    list_filter = ["mode", "is_enabled"]
+    raw_id_fields = ["sensor", "meter"]
+    list_select_related = ["sensor__asset", "meter"]
+    service_fields = ("sensor", "meter", "mode", "threshold", "max_gap_s", "is_enabled")
+
+    @staticmethod
+    def create_service(**kwargs):
+        from telemetry.meters import create_derived_meter
+
+        return create_derived_meter(**kwargs)
+
+    @staticmethod
+    def update_service(dm, **kwargs):
+        from telemetry.meters import update_derived_meter
+
+        return update_derived_meter(dm, **kwargs)

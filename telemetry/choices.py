@@ -19,3 +19,16 @@ class AlertSource(models.TextChoices):
 
 
 ACTIVE_ALERT_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+class AlarmCondition(models.TextChoices):
+    ABOVE = "above", "Above the high limit"
+    BELOW = "below", "Below the low limit"
+    OUTSIDE = "outside", "Outside the band"
+    RATE = "rate", "Changes faster than"
+    STALE = "stale", "No data for"
+
+
+class DerivedMeterMode(models.TextChoices):
+    RUNNING_HOURS = "running_hours", "Running hours (time above the threshold)"
+    CYCLES = "cycles", "Cycles (crossings of the threshold)"

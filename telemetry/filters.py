@@ -1,10 +1,11 @@
 """FilterSets shared by the HTML lists and the API."""
 
 import django_filters
+from django.db.models import Q
 
 from prosync.filters import ScopedFilterSet
-from telemetry.choices import AlertSeverity, AlertSource, AlertStatus
-from telemetry.models import Alert, Reading, Sensor
+from telemetry.choices import AlarmCondition, AlertSeverity, AlertSource, AlertStatus
+from telemetry.models import AlarmRule, AlarmState, Alert, Reading, Sensor
 
 
 class SensorFilterSet(ScopedFilterSet):
@@ -33,3 +34,23 @@ class AlertFilterSet(ScopedFilterSet):
     class Meta:
         model = Alert
         fields = ["site", "asset", "sensor", "cause", "status", "severity", "source"]
+
+
+class AlarmRuleFilterSet(ScopedFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    condition = django_filters.MultipleChoiceFilter(choices=AlarmCondition.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=AlertSeverity.choices)
+
+    class Meta:
+        model = AlarmRule
+        fields = ["q", "site", "sensor", "category", "metric", "condition", "severity", "is_enabled"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(metric__icontains=value)
+                               | Q(sensor__asset__tag__icontains=value))
+
+
+class AlarmStateFilterSet(ScopedFilterSet):
+    class Meta:
+        model = AlarmState
+        fields = ["rule", "sensor", "active", "suppressed"]

@@ -3,21 +3,26 @@ alert lifecycle."""
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.services import write_audit
-from prosync.events import broadcast_many_on_commit, broadcast_on_commit
-from telemetry import storage
+from prosync.events import broadcast_on_commit
+from telemetry import alarms, live, meters, storage
+from telemetry.backends import EPOCH, ONE_US, Batch, to_us
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertStatus
-from telemetry.models import Alert, Sensor
+from telemetry.models import Alert, CsvImport, Gateway, Sensor
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,12 +86,15 @@ def _parse_value(raw) -> tuple[float | None, str | None]:
     return value, None
 
 
-def ingest_readings(items, *, acting_user=None, atomic: bool = False) -> IngestResult:
+def ingest_readings(items, *, acting_user=None, atomic: bool = False, dry_run: bool = False) -> IngestResult:
     """Validate and store readings ``[{sensor, ts, value}, ...]``; ``sensor`` is an id or a key.
 
     Each bad item is refused with its index, field and reason while the valid items are stored
     (or nothing is stored when ``atomic``). Sensors are looked up among those the acting user
     may see, so another site's sensor is as unknown as one that does not exist.
+
+    Validation runs column by column over the whole batch (the per-item messages are built
+    only for the items that fail), and the store writes the batch in one COPY.
     """
     if not isinstance(items, list):
         raise BatchRefused("the body must be a JSON list of readings")
@@ -95,101 +103,169 @@ def ingest_readings(items, *, acting_user=None, atomic: bool = False) -> IngestR
     if len(items) > settings.INGEST_MAX_BATCH:
         raise BatchRefused(f"the batch has {len(items)} readings; the limit is {settings.INGEST_MAX_BATCH}")
 
-    result = IngestResult(received=len(items))
+    n = len(items)
+    result = IngestResult(received=n)
     now = timezone.now()
-    ids, keys = set(), set()
-    for item in items:
-        ref = item.get("sensor") if isinstance(item, dict) else None
-        if isinstance(ref, int) and not isinstance(ref, bool):
-            ids.add(ref)
-        elif isinstance(ref, str):
-            keys.add(ref)
+    if not all(type(item) is dict for item in items):
+        items = [item if isinstance(item, dict) else _NOT_AN_OBJECT for item in items]
+    refs = [item.get("sensor") for item in items]
+    stamps = [item.get("ts") for item in items]
+    values = [item.get("value") for item in items]
+
     sensors = Sensor.objects.all() if acting_user is None else Sensor.objects.for_user(acting_user, "view")
-    found = list(sensors.filter(is_active=True).filter(
-        Q(id__in=ids) | Q(key__in=keys)).values_list("id", "key", "asset_id", "asset__site_id"))
-    by_id = {row[0]: row for row in found}
-    by_key = {row[1]: row for row in found}
+    ids = {r for r in refs if type(r) is int}
+    keys = {r for r in refs if type(r) is str}
+    found = list(sensors.filter(is_active=True).filter(Q(id__in=ids) | Q(key__in=keys))
+                 .values_list("id", "key", "asset_id", "asset__site_id"))
+    placement = {row[0]: (row[2], row[3]) for row in found}  # sensor: (asset, site)
+    by_id = {row[0]: row[0] for row in found}
+    by_key = {row[1]: row[0] for row in found}
+    get_id, get_key = by_id.get, by_key.get
+    sensor_ids = [get_id(r) if type(r) is int else get_key(r) if type(r) is str else None for r in refs]
 
-    rows: list[tuple[int, datetime, float]] = []
-    touched: dict[int, tuple[int, int]] = {}
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            result.errors.append({"index": index, "field": None, "reason": "each reading must be a JSON object"})
-            continue
-        bad = False
-        ref = item.get("sensor")
-        sensor = None
-        if ref is None:
-            result.errors.append({"index": index, "field": "sensor", "reason": "the sensor is required"})
-            bad = True
-        else:
-            sensor = by_id.get(ref) if isinstance(ref, int) and not isinstance(ref, bool) else (
-                by_key.get(ref) if isinstance(ref, str) else None)
-            if sensor is None:
-                result.errors.append({"index": index, "field": "sensor", "reason": f"unknown sensor {ref!r}"[:120]})
-                bad = True
-        ts, reason = _parse_ts(item.get("ts"), now)
-        if reason:
-            result.errors.append({"index": index, "field": "ts", "reason": reason})
-            bad = True
-        value, reason = _parse_value(item.get("value"))
-        if reason:
-            result.errors.append({"index": index, "field": "value", "reason": reason})
-            bad = True
-        if bad:
-            continue
-        rows.append((sensor[0], ts, value))
-        touched[sensor[0]] = (sensor[2], sensor[3])
+    ts_us, ts_ok = _timestamps_us(stamps, now)
+    value_ok = np.fromiter((type(v) is float or type(v) is int for v in values), bool, n)
+    value = np.zeros(n, np.float64)
+    if value_ok.all():
+        value = np.array(values, np.float64)
+    elif value_ok.any():
+        value[value_ok] = np.array([v for v, ok in zip(values, value_ok, strict=True) if ok], np.float64)
+    value_ok &= np.isfinite(value)
+    sensor_ok = np.fromiter((s is not None for s in sensor_ids), bool, n)
 
-    if atomic and result.errors:
+    good = sensor_ok & ts_ok & value_ok
+    if not good.all():
+        result.errors = _item_errors(items, refs, stamps, values, np.flatnonzero(~good), sensor_ok, ts_ok, value_ok,
+                                     now)
+    if (atomic and result.errors) or dry_run:
         return result
-    with transaction.atomic():
-        result.stored = storage.write_readings(rows)
-        result.duplicates = len(rows) - result.stored
-        _broadcast_latest(touched)
+    sid = np.array([s if s is not None else 0 for s in sensor_ids], np.int64)
+    batch = Batch(sid[good], ts_us[good], value[good])
+    if not len(batch):
+        return result
+    result.stored = _store(batch, {s: placement[s] for s in set(batch.sensor.tolist())})
+    result.duplicates = len(batch) - result.stored
     return result
 
 
+_NOT_AN_OBJECT: dict = {}
+_fromiso = datetime.fromisoformat
+
+
+def _timestamps_us(stamps: list, now: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds since the epoch and validity of each timestamp: ISO 8601 strings with an
+    offset, or epoch seconds; not beyond the allowed clock skew into the future."""
+    n = len(stamps)
+    out = np.zeros(n, np.int64)
+    ok = np.zeros(n, bool)
+    try:  # the usual batch: every timestamp an ISO string with an offset
+        parsed = [_fromiso(s) for s in stamps]
+        if any(d.tzinfo is None for d in parsed):
+            raise ValueError
+        out[:] = [(d - EPOCH) // ONE_US for d in parsed]
+        ok[:] = True
+    except (TypeError, ValueError):
+        for i, raw in enumerate(stamps):
+            ts, reason = _parse_ts(raw, now)
+            if reason is None:
+                out[i], ok[i] = to_us(ts), True
+    ok &= out <= to_us(now + settings.INGEST_MAX_FUTURE)
+    return out, ok
+
+
+def _item_errors(items, refs, stamps, values, bad, sensor_ok, ts_ok, value_ok, now) -> list[dict]:
+    errors = []
+    for index in bad.tolist():
+        if items[index] is _NOT_AN_OBJECT:
+            errors.append({"index": index, "field": None, "reason": "each reading must be a JSON object"})
+            continue
+        if not sensor_ok[index]:
+            ref = refs[index]
+            reason = "the sensor is required" if ref is None else f"unknown sensor {ref!r}"[:120]
+            errors.append({"index": index, "field": "sensor", "reason": reason})
+        if not ts_ok[index]:
+            _ts, reason = _parse_ts(stamps[index], now)
+            errors.append({"index": index, "field": "ts", "reason": reason or "the timestamp is not valid"})
+        if not value_ok[index]:
+            _v, reason = _parse_value(values[index])
+            errors.append({"index": index, "field": "value", "reason": reason or "the value is not valid"})
+    return errors
+
+
+def _store(batch: Batch, touched: dict[int, tuple[int, int]]) -> int:
+    """Write a validated batch, then run what follows a write, in one transaction. A deadlock
+    between concurrent writers is retried (the savepoint keeps an outer transaction usable)."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                stored = storage.write_batch(batch)
+                after_readings_stored(batch, touched)
+            return stored
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "40P01" or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def after_readings_stored(batch: Batch, touched: dict[int, tuple[int, int]]) -> None:
+    """The one place for what follows a write of readings, inside its transaction: alarm rules
+    on the batch's (sensor_id, ts, value) rows, then the live push of the latest values of the
+    touched sensors ({sensor: (asset, site)}) after commit."""
+    alarms.evaluate_batch(batch)
+    meters.update_from_batch(batch)
+    _broadcast_latest(touched)
+
+
 def _broadcast_latest(touched: dict[int, tuple[int, int]]) -> None:
-    """One coalesced event per asset per batch with the latest value of each of its sensors."""
-    if not touched:
-        return
-    by_asset: dict[tuple[int, int], list[dict]] = {}
-    latest = Sensor.objects.filter(id__in=touched).values("id", "metric", "unit", "last_value", "last_ts")
-    for row in latest:
-        by_asset.setdefault(touched[row["id"]], []).append({
-            "sensor": row["id"], "metric": row["metric"], "unit": row["unit"], "value": row["last_value"],
-            "ts": row["last_ts"].isoformat() if row["last_ts"] else None,
-        })
-    broadcast_many_on_commit([(asset_id, site_id, "telemetry.readings", {"asset": asset_id, "readings": values})
-                              for (asset_id, site_id), values in by_asset.items()])
+    """The latest values of the touched assets, pushed after commit and coalesced per asset
+    across batches and processes (telemetry.live)."""
+    live.push_latest_on_commit(dict(touched.values()))
 
 
 # --- Alerts -----------------------------------------------------------------------------------
 
 
 def _alert_payload(alert: Alert) -> dict:
-    return {"id": alert.pk, "asset": alert.asset_id, "cause": alert.cause, "severity": alert.severity,
-            "status": alert.status, "title": alert.title, "message": alert.message,
-            "opened_at": alert.opened_at.isoformat() if alert.opened_at else None}
+    return {"id": alert.pk, "asset": alert.asset_id, "sensor": alert.sensor_id, "rule": alert.rule_id,
+            "cause": alert.cause, "severity": alert.severity, "status": alert.status, "title": alert.title,
+            "message": alert.message, "opened_at": alert.opened_at.isoformat() if alert.opened_at else None,
+            "closed_at": alert.closed_at.isoformat() if alert.closed_at else None}
+
+
+def _alert_event(alert: Alert, kind: str, title: str, *, actor=None, details: dict | None = None) -> None:
+    """Every alarm change is an event: in the activity log and live to the asset and site."""
+    from telemetry.eventlog import record_event
+
+    record_event(kind=kind, title=title, site_id=alert.site_id, asset_id=alert.asset_id, severity=alert.severity,
+                 actor=actor, obj=alert, details={"alert": alert.pk, "rule": alert.rule_id, **(details or {})})
+    broadcast_on_commit(asset_id=alert.asset_id, site_id=alert.site_id, event_type="telemetry.alert",
+                        payload=_alert_payload(alert))
 
 
 def raise_alert(*, asset, cause: str, source: str, title: str, message: str = "",
                 severity: str = AlertSeverity.WARNING, details: dict | None = None, sensor=None,
-                acting_user=None) -> tuple[Alert, bool]:
-    """Open an alert unless one is already active for this asset and cause. Returns (alert, created)."""
+                acting_user=None, rule=None, condition_at: datetime | None = None) -> tuple[Alert, bool]:
+    """Open an alert unless one is already active for this asset and cause. Returns (alert, created).
+
+    With ``rule`` (an alarm rule raised it) the ``alarm_raised`` signal follows after commit, so
+    that work orders can open an order for it."""
     existing = Alert.objects.filter(asset=asset, cause=cause, status__in=ACTIVE_ALERT_STATUSES).first()
     if existing:
         return existing, False
     try:
         with transaction.atomic():
             alert = Alert.objects.create(site_id=asset.site_id, asset=asset, sensor=sensor, source=source, cause=cause,
-                                         severity=severity, title=title, message=message, details=details or {})
+                                         severity=severity, title=title, message=message, details=details or {},
+                                         rule=rule, condition_at=condition_at)
             write_audit(actor=acting_user, action="alert.raise", obj=alert, changes={"cause": cause})
-            broadcast_on_commit(asset_id=asset.pk, site_id=asset.site_id, event_type="telemetry.alert",
-                                payload=_alert_payload(alert))
+            _alert_event(alert, "alarm.raised", f"Alarm: {title}", actor=acting_user,
+                         details={"message": message} if message else None)
     except IntegrityError:  # a concurrent run opened it first; the constraint keeps it single
         return Alert.objects.get(asset=asset, cause=cause, status__in=ACTIVE_ALERT_STATUSES), False
+    if rule is not None:
+        from telemetry.signals import alarm_raised
+
+        transaction.on_commit(lambda: alarm_raised.send(sender=Alert, alert=alert, rule=rule))
     return alert, True
 
 
@@ -203,20 +279,184 @@ def acknowledge_alert(alert: Alert, *, acting_user) -> Alert:
     alert.acknowledged_by = acting_user
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
     write_audit(actor=acting_user, action="alert.acknowledge", obj=alert)
-    broadcast_on_commit(asset_id=alert.asset_id, site_id=alert.site_id, event_type="telemetry.alert",
-                        payload=_alert_payload(alert))
+    _alert_event(alert, "alarm.acknowledged", f"Acknowledged by {acting_user}: {alert.title}", actor=acting_user)
     return alert
 
 
 @transaction.atomic
-def close_alert(alert: Alert, *, acting_user=None, reason: str = "") -> Alert:
+def close_alert(alert: Alert, *, acting_user=None, reason: str = "", cleared_value_at: datetime | None = None) -> Alert:
+    """Clear an alert (its condition is over). Closing a cleared alert again changes nothing."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status == AlertStatus.CLOSED:
         return alert
     alert.status = AlertStatus.CLOSED
     alert.closed_at = timezone.now()
-    alert.save(update_fields=["status", "closed_at"])
+    alert.cleared_value_at = cleared_value_at
+    alert.save(update_fields=["status", "closed_at", "cleared_value_at"])
     write_audit(actor=acting_user, action="alert.close", obj=alert, changes={"reason": reason})
-    broadcast_on_commit(asset_id=alert.asset_id, site_id=alert.site_id, event_type="telemetry.alert",
-                        payload=_alert_payload(alert))
+    _alert_event(alert, "alarm.cleared", f"Cleared: {alert.title}", actor=acting_user,
+                 details={"reason": reason} if reason else None)
     return alert
+
+
+# --- Gateways, CSV imports, retention -----------------------------------------------------------
+
+
+def issue_gateway(*, site, name: str, acting_user) -> tuple[Gateway, str]:
+    """Register a gateway and return it with its API key; only a hash is kept, so the key is
+    shown this once."""
+    import secrets
+
+    from telemetry.api.gateway_auth import hash_key
+
+    prefix = secrets.token_hex(4)
+    key = f"{prefix}.{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        gateway = Gateway(site=site, name=name, key_prefix=prefix, key_hash=hash_key(key))
+        gateway.full_clean()
+        gateway.save()
+        write_audit(actor=acting_user, action="gateway.issue", obj=gateway, changes={"name": name})
+    return gateway, key
+
+
+@transaction.atomic
+def revoke_gateway(gateway: Gateway, *, acting_user) -> Gateway:
+    gateway.is_active = False
+    gateway.save(update_fields=["is_active"])
+    write_audit(actor=acting_user, action="gateway.revoke", obj=gateway)
+    return gateway
+
+
+CSV_COLUMNS = ("sensor", "ts", "value")
+CSV_MAX_ERRORS_KEPT = 200
+
+
+def start_csv_import(*, upload, acting_user, atomic: bool = False) -> CsvImport:
+    """Keep an uploaded CSV (columns sensor, ts, value; a header row) and queue its import."""
+    # The job is listed on the uploader's (first) site; one who sees every site sees it anyway.
+    site_ids = [] if acting_user.sees_all_sites else sorted(acting_user.site_ids)
+    with transaction.atomic():
+        job = CsvImport(uploaded_by=acting_user, original_name=upload.name[:200], atomic=atomic,
+                        site_id=site_ids[0] if site_ids else None)
+        job.file.save(upload.name, upload, save=False)
+        job.save()
+        write_audit(actor=acting_user, action="csvimport.start", obj=job, changes={"file": job.original_name})
+        from telemetry.tasks import import_csv
+
+        transaction.on_commit(lambda: import_csv.delay(job.pk))
+    return job
+
+
+def _csv_value(raw: str):
+    """CSV cells are text: numbers become numbers; anything else stays text and is refused by
+    the same rules as the bulk endpoint."""
+    raw = raw.strip()
+    try:
+        return int(raw)
+    except ValueError:
+        pass
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def run_csv_import(job_id: int) -> CsvImport:
+    """Import a queued CSV in chunks through ``ingest_readings`` (the bulk endpoint's rules),
+    saving progress after each chunk. Row numbers in errors count the header as row 1."""
+    import csv
+    import io
+
+    job = CsvImport.objects.select_related("uploaded_by").get(pk=job_id)
+    if job.finished:
+        return job  # idempotent: a second delivery of the task does nothing
+    user = job.uploaded_by
+    chunk = settings.TELEMETRY_CSV_CHUNK
+    with job.file.open("rb") as fh:
+        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+        rows = list(csv.reader(text))
+    if not rows:
+        return _finish_csv(job, CsvImport.Status.FAILED, "The file is empty.")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        return _finish_csv(job, CsvImport.Status.FAILED,
+                           f"The header must name the columns sensor, ts, value; missing: {', '.join(missing)}.")
+    col = {c: header.index(c) for c in CSV_COLUMNS}
+    body = rows[1:]
+    job.total_rows, job.status = len(body), CsvImport.Status.RUNNING
+    job.save(update_fields=["total_rows", "status"])
+
+    def item(row):
+        if len(row) < len(header):
+            return None
+        ref = row[col["sensor"]].strip()
+        return {"sensor": int(ref) if ref.isdigit() else ref, "ts": row[col["ts"]].strip(),
+                "value": _csv_value(row[col["value"]])}
+
+    errors: list[dict] = []
+    if job.atomic:  # validate everything first; store nothing if any row is bad
+        for start in range(0, len(body), chunk):
+            part = body[start:start + chunk]
+            errors += _csv_errors(part, [item(r) for r in part], start, user, check_only=True)
+        if errors:
+            job.refused = len({e["row"] for e in errors})
+            job.errors = errors[:CSV_MAX_ERRORS_KEPT]
+            job.processed_rows = len(body)
+            return _finish_csv(job, CsvImport.Status.FAILED,
+                               f"Nothing was stored: {job.refused} rows are not valid (atomic import).")
+    for start in range(0, len(body), chunk):
+        part = body[start:start + chunk]
+        items = [item(r) for r in part]
+        errors += _csv_errors(part, items, start, user, job=job)
+        job.processed_rows = start + len(part)
+        job.refused = len({e["row"] for e in errors})
+        job.errors = errors[:CSV_MAX_ERRORS_KEPT]
+        job.save(update_fields=["processed_rows", "stored", "duplicates", "refused", "errors"])
+    message = f"{job.stored} readings stored, {job.duplicates} already there, {job.refused} rows refused."
+    return _finish_csv(job, CsvImport.Status.DONE, message)
+
+
+def _csv_errors(part, items, start, user, *, job=None, check_only=False) -> list[dict]:
+    """Ingest (or only validate) one chunk; errors carry the file's row number."""
+    errors = []
+    valid_positions = []
+    for i, it in enumerate(items):
+        if it is None:
+            errors.append({"row": start + i + 2, "field": None, "reason": "the row has too few columns"})
+        else:
+            valid_positions.append(i)
+    shaped = [items[i] for i in valid_positions]
+    if shaped:
+        result = (validate_readings(shaped, acting_user=user) if check_only
+                  else ingest_readings(shaped, acting_user=user))
+        for e in result.errors:
+            errors.append({"row": start + valid_positions[e["index"]] + 2, "field": e["field"], "reason": e["reason"]})
+        if job is not None:
+            job.stored += result.stored
+            job.duplicates += result.duplicates
+    return sorted(errors, key=lambda e: e["row"])
+
+
+def validate_readings(items, *, acting_user=None) -> IngestResult:
+    """The checks of ``ingest_readings`` without storing anything."""
+    return ingest_readings(items, acting_user=acting_user, atomic=True, dry_run=True)
+
+
+def _finish_csv(job: CsvImport, status: str, message: str) -> CsvImport:
+    job.status, job.message, job.finished_at = status, message[:300], timezone.now()
+    job.save()
+    write_audit(actor=job.uploaded_by, action=f"csvimport.{status}", obj=job, changes={"message": job.message})
+    return job
+
+
+def apply_retention(*, now: datetime | None = None, acting_user=None) -> dict:
+    """Drop raw readings older than TELEMETRY_RAW_RETENTION_DAYS (whole days), keeping the
+    rollups; make sure the partitions of the coming week exist."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.TELEMETRY_RAW_RETENTION_DAYS)
+    with transaction.atomic():
+        done = storage.drop_raw_before(cutoff)
+        storage.prepare(now, now + timedelta(days=7))
+    logger.info("telemetry retention applied", extra={"cutoff": cutoff.isoformat(), **done})
+    return {"cutoff": cutoff, **done}

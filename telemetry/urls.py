@@ -1,9 +1,14 @@
 from django.urls import path
 
-from telemetry import views
+from telemetry import alarm_views, views
 
 app_name = "telemetry"
 urlpatterns = [
     path("", views.AlertListView.as_view(), name="alerts"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("rules/", alarm_views.AlarmRuleListView.as_view(), name="rules"),
+    path("rules/new/", alarm_views.rule_create, name="rule-create"),
+    path("rules/<int:pk>/", alarm_views.rule_edit, name="rule-edit"),
+    path("rules/<int:pk>/delete/", alarm_views.rule_delete, name="rule-delete"),
+    path("activity/", alarm_views.activity, name="activity"),
 ]

@@ -16,12 +16,13 @@ class AlertListView(FilteredListView):
     model = Alert
     filterset_class = AlertFilterSet
     title = "Alerts"
+    template_name = "telemetry/alert_list.html"
     partial_template_name = "telemetry/_alert_table.html"
     sort_fields = {"opened": "opened_at", "severity": "severity", "status": "status", "asset": "asset__tag"}
     default_sort = "-opened"
 
     def base_queryset(self):
-        return Alert.objects.select_related("asset", "site", "acknowledged_by")
+        return Alert.objects.select_related("asset", "site", "acknowledged_by", "sensor", "rule")
 
 
 @login_required
@@ -41,3 +42,10 @@ def telemetry_panel(request, asset):
         "sensors": list(Sensor.objects.filter(asset=asset).order_by("metric")),
         "active_alerts": list(Alert.objects.filter(asset=asset, status__in=ACTIVE_ALERT_STATUSES)),
     }
+
+
+def activity_panel(request, asset):
+    from telemetry.eventlog import events_for
+
+    return {"events": events_for(request.user, asset_id=asset.pk, limit=30), "asset_id": asset.pk,
+            "site_id": asset.site_id}

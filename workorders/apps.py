@@ -10,3 +10,11 @@ class WorkordersConfig(AppConfig):
         from workorders.views import workorders_panel
 
         register(AssetPanel("workorders", "Work orders", "workorders/_asset_panel.html", workorders_panel, order=30))
+
+        from workorders import receivers
+
+        receivers.connect()  # notifications and preventive-maintenance compliance
+
+        from workorders import alarm_receivers
+
+        alarm_receivers.connect()  # corrective orders opened by alarm rules

@@ -1,0 +1,141 @@
+"""Live push of the latest sensor values, coalesced per asset.
+
+A burst of readings must not become a burst of WebSocket messages: each asset has a gate in
+Redis (``SET NX PX``) that lets one update through per window (``LIVE_PUSH_WINDOW_MS``); what
+arrives while it is closed marks the asset pending, and a trailing flush sends the asset's
+latest values when the window ends, so the last value is never lost. The gate lives in Redis,
+so the web processes, the MQTT worker and the Celery workers share it.
+
+Redis unreachable: the push is skipped and logged, the readings are stored all the same; the
+next batch after Redis returns pushes again (redis-py reconnects by itself).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cache
+
+import redis
+from django.conf import settings
+from django.db import close_old_connections, connections, transaction
+
+from prosync.events import asset_group, send_many, site_group
+from telemetry.models import Sensor
+
+logger = logging.getLogger(__name__)
+
+_scheduled: set[int] = set()
+_lock = threading.Lock()
+
+
+@cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=10)
+
+
+def _redis() -> redis.Redis:
+    return _client(settings.LIVE_PUSH_REDIS_URL)
+
+
+def _gate(asset_id: int) -> str:
+    return f"{settings.REDIS_PREFIX}:live:gate:{asset_id}"
+
+
+def _pending(asset_id: int) -> str:
+    return f"{settings.REDIS_PREFIX}:live:pending:{asset_id}"
+
+
+def push_latest_on_commit(assets: dict[int, int]) -> None:
+    """After commit, push the latest values of these assets ({asset_id: site_id})."""
+    if assets:
+        transaction.on_commit(lambda: push_latest(dict(assets)))
+
+
+def push_latest(assets: dict[int, int]) -> None:
+    window = settings.LIVE_PUSH_WINDOW_MS
+    ids = list(assets)
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for a in ids:
+            pipe.set(_gate(a), 1, px=window, nx=True)
+        opened = pipe.execute()
+        closed = [a for a, ok in zip(ids, opened, strict=True) if not ok]
+        if closed:
+            pipe = _redis().pipeline(transaction=False)
+            for a in closed:
+                pipe.set(_pending(a), 1, px=window * 8)
+                pipe.pttl(_gate(a))
+            ttls = pipe.execute()[1::2]
+    except redis.RedisError as exc:
+        logger.warning("live push degraded: Redis unreachable, readings stored without a live update",
+                       extra={"assets": len(ids), "error": str(exc)})
+        return
+    now = [a for a, ok in zip(ids, opened, strict=True) if ok]
+    if now:
+        _send(now, assets)
+    if closed:
+        delay = max(max(ttls), 5) / 1000  # flush when the window that held them back closes
+        _schedule_flush({a: assets[a] for a in closed}, delay)
+
+
+def _schedule_flush(assets: dict[int, int], delay: float) -> None:
+    with _lock:
+        new = {a: s for a, s in assets.items() if a not in _scheduled}
+        _scheduled.update(new)
+    if new:
+        timer = threading.Timer(delay, _flush, args=(new,))
+        timer.daemon = True
+        timer.start()
+
+
+def _flush(assets: dict[int, int]) -> None:
+    """The trailing update of assets left pending. It opens the next window itself (so it
+    counts as that window's update); if another batch opened it first, that batch's update
+    already carried every committed value and the flush waits for the next window instead.
+    Deleting the pending mark is the claim: only one process sends."""
+    with _lock:
+        _scheduled.difference_update(assets)
+    close_old_connections()
+    window = settings.LIVE_PUSH_WINDOW_MS
+    try:
+        ids = list(assets)
+        pipe = _redis().pipeline(transaction=False)
+        for a in ids:
+            pipe.set(_gate(a), 1, px=window, nx=True)
+            pipe.pttl(_gate(a))
+        replies = pipe.execute()
+        opened = [a for a, ok in zip(ids, replies[0::2], strict=True) if ok]
+        wait = {a: ttl for a, ok, ttl in zip(ids, replies[0::2], replies[1::2], strict=True) if not ok}
+        if opened:
+            pipe = _redis().pipeline(transaction=False)
+            for a in opened:
+                pipe.delete(_pending(a))
+            due = [a for a, n in zip(opened, pipe.execute(), strict=True) if n]
+            if due:
+                _send(due, assets)
+        if wait:
+            _schedule_flush({a: assets[a] for a in wait}, max(max(wait.values()), 5) / 1000)
+    except redis.RedisError as exc:
+        logger.warning("live push degraded: trailing update not sent", extra={"error": str(exc)})
+    except Exception:
+        logger.exception("trailing live update failed")
+    finally:
+        connections.close_all()
+
+
+def latest_payloads(asset_ids) -> dict[int, dict]:
+    """{asset_id: {"asset": id, "readings": [...]}} with the latest value of each active sensor."""
+    out: dict[int, dict] = {}
+    rows = (Sensor.objects.filter(asset_id__in=list(asset_ids), is_active=True, last_ts__isnull=False)
+            .order_by("asset_id", "metric").values("id", "asset_id", "metric", "unit", "last_value", "last_ts"))
+    for row in rows:
+        out.setdefault(row["asset_id"], {"asset": row["asset_id"], "readings": []})["readings"].append({
+            "sensor": row["id"], "metric": row["metric"], "unit": row["unit"], "value": row["last_value"],
+            "ts": row["last_ts"].isoformat()})
+    return out
+
+
+def _send(asset_ids: list[int], sites: dict[int, int]) -> None:
+    payloads = latest_payloads(asset_ids)
+    send_many([([asset_group(a), site_group(sites[a])], "telemetry.readings", p) for a, p in payloads.items()])
