@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.views import MeView, TokenObtainView, TokenRevokeView, TokenRotateView
 from assets.api.views import AssetCategoryViewSet, AssetViewSet, SiteViewSet
 from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet, TrainingRunViewSet
+from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, EventListView
 from telemetry.api.views import AlertViewSet, BulkReadingsView, ReadingViewSet, SensorViewSet
 from workorders.api.views import WorkOrderViewSet
 
@@ -17,6 +18,8 @@ router.register("work-orders", WorkOrderViewSet)
 router.register("sensors", SensorViewSet)
 router.register("readings", ReadingViewSet)
 router.register("alerts", AlertViewSet)
+router.register("alarm-rules", AlarmRuleViewSet)
+router.register("alarm-states", AlarmStateViewSet)
 router.register("model-versions", ModelVersionViewSet)
 router.register("health-assessments", HealthAssessmentViewSet)
 router.register("feedback-labels", FeedbackLabelViewSet)
@@ -29,5 +32,6 @@ urlpatterns = [
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="token-revoke"),
     path("me/", MeView.as_view(), name="me"),
     path("readings/bulk/", BulkReadingsView.as_view(), name="readings-bulk"),
+    path("events/", EventListView.as_view(), name="events"),
     path("", include(router.urls)),
 ]
