@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class AssetsConfig(AppConfig):
     name = "assets"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from assets.panels import AssetPanel, register
+        from assets.views import children_panel, documents_panel, history_panel
+
+        # The asset page's own tabs share the registry with those of the apps above (telemetry 10,
+        # health 20, work orders 30), so that they all come in one order.
+        register(AssetPanel("children", "Children", "assets/_children_panel.html", children_panel, order=5))
+        register(AssetPanel("documents", "Documents", "assets/_documents_panel.html", documents_panel, order=60))
+        register(AssetPanel("history", "History", "assets/_history_panel.html", history_panel, order=90))
+
+        from assets.views_parts import asset_parts_panel
+
+        register(AssetPanel("parts", "Parts", "assets/parts/_asset_panel.html", asset_parts_panel, order=50))

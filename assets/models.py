@@ -304,7 +304,7 @@ class Meter(models.Model):
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="meters")
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=20, choices=MeterKind.choices, default=MeterKind.RUNNING_HOURS)
-    unit = models.CharField(max_length=20, default="h")
+    unit = models.CharField(max_length=20, default="h", blank=True)
     current_value = models.DecimalField(max_digits=16, decimal_places=3, default=0)
     last_reading_at = models.DateTimeField(null=True, blank=True, editable=False)
     rolls_down = models.BooleanField(

@@ -1,24 +1,97 @@
-"""Asset pages: the register (list) and the asset page with its tabs."""
+"""Asset pages: the register (list), the asset page with its tabs, the forms that edit, move and
+change the status of assets, meters and documents, the location tree, QR codes and label sheets."""
 
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from assets import panels
-from assets.filters import AssetFilterSet
-from assets.models import Asset
+from assets import panels, services
+from assets.choices import AssetStatus
+from assets.filters import AssetFilterSet, LocationFilterSet
+from assets.forms import (
+    AssetForm,
+    DocumentForm,
+    LocationForm,
+    MeterForm,
+    MeterReadingForm,
+    MoveAssetForm,
+    StatusChangeForm,
+    apply_errors,
+)
+from assets.models import Asset, AssetDocument, AssetStatusChange, Location, Meter, MeterReading
+from assets.qr import asset_qr_svg
+from assets.selectors import availability_periods, location_tree
 from prosync.generic import FilteredListView, ScopedDetailView
+from prosync.permissions import can
+
+MAX_LABELS = 500
+
+
+def scoped_object(request, model, pk, action="view", queryset=None):
+    """The object if the user's role allows ``action`` (else 403) and it is on one of their sites
+    (else 404): the same rule as every list and the API."""
+    if not can(request.user, action, model):
+        raise PermissionDenied(f"Your role may not {action} {model._meta.verbose_name_plural}.")
+    qs = (queryset if queryset is not None else model.objects.all()).for_user(request.user, action)
+    return get_object_or_404(qs, pk=pk)
+
+
+def visible_asset(request, pk, needs: tuple[str, type] | None = None) -> Asset:
+    """An asset the user may see, for writing a related record (a status change, a reading, a
+    document): the role must allow ``needs`` = (action, model)."""
+    if needs is not None and not can(request.user, *needs):
+        raise PermissionDenied(f"Your role may not {needs[0]} {needs[1]._meta.verbose_name_plural}.")
+    return scoped_object(request, Asset, pk, "view", Asset.objects.select_related("site", "category"))
+
+
+def form_response(request, form, *, title, action, submit, back=None, asset=None, multipart=False):
+    """The form again with its errors: the partial for HTMX (swapped in place), the full page
+    otherwise (HTTP 422, so that scripts see the refusal)."""
+    ctx = {"form": form, "title": title, "action": action, "submit": submit, "back": back, "asset": asset,
+           "multipart": multipart}
+    if getattr(request, "htmx", False):
+        return render(request, "assets/_form.html", ctx)
+    return render(request, "assets/form_page.html", ctx, status=422 if form.is_bound and form.errors else 200)
+
+
+def done(request, url):
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+# --- The register ---------------------------------------------------------------------------
 
 
 class AssetListView(FilteredListView):
     model = Asset
     filterset_class = AssetFilterSet
     title = "Assets"
+    template_name = "assets/asset_list.html"
     partial_template_name = "assets/_asset_table.html"
     sort_fields = {"tag": "tag", "name": "name", "status": "status", "criticality": "criticality",
-                   "site": "site__name", "category": "category__name"}
+                   "site": "site__name", "category": "category__name", "location": "location__code",
+                   "warranty": "warranty_end"}
     default_sort = "tag"
 
     def base_queryset(self):
-        return Asset.objects.select_related("site", "category", "parent").annotate(sensor_count=Count("sensors"))
+        return (Asset.objects.select_related("site", "category", "parent", "location")
+                .annotate(sensor_count=Count("sensors")))
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_add"] = can(self.request.user, "add", Asset)
+        return ctx
 
 
 class AssetDetailView(ScopedDetailView):
@@ -26,12 +99,336 @@ class AssetDetailView(ScopedDetailView):
     template_name = "assets/asset_detail.html"
 
     def base_queryset(self):
-        return Asset.objects.select_related("site", "category", "parent")
+        return Asset.objects.select_related("site", "category", "parent", "location")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        asset = self.object
+        asset, user = self.object, self.request.user
         ctx["ancestors"] = asset.ancestors()
-        ctx["children"] = asset.children.for_user(self.request.user).select_related("category")
+        ctx["location_chain"] = [*asset.location.ancestors(), asset.location] if asset.location_id else []
+        ctx["children"] = list(asset.children.for_user(user).select_related("category"))
         ctx["panels"] = [(p, p.context(self.request, asset)) for p in panels.panels()]
+        ctx["availability"] = availability_periods(asset)
+        ctx["meters"] = list(asset.meters.all())
+        ctx["qr_svg"] = asset_qr_svg(self.request, asset, scale=3)
+        ctx["today"] = timezone.localdate()
+        ctx["can_change"] = can(user, "change", Asset)
+        ctx["can_status"] = can(user, "add", AssetStatusChange)
+        ctx["can_read_meter"] = can(user, "add", MeterReading)
+        ctx["can_add_meter"] = can(user, "add", Meter)
+        if ctx["can_status"]:
+            ctx["status_form"] = StatusChangeForm(asset=asset)
         return ctx
+
+
+def children_panel(request, asset):
+    return {}  # the detail view lists the children (it also counts them for the tab)
+
+
+def documents_panel(request, asset):
+    return {"documents": list(asset.documents.select_related("uploaded_by")),
+            "can_upload": can(request.user, "add", AssetDocument),
+            "can_delete": can(request.user, "delete", AssetDocument),
+            "form": DocumentForm()}
+
+
+def history_panel(request, asset):
+    from accounts.models import AuditLog
+
+    downtimes = list(asset.downtimes.select_related("started_by", "ended_by")[:20])
+    for d in downtimes:
+        d.hours = d.duration.total_seconds() / 3600
+    return {
+        "status_changes": list(asset.status_changes.select_related("user")[:30]),
+        "downtimes": downtimes,
+        "audit": list(AuditLog.objects.filter(object_type="assets.asset", object_id=str(asset.pk))
+                      .select_related("actor").order_by("-pk")[:20]),
+    }
+
+
+# --- Create, edit, move, status -------------------------------------------------------------
+
+
+@login_required
+def asset_create(request):
+    if not can(request.user, "add", Asset):
+        raise PermissionDenied("Your role may not add assets.")
+    if request.method == "POST":
+        form = AssetForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                asset = services.create_asset(user=request.user, **form.service_fields())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Asset {asset.tag} created.")
+                return done(request, asset.get_absolute_url())
+    else:
+        form = AssetForm(initial=request.GET.dict(), user=request.user)
+    return form_response(request, form, title="New asset", action=reverse("assets:create"), submit="Create asset",
+                         back=reverse("assets:list"))
+
+
+@login_required
+def asset_edit(request, pk):
+    asset = scoped_object(request, Asset, pk, "change", Asset.objects.select_related("category", "site"))
+    if request.method == "POST":
+        form = AssetForm(request.POST, instance=asset, user=request.user)
+        if form.is_valid():
+            try:
+                services.update_asset(asset, user=request.user, **form.service_fields())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Asset {asset.tag} saved.")
+                return done(request, asset.get_absolute_url())
+    else:
+        form = AssetForm(instance=asset, initial=request.GET.dict(), user=request.user)
+    return form_response(request, form, title=f"Edit {asset.tag}", action=reverse("assets:edit", args=[asset.pk]),
+                         submit="Save", back=asset.get_absolute_url(), asset=asset)
+
+
+@login_required
+def asset_move(request, pk):
+    asset = scoped_object(request, Asset, pk, "change", Asset.objects.select_related("site"))
+    form = MoveAssetForm(request.POST or None, asset=asset, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.move_asset(asset, user=request.user, parent=form.cleaned_data["parent"],
+                                location=form.cleaned_data["location"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{asset.tag} moved.")
+            return done(request, asset.get_absolute_url())
+    return form_response(request, form, title=f"Move {asset.tag}", action=reverse("assets:move", args=[asset.pk]),
+                         submit="Move", back=asset.get_absolute_url(), asset=asset)
+
+
+@login_required
+def asset_status(request, pk):
+    asset = visible_asset(request, pk, ("add", AssetStatusChange))
+    form = StatusChangeForm(request.POST or None, asset=asset)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_asset_status(asset, data["status"], user=request.user, reason_code=data["reason_code"],
+                                         note=data["note"], at=data["at"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{asset.tag} is now {AssetStatus(data['status']).label.lower()}.")
+            return done(request, asset.get_absolute_url())
+    return form_response(request, form, title=f"Change the status of {asset.tag}",
+                         action=reverse("assets:status", args=[asset.pk]), submit="Record status change",
+                         back=asset.get_absolute_url(), asset=asset)
+
+
+# --- Meters ---------------------------------------------------------------------------------
+
+
+@login_required
+def meter_create(request, pk):
+    asset = visible_asset(request, pk, ("add", Meter))
+    form = MeterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.create_meter(user=request.user, asset=asset, initial_value=data.pop("initial_value"), **data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Meter {data['name']} added.")
+            return done(request, asset.get_absolute_url() + "#overview")
+    return form_response(request, form, title=f"New meter on {asset.tag}",
+                         action=reverse("assets:meter-create", args=[asset.pk]), submit="Add meter",
+                         back=asset.get_absolute_url(), asset=asset)
+
+
+@login_required
+def meter_reading(request, pk, meter_pk):
+    asset = visible_asset(request, pk, ("add", MeterReading))
+    meter = get_object_or_404(Meter.objects.filter(asset=asset), pk=meter_pk)
+    form = MeterReadingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_meter_reading(meter, form.cleaned_data["value"], at=form.cleaned_data["at"],
+                                          user=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Reading recorded on {meter.name}.")
+            return done(request, asset.get_absolute_url() + "#overview")
+    return form_response(request, form, title=f"Reading of {meter.name} ({asset.tag})",
+                         action=reverse("assets:meter-reading", args=[asset.pk, meter.pk]), submit="Record reading",
+                         back=asset.get_absolute_url(), asset=asset)
+
+
+# --- Documents ------------------------------------------------------------------------------
+
+
+@login_required
+def document_upload(request, pk):
+    asset = visible_asset(request, pk, ("add", AssetDocument))
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            doc = services.upload_document(asset, form.cleaned_data["file"], user=request.user,
+                                           title=form.cleaned_data["title"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"{doc.get_kind_display()} “{doc.title}” attached.")
+            return done(request, asset.get_absolute_url() + "#documents")
+    return form_response(request, form, title=f"Attach a document or photo to {asset.tag}",
+                         action=reverse("assets:document-upload", args=[asset.pk]), submit="Upload",
+                         back=asset.get_absolute_url() + "#documents", asset=asset, multipart=True)
+
+
+def _document(request, pk, action="view") -> AssetDocument:
+    return scoped_object(request, AssetDocument, pk, action, AssetDocument.objects.select_related("asset"))
+
+
+@login_required
+def document_download(request, pk):
+    """The file itself, to people who may see its asset only (never a public media URL)."""
+    doc = _document(request, pk)
+    inline = doc.is_image and request.GET.get("inline") == "1"
+    response = FileResponse(doc.file.open("rb"), as_attachment=not inline, filename=doc.original_name,
+                            content_type=doc.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def document_preview(request, pk):
+    doc = _document(request, pk)
+    if not doc.thumbnail:
+        raise Http404("This document has no preview.")
+    response = FileResponse(doc.thumbnail.open("rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def document_delete(request, pk):
+    doc = _document(request, pk, "delete")
+    asset = doc.asset
+    services.delete_document(doc, user=request.user)
+    messages.success(request, f"“{doc.title}” deleted.")
+    return done(request, asset.get_absolute_url() + "#documents")
+
+
+# --- Locations ------------------------------------------------------------------------------
+
+
+@login_required
+def location_tree_view(request):
+    if not can(request.user, "view", Location):
+        raise PermissionDenied("Your role may not view locations.")
+    qs = Location.objects.for_user(request.user).select_related("site").annotate(asset_count=Count("assets"))
+    filterset = LocationFilterSet(request.GET or None, queryset=qs, request=request)
+    shown = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    roots = location_tree(shown)
+    sites = {}
+    for node in roots:
+        sites.setdefault(node.location.site, []).append(node)
+    return render(request, "assets/location_tree.html", {
+        "sites": sorted(sites.items(), key=lambda kv: kv[0].name), "filterset": filterset,
+        "can_add": can(request.user, "add", Location), "count": len(shown)})
+
+
+@login_required
+def location_create(request):
+    if not can(request.user, "add", Location):
+        raise PermissionDenied("Your role may not add locations.")
+    initial = {k: v for k, v in request.GET.items() if k in ("site", "parent")}
+    form = LocationForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            location = services.create_location(user=request.user, **form.service_fields())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Location {location.code} created.")
+            return done(request, reverse("assets:locations"))
+    return form_response(request, form, title="New location", action=reverse("assets:location-create"),
+                         submit="Create location", back=reverse("assets:locations"))
+
+
+@login_required
+def location_detail(request, pk):
+    """A location: where it sits, what is below it, and (for editors) its form; saving a new
+    parent moves the whole subtree."""
+    action = "change" if request.method == "POST" else "view"
+    location = scoped_object(request, Location, pk, action, Location.objects.select_related("site", "parent"))
+    editable = can(request.user, "change", Location)
+    form = LocationForm(request.POST or None, instance=location, user=request.user) if editable else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_location(location, user=request.user, **form.service_fields())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Location {location.code} saved.")
+            return done(request, location.get_absolute_url())
+    if request.htmx and form is not None:
+        return form_response(request, form, title=f"Edit {location.code}", action=location.get_absolute_url(),
+                             submit="Save", back=reverse("assets:locations"))
+    children = Location.objects.filter(parent=location).annotate(asset_count=Count("assets")).order_by("code")
+    return render(request, "assets/location_detail.html", {
+        "location": location, "ancestors": location.ancestors(), "children": children, "form": form,
+        "asset_count": Asset.objects.for_user(request.user).filter(location__path__startswith=location.path).count(),
+    }, status=422 if form is not None and form.errors else 200)
+
+
+# --- QR codes and labels --------------------------------------------------------------------
+
+
+def qr_redirect(request, token):
+    """What a scanned label opens: the asset page for a signed-in user who may see the asset, the
+    public "report a problem" form for anybody else."""
+    asset = Asset.objects.filter(qr_token=token).only("pk", "site_id").first()
+    if asset is None:
+        raise Http404("No asset carries this label.")
+    if request.user.is_authenticated and Asset.objects.for_user(request.user).filter(pk=asset.pk).exists():
+        return redirect("assets:detail", pk=asset.pk)
+    try:
+        return redirect(reverse("workorders:report", args=[token]))
+    except NoReverseMatch:
+        raise Http404("Problem reports are not available.") from None
+
+
+@login_required
+def qr_svg(request, pk):
+    asset = scoped_object(request, Asset, pk)
+    response = HttpResponse(asset_qr_svg(request, asset, scale=8, inline=False), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'inline; filename="{asset.tag}-qr.svg"'
+    return response
+
+
+@login_required
+def label_sheet(request):
+    """A printable A4 sheet of labels (QR, tag, name) for the ticked assets (``?ids=``) or for
+    everything the current filters select."""
+    if not can(request.user, "view", Asset):
+        raise PermissionDenied("Your role may not view assets.")
+    qs = Asset.objects.for_user(request.user).select_related("site", "location").order_by("site__name", "tag")
+    ids = [i for i in request.GET.getlist("ids") if i.isdigit()]
+    if ids:
+        qs = qs.filter(pk__in=ids)
+    else:
+        filterset = AssetFilterSet(request.GET or None, queryset=qs, request=request)
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    total = qs.count()
+    assets = list(qs[:MAX_LABELS])
+    labels = [(a, asset_qr_svg(request, a, scale=2)) for a in assets]
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    return render(request, "assets/labels.html", {"labels": labels, "total": total, "limit": MAX_LABELS,
+                                                  "back": back or reverse("assets:list")})
+

@@ -4,19 +4,75 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import MeView, TokenObtainView, TokenRevokeView, TokenRotateView
-from assets.api.views import AssetCategoryViewSet, AssetViewSet, SiteViewSet
+from assets.api.imports import ImportView
+from assets.api.stock import (
+    BomLineViewSet,
+    PartViewSet,
+    StockLevelViewSet,
+    StockMovementViewSet,
+    StoreroomViewSet,
+)
+from assets.api.views import (
+    AssetCategoryViewSet,
+    AssetDocumentViewSet,
+    AssetStatusChangeViewSet,
+    AssetViewSet,
+    DowntimeViewSet,
+    LocationViewSet,
+    MeterReadingViewSet,
+    MeterViewSet,
+    SiteViewSet,
+)
 from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet, TrainingRunViewSet
 from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, EventListView
+from telemetry.api.store import (
+    CsvImportViewSet,
+    GatewayViewSet,
+    RollupHourViewSet,
+    RollupMinuteViewSet,
+    SeriesView,
+)
 from telemetry.api.views import AlertViewSet, BulkReadingsView, ReadingViewSet, SensorViewSet
-from workorders.api.views import WorkOrderViewSet
+from workorders.api.views import (
+    ChecklistTemplateViewSet,
+    FailureCodeViewSet,
+    LabourRateViewSet,
+    SavedViewViewSet,
+    SlaPolicyViewSet,
+    StatusChangeViewSet,
+    TeamViewSet,
+    WorkOrderViewSet,
+)
 
 router = DefaultRouter()
 router.register("sites", SiteViewSet)
 router.register("asset-categories", AssetCategoryViewSet)
 router.register("assets", AssetViewSet)
+router.register("locations", LocationViewSet)
+router.register("asset-status-changes", AssetStatusChangeViewSet)
+router.register("downtime", DowntimeViewSet)
+router.register("meters", MeterViewSet)
+router.register("meter-readings", MeterReadingViewSet)
+router.register("asset-documents", AssetDocumentViewSet)
+router.register("parts", PartViewSet)
+router.register("storerooms", StoreroomViewSet)
+router.register("stock-levels", StockLevelViewSet)
+router.register("stock-movements", StockMovementViewSet)
+router.register("bom-lines", BomLineViewSet)
 router.register("work-orders", WorkOrderViewSet)
+router.register("teams", TeamViewSet)
+router.register("sla-policies", SlaPolicyViewSet)
+router.register("failure-codes", FailureCodeViewSet)
+router.register("checklist-templates", ChecklistTemplateViewSet)
+router.register("labour-rates", LabourRateViewSet)
+router.register("saved-views", SavedViewViewSet, basename="savedview")
+router.register("status-changes", StatusChangeViewSet)
 router.register("sensors", SensorViewSet)
 router.register("readings", ReadingViewSet)
+router.register("reading-rollups-1m", RollupMinuteViewSet, basename="readingrollupminute")
+router.register("reading-rollups-1h", RollupHourViewSet, basename="readingrolluphour")
+router.register("gateways", GatewayViewSet)
+router.register("csv-imports", CsvImportViewSet)
 router.register("alerts", AlertViewSet)
 router.register("alarm-rules", AlarmRuleViewSet)
 router.register("alarm-states", AlarmStateViewSet)
@@ -31,7 +87,12 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRotateView.as_view(), name="token-refresh"),
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="token-revoke"),
     path("me/", MeView.as_view(), name="me"),
+    path("", include("accounts.api.urls")),  # notifications
+    path("", include("workorders.api.planning_urls")),  # requests, preventive schedules, projects
+    path("imports/<slug:kind>/", ImportView.as_view(), name="import"),
     path("readings/bulk/", BulkReadingsView.as_view(), name="readings-bulk"),
+    path("sensors/<int:pk>/series/", SeriesView.as_view(), name="sensor-series"),
     path("events/", EventListView.as_view(), name="events"),
+    path("", include("workorders.api.urls")),
     path("", include(router.urls)),
 ]

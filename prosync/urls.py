@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from prosync import views
+from workorders.views_planning import public_report
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -11,8 +12,11 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("assets/", include("assets.urls")),
+    path("", include("assets.urls")),  # /assets/... and the QR label URLs /a/<token>/
     path("work-orders/", include("workorders.urls")),
+    # The short public address of an asset's problem-report form (also at workorders:report).
+    path("report/<uuid:token>/", public_report, name="public-report"),
+    path("notifications/", include("accounts.urls")),
     path("alerts/", include("telemetry.urls")),
     path("predictions/", include("predictions.urls")),
     path("api/v1/", include("prosync.api_urls")),

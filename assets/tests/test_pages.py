@@ -72,7 +72,7 @@ def test_list_and_detail_queries_do_not_grow_with_rows(tech_client, plant, extra
                              name=f"Extra {i}")
     with django_assert_max_num_queries(12):
         assert tech_client.get("/assets/?page_size=100").status_code == 200
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):  # one or two per tab of the asset page, whatever the rows
         assert tech_client.get(f"/assets/{plant.asset_a.pk}/").status_code == 200
     with django_assert_max_num_queries(15):
         assert tech_client.get("/").status_code == 200
