@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import AuditLog, SiteMembership, User
+from accounts.models import AuditLog, Notification, NotificationPreference, SiteMembership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,7 +15,7 @@ class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "role", "is_active", "is_staff"]
     list_filter = ["groups", "is_active", "is_staff", "memberships__site"]
-    fieldsets = [*BaseUserAdmin.fieldsets, ("Work", {"fields": ["job_title", "phone"]})]
+    fieldsets = [*BaseUserAdmin.fieldsets, ("Work", {"fields": ["job_title", "phone", "weekly_capacity_hours"]})]
 
 
 @admin.register(SiteMembership)
@@ -40,3 +40,22 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "read_at", "emailed"]
+    list_filter = ["kind", "emailed"]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient"]
+    readonly_fields = ["recipient", "kind", "title", "body", "url", "key", "emailed", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # sent by accounts.services.notify only
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "in_app", "email"]
+    list_filter = ["kind", "in_app", "email"]
+    autocomplete_fields = ["user"]

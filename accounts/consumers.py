@@ -1,6 +1,7 @@
 """A person's live inbox: new notifications and the unread count, pushed to every page they
 have open (the bell in the header)."""
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.services import user_group
@@ -19,7 +20,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "hello", "payload": {"group": self.group}})
+        await self.send_json({"type": "hello", "payload": {"group": self.group,
+                                                           "unread": await self.unread(user)}})
+
+    @database_sync_to_async
+    def unread(self, user) -> int:
+        from accounts.models import Notification
+
+        return Notification.objects.for_user(user).unread().count()
 
     async def disconnect(self, code):
         if getattr(self, "group", None):

@@ -41,3 +41,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
                   ("workorders", "savedview", ("add", "change", "delete")),  # personal list filters
                   ("workorders", "workrequest", ("add",))],  # anyone with an account may report a problem
 }
+
+# Everyone's own inbox (``Notification.objects.for_user`` keeps it to the recipient).
+PERSONAL_PERMISSIONS = [("accounts", "notification", ("view", "change"))]
+for _grants in ROLE_PERMISSIONS.values():
+    _grants.extend(PERSONAL_PERMISSIONS)

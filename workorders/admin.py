@@ -11,3 +11,6 @@ class WorkOrderAdmin(admin.ModelAdmin):
     autocomplete_fields = ["asset", "assignee", "site"]
     list_select_related = ["site", "asset", "assignee"]
     readonly_fields = ["version", "created_by", "created_at", "updated_at", "completed_at"]
+
+
+from workorders import admin_planning  # noqa: E402, F401  requests, preventive schedules, projects

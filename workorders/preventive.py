@@ -157,23 +157,11 @@ def _order_fields(schedule: PreventiveSchedule, due: Due) -> dict:
 
 
 def _attach_checklist(wo: WorkOrder, schedule: PreventiveSchedule) -> None:
-    """Copy the schedule's checklist template onto the order, through the checklist service
-    when the work-order app offers one, else item by item."""
-    template = schedule.checklist_template
-    if template is None:
-        return
-    from workorders import services
+    """Copy the schedule's checklist template onto the order (the checklist service does it)."""
+    if schedule.checklist_template is not None:
+        from workorders.services import attach_checklist
 
-    apply = getattr(services, "apply_checklist_template", None)
-    if apply is not None:
-        apply(wo, template, acting_user=None)
-        return
-    from workorders.models import ChecklistItem
-
-    ChecklistItem.objects.bulk_create([
-        ChecklistItem(work_order=wo, template=template, label=i.label, kind=i.kind, position=i.position, unit=i.unit,
-                      min_value=i.min_value, max_value=i.max_value, required=i.required)
-        for i in template.items.all()])
+        attach_checklist(wo, schedule.checklist_template, acting_user=None)
 
 
 @dataclass

@@ -1,0 +1,83 @@
+"""Pages of a person's own: the notification inbox and notification preferences."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.models import Notification, NotificationKind
+from accounts.services import channels_for, mark_notifications_read, set_notification_preferences
+from prosync.filters import ScopedFilterSet
+from prosync.generic import FilteredListView
+
+
+class NotificationFilterSet(ScopedFilterSet):
+    kind = django_filters.ChoiceFilter(choices=NotificationKind.choices)
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label="Unread only")
+
+    class Meta:
+        model = Notification
+        fields = ["kind", "unread"]
+
+
+class InboxView(FilteredListView):
+    model = Notification
+    filterset_class = NotificationFilterSet
+    title = "Notifications"
+    template_name = "accounts/inbox.html"
+    partial_template_name = "accounts/_inbox_list.html"
+    sort_fields = {"created": "created_at"}
+    default_sort = "-created"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["unread_count"] = Notification.objects.for_user(self.request.user).unread().count()
+        return ctx
+
+
+def _back(request, default: str) -> str:
+    nxt = request.POST.get("next", "")
+    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) else default
+
+
+@login_required
+@require_POST
+def mark_read(request, pk=None):
+    """Mark one notification read (``pk``) or all of them; then go to its link or back."""
+    if pk is not None:
+        note = Notification.objects.for_user(request.user).filter(pk=pk).first()
+        mark_notifications_read(request.user, [pk])
+        if note is not None and note.url and request.POST.get("open"):
+            return redirect(note.url)
+    else:
+        count = mark_notifications_read(request.user)
+        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    return redirect(_back(request, "accounts:inbox"))
+
+
+class PreferencesForm(forms.Form):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for kind, label in NotificationKind.choices:
+            in_app, email = channels_for(user, kind)
+            self.fields[f"{kind}_in_app"] = forms.BooleanField(required=False, initial=in_app, label=f"{label}: in app")
+            self.fields[f"{kind}_email"] = forms.BooleanField(required=False, initial=email, label=f"{label}: e-mail")
+            self.rows.append((label, self[f"{kind}_in_app"], self[f"{kind}_email"]))
+
+
+@login_required
+def preferences(request):
+    form = PreferencesForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        set_notification_preferences(request.user, {k: (data[f"{k}_in_app"], data[f"{k}_email"])
+                                                    for k in NotificationKind.values})
+        messages.success(request, "Notification preferences saved.")
+        return redirect("accounts:notification-preferences")
+    return render(request, "accounts/preferences.html", {"form": form, "has_email": bool(request.user.email)})
