@@ -62,4 +62,67 @@ def load_demo_plant() -> dict:
         create_user(username=username, password=DEMO_PASSWORD, role=role, site_ids=[sites[c].pk for c in codes],
                     first_name=first, last_name=last, email=f"{username}@demo.prosync.local",
                     is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
-    return {"sites": len(sites), "assets": Asset.objects.count(), "sensors": len(sensors), "users": len(DEMO_USERS)}
+    parts = load_demo_parts()
+    return {"sites": len(sites), "assets": Asset.objects.count(), "sensors": len(sensors), "users": len(DEMO_USERS),
+            "parts": parts}
+
+
+# --- Spare parts: a catalogue, storerooms with stock (a few lines low), and bills of materials ---
+
+DEMO_PARTS = [
+    # part number, name, category, manufacturer, unit, unit cost, fits (asset category)
+    ("BRG-6309-2Z", "Deep groove ball bearing 6309-2Z", "Bearings", "SKF", "pcs", "18.40", "Centrifugal pump"),
+    ("SEAL-MG1-40", "Mechanical seal MG1, 40 mm", "Seals", "EagleBurgmann", "pcs", "145.00", "Centrifugal pump"),
+    ("CPL-B125", "Coupling flexible element B125", "Couplings", "Flender", "pcs", "32.00", "Centrifugal pump"),
+    ("BRG-6312-C3", "Motor bearing 6312-C3", "Bearings", "SKF", "pcs", "41.90", "Electric motor"),
+    ("FUSE-NH00-63", "NH00 fuse 63 A gG", "Electrical", "Siemens", "pcs", "6.80", "Electric motor"),
+    ("FLT-1622-1855", "Air filter element 1622 1855 01", "Filters", "Atlas Copco", "pcs", "54.00", "Air compressor"),
+    ("FLT-1625-7525", "Oil filter 1625 7525 00", "Filters", "Atlas Copco", "pcs", "38.50", "Air compressor"),
+    ("OIL-ROTO-XD", "Roto-Xtend Duty Fluid", "Lubricants", "Atlas Copco", "l", "14.20", "Air compressor"),
+    ("BELT-SPB-2360", "V-belt SPB 2360", "Belts", "Optibelt", "pcs", "22.30", "Cooling fan"),
+    ("GRS-LGHP2", "High-performance bearing grease LGHP 2", "Lubricants", "SKF", "kg", "31.00", "Cooling fan"),
+]
+# (site code, storeroom code, name)
+DEMO_STOREROOMS = [("north", "main", "Main stores"), ("north", "l1-cage", "Line 1 parts cage"),
+                   ("south", "main", "Main stores")]
+
+
+def load_demo_parts() -> int:
+    """Idempotent: parts, storerooms and BOM lines are created once; stock is received only into
+    stock rows that do not exist yet, so a second run changes nothing."""
+    from accounts.models import User
+    from assets import parts as stock
+    from assets.models import BomLine, Part, StockLevel, Storeroom
+
+    user = User.objects.filter(username="admin").first()
+    catalogue = {}
+    for number, name, category, maker, unit, cost, fits in DEMO_PARTS:
+        catalogue[number] = (Part.objects.get_or_create(
+            part_number=number, defaults={"name": name, "category": category, "manufacturer": maker, "unit": unit,
+                                          "unit_cost": cost})[0], fits)
+    rooms = []
+    for site_code, code, name in DEMO_STOREROOMS:
+        site = Site.objects.filter(code=site_code).first()
+        if site is not None:
+            rooms.append(Storeroom.objects.get_or_create(site=site, code=code, defaults={"name": name})[0])
+    for r, room in enumerate(rooms):
+        for i, (part, fits) in enumerate(catalogue.values()):
+            if room.code != "main" and i % 3:
+                continue  # the line cage holds only the fast movers
+            if StockLevel.objects.filter(part=part, storeroom=room).exists():
+                continue
+            quantity = 40 if part.unit in ("l", "kg") else 6 + (i * 7 + r * 3) % 11
+            stock.receive_stock(part, room, quantity, user=user, unit_cost=part.unit_cost,
+                                reference=f"PO-2026-{100 + r * 10 + i}", note="opening stock")
+            stock.set_reorder_levels(part, room, user=user, reorder_point=4 if part.unit == "pcs" else 10,
+                                     reorder_quantity=10 if part.unit == "pcs" else 40, bin_location=f"A-{i + 1:02d}")
+            if i in (1, 5) and room.code == "main":  # seals and air filters ran low after a campaign
+                asset = Asset.objects.filter(site=room.site, category__name=fits).first()
+                level = StockLevel.objects.get(part=part, storeroom=room)
+                stock.issue_stock(part, room, level.on_hand - 2, user=user, asset=asset,
+                                  reference=f"WO-{1000 + r * 10 + i:05d}", note="overhaul campaign")
+    for part, fits in catalogue.values():
+        for asset in Asset.objects.filter(category__name=fits):
+            BomLine.objects.get_or_create(asset=asset, part=part,
+                                          defaults={"quantity": 2 if part.category == "Bearings" else 1})
+    return Part.objects.count()

@@ -159,3 +159,15 @@ def test_concurrent_receipts_into_a_new_stock_row_lose_nothing():
         t.join(30)
     assert StockLevel.objects.filter(part=part).count() == 1
     assert on_hand(part, room) == 40 and parts.ledger_mismatches() == []
+
+
+def test_demo_plant_has_parts_stock_and_boms_and_loading_twice_changes_nothing(db):
+    from assets.models import BomLine
+    from prosync.demo import load_demo_parts, load_demo_plant
+
+    load_demo_plant()
+    counts = (Part.objects.count(), StockMovement.objects.count(), BomLine.objects.count())
+    assert counts[0] >= 10 and counts[1] > 10 and counts[2] > 20
+    assert StockLevel.objects.low().exists() and parts.ledger_mismatches() == []
+    load_demo_parts()
+    assert (Part.objects.count(), StockMovement.objects.count(), BomLine.objects.count()) == counts
