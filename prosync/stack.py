@@ -69,6 +69,7 @@ def main() -> int:
                  "--pidfile", str(BASE_DIR / "var" / "celerybeat.pid")],
         "simulator": [PY, "manage.py", "simulate_telemetry"],
     }
+    commands.update(_mqtt_commands(env))
     # One-shot: trains the health models missing (first start only) while the rest already runs;
     # until it is done the assessment skips the categories without a model.
     one_shot = {"trainer": [PY, "manage.py", "train_health_models", "--if-missing"]}
@@ -106,6 +107,32 @@ def main() -> int:
     finally:
         _stop_all(procs, started_embedded)
     return exit_code
+
+
+def _mqtt_commands(env: dict) -> dict[str, list[str]]:
+    """The MQTT ingestion worker: on MQTT_URL when set; else on a local mosquitto started here
+    when the binary is installed and port 1883 is free; else none (the rest runs without it)."""
+    import shutil
+    import socket
+
+    if env.get("MQTT_URL"):
+        return {"mqtt": [PY, "manage.py", "mqtt_ingest"]}
+    binary = shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None)
+    if binary is None:
+        _log("no MQTT broker (set MQTT_URL or install mosquitto): MQTT ingestion not started")
+        return {}
+    port = int(env.get("MQTT_PORT", "1883"))
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            _log(f"port {port} is taken: MQTT broker and ingestion not started (set MQTT_URL to use it)")
+            return {}
+    conf = BASE_DIR / "var" / "mosquitto.conf"
+    conf.parent.mkdir(exist_ok=True)
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    env["MQTT_URL"] = f"mqtt://127.0.0.1:{port}"
+    _log(f"MQTT broker on {env['MQTT_URL']}: publish readings to prosync/<gateway>/readings")
+    return {"mosquitto": [binary, "-c", str(conf)], "mqtt": [PY, "manage.py", "mqtt_ingest"]}
 
 
 def _stop_all(procs: dict[str, subprocess.Popen], started_embedded: bool) -> None:
