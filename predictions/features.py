@@ -148,25 +148,34 @@ def fleet_window_features(sensor_ids: list[int], since, until,
     return {sensor_id: np.array(values, dtype=float) for sensor_id, values in stats.items()}
 
 
-def asset_extras(assets: Sequence, now: datetime) -> np.ndarray:
+def asset_extras(assets: Sequence, now: datetime, *, historical: bool = False) -> np.ndarray:
     """Age in days (from the install date) and running hours (from the asset's running-hours
-    meter) of each asset; NaN where unknown. Two queries at most, for any number of assets."""
+    meter) of each asset at ``now``; NaN where unknown. For a past instant (``historical``) the
+    hours are the last meter reading taken by then, not today's value. Two queries at most."""
     out = np.full((len(assets), len(ASSET_FEATURES)), np.nan)
     today = now.date()
     row_of = {}
     for i, asset in enumerate(assets):
-        row_of[asset.pk] = i
-        if asset.install_date:
+        row_of.setdefault(asset.pk, []).append(i)
+        if asset.install_date and asset.install_date <= today:
             out[i, 0] = float((today - asset.install_date).days)
     from django.apps import apps
 
     try:
         meter_model = apps.get_model("assets", "Meter")
+        reading_model = apps.get_model("assets", "MeterReading")
     except LookupError:
         return out
-    hours = (meter_model.objects.filter(asset_id__in=list(row_of), kind="running_hours")
-             .order_by("asset_id", "pk").values_list("asset_id", "current_value"))
+    if historical:
+        hours = (reading_model.objects
+                 .filter(meter__asset_id__in=list(row_of), meter__kind="running_hours", at__lte=now)
+                 .order_by("meter__asset_id", "-at").distinct("meter__asset_id")
+                 .values_list("meter__asset_id", "value"))
+    else:
+        hours = (meter_model.objects
+                 .filter(asset_id__in=list(row_of), kind="running_hours", last_reading_at__isnull=False)
+                 .order_by("asset_id", "pk").distinct("asset_id").values_list("asset_id", "current_value"))
     for asset_id, value in hours:
-        if value is not None and np.isnan(out[row_of[asset_id], 1]):
-            out[row_of[asset_id], 1] = float(value)
+        for i in row_of[asset_id]:
+            out[i, 1] = float(value)
     return out

@@ -24,6 +24,7 @@ from prosync.events import broadcast_many_on_commit
 from telemetry import services as telemetry_services
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertSource
 from telemetry.models import Alert, Sensor
+from telemetry.simulation import METRICS
 from workorders import services as workorder_services
 from workorders.choices import PredictionOutcome, WorkOrderPriority, WorkOrderType
 
@@ -70,26 +71,76 @@ def promote_model(mv: ModelVersion, *, acting_user=None) -> ModelVersion:
     return mv
 
 
-def train_for_category(category: AssetCategory, *, runs: int = 160, rounds: int = 200, acting_user=None,
-                       activate: bool = True, on_progress=None) -> ModelVersion:
+class NotEnoughHistory(ValueError):
+    """Training from recorded history alone was asked for, but too few failures are recorded."""
+
+
+TRAINING_SOURCES = ("auto", "history", "simulator")
+MIN_RECORDED_FAILURES = 2
+
+
+def training_dataset(category: AssetCategory, *, source: str = "auto", runs: int = 160,
+                     now: datetime | None = None, on_progress=None) -> training.Dataset:
+    """The rows to train on. ``history``: recorded failures, confirmed and rejected predictions
+    and machines that kept running; ``simulator``: simulated run-to-failure machines of the
+    category; ``auto``: both when anything is recorded (the simulator is the prior that the
+    plant's own history corrects), else the simulator alone."""
+    if source not in TRAINING_SOURCES:
+        raise ValueError(f"unknown training source {source!r}; use one of {', '.join(TRAINING_SOURCES)}")
     report = on_progress or (lambda *_: None)
-    report(5, f"simulating {runs} machines of the category to failure")
-    ds = training.simulate_history(category.name, runs=runs)
+    from predictions import history
+
+    recorded = None
+    if source in ("auto", "history"):
+        report(5, "reading recorded failures, inspections and readings")
+        layout = FeatureLayout.default(METRICS)
+        recorded = history.history_dataset(category, layout, rul_cap=constants.RUL_CAP,
+                                           horizon=constants.FAILURE_HORIZON, now=now)
+        failures = recorded.label_counts["failures"] if recorded else 0
+        if source == "history" and failures < MIN_RECORDED_FAILURES:
+            raise NotEnoughHistory(
+                f"{category} has {failures} recorded failure(s) with readings before them; at least "
+                f"{MIN_RECORDED_FAILURES} are needed to train on history alone (complete corrective work orders "
+                "with a problem code, or confirm predicted faults).")
+        if source == "history":
+            return recorded
+    report(10, f"simulating {runs} machines of the category to failure")
+    simulated = training.simulate_history(category.name, runs=runs)
+    has_labels = recorded is not None and (recorded.label_counts["failures"] or
+                                           recorded.label_counts["no_fault_inspections"])
+    return simulated.combined_with(recorded) if has_labels else simulated
+
+
+def train_for_category(category: AssetCategory, *, runs: int = 160, rounds: int = 200, acting_user=None,
+                       activate: bool = True, on_progress=None, source: str = "auto") -> ModelVersion:
+    report = on_progress or (lambda *_: None)
+    ds = training_dataset(category, source=source, runs=runs, on_progress=report)
     trained = training.train(ds, rounds=rounds, on_progress=report)
     report(95, "registering the new version")
-    return register_model(category=category, trained=trained, source=ds.source, acting_user=acting_user,
+    return register_model(category=category, trained=trained, source=ds.source[:200], acting_user=acting_user,
                           activate=activate)
 
 
 @transaction.atomic
 def start_training(*, category: AssetCategory, acting_user=None, runs: int = 100, rounds: int = 150,
-                   activate: bool = False) -> TrainingRun:
+                   activate: bool = False, source: str = "auto") -> TrainingRun:
     """Queue a training run for a category; the worker runs it and reports progress on the run."""
     busy = [TrainingStatus.QUEUED, TrainingStatus.RUNNING]
     if TrainingRun.objects.filter(category=category, status__in=busy).exists():
         raise TrainingInProgress(f"{category} is already being trained; wait for that run to finish.")
+    if source not in TRAINING_SOURCES:
+        raise ValueError(f"unknown training source {source!r}; use one of {', '.join(TRAINING_SOURCES)}")
+    if source == "history":
+        from predictions.history import failure_events
+
+        events = failure_events(category)[0]
+        failures = sum(len(v) for v in events.values())
+        if failures < MIN_RECORDED_FAILURES:
+            raise NotEnoughHistory(
+                f"{category} has {failures} recorded failure(s); at least {MIN_RECORDED_FAILURES} are needed to train "
+                "on history alone (complete corrective work orders with a problem code, or confirm predicted faults).")
     run = TrainingRun.objects.create(category=category, requested_by=acting_user, activate=activate,
-                                     params={"runs": runs, "rounds": rounds})
+                                     params={"runs": runs, "rounds": rounds, "source": source})
     write_audit(actor=acting_user, action="model.train", obj=run, changes=run.params)
     from predictions.tasks import train_models
 
@@ -114,7 +165,8 @@ def run_training(run_id: int) -> TrainingRun:
 
     try:
         mv = train_for_category(run.category, runs=run.params.get("runs", 100), rounds=run.params.get("rounds", 150),
-                                acting_user=run.requested_by, activate=run.activate, on_progress=report)
+                                acting_user=run.requested_by, activate=run.activate, on_progress=report,
+                                source=run.params.get("source", "auto"))
     except Exception as exc:
         logger.exception("training failed", extra={"run": run_id})
         TrainingRun.objects.filter(pk=run_id).update(status=TrainingStatus.FAILED, finished_at=timezone.now(),

@@ -19,6 +19,7 @@ from telemetry.simulation import CATEGORY_SCALE, METRICS, MachineProfile, signal
 
 SIM_INTERVAL_S = 2.0
 QUANTILES = (0.1, 0.9)
+MIN_MACHINES_TO_EVALUATE = 4  # one held out and three to calibrate on, at the very least
 
 
 @dataclass
@@ -164,24 +165,26 @@ def _fit(ds: Dataset, idx: np.ndarray, rounds: int) -> dict[str, lgb.Booster]:
 
 def evaluate(ds: Dataset, rounds: int = 200, holdout_share: float = 0.25, seed: int = 3) -> dict:
     """Hold out a share of machines, train on the rest, report RUL RMSE/MAE, interval coverage
-    and the classifier's Brier score and accuracy."""
+    and the classifier's Brier score and accuracy. The classifier's calibration and the
+    interval's conformal margin come from out-of-fold predictions on the training machines
+    only, so every held-out machine measures what production will see."""
     rng = np.random.default_rng(seed)
     machines = np.unique(ds.groups)
+    if len(machines) < MIN_MACHINES_TO_EVALUATE:
+        return {"holdout_machines": 0, "machines": int(len(machines)),
+                "note": f"only {len(machines)} machine(s) to learn from: too few to hold any out"}
     held = rng.choice(machines, size=max(2, int(len(machines) * holdout_share)), replace=False)
-    # Half of the held-out machines calibrate the classifier, the other half measure everything.
-    cal_machines, test_machines = held[: len(held) // 2], held[len(held) // 2:]
-    cal, test = np.isin(ds.groups, cal_machines), np.isin(ds.groups, test_machines)
-    boosters = _fit(ds, np.where(~(cal | test))[0], rounds)
-    calibration = fit_calibration(boosters["fail"].predict(ds.X[cal]), ds.failed_within_horizon[cal])
+    test = np.isin(ds.groups, held)
+    train_idx = np.where(~test)[0]
+    boosters = _fit(ds, train_idx, rounds)
+    oof = _out_of_fold(ds, train_idx, rounds)
+    calibration = fit_calibration(oof["fail"], ds.failed_within_horizon[train_idx])
+    margin = conformal_margin(ds.rul[train_idx], oof["lo"], oof["hi"], QUANTILES[1] - QUANTILES[0])
     X, rul, fail = ds.X[test], ds.rul[test], ds.failed_within_horizon[test]
     pred = boosters["rul"].predict(X)
     lo, hi = boosters["rul_q10"].predict(X), boosters["rul_q90"].predict(X)
     raw = boosters["fail"].predict(X)
     p = np.interp(raw, calibration["x"], calibration["y"])
-    # Split-conformal correction of the quantile interval: widen it by the margin that makes it
-    # cover the nominal share of the calibration machines, then measure on the test machines.
-    margin = conformal_margin(ds.rul[cal], boosters["rul_q10"].predict(ds.X[cal]),
-                              boosters["rul_q90"].predict(ds.X[cal]), QUANTILES[1] - QUANTILES[0])
     return {
         "holdout_machines": int(len(held)),
         "holdout_rows": int(test.sum()),
@@ -191,11 +194,34 @@ def evaluate(ds: Dataset, rounds: int = 200, holdout_share: float = 0.25, seed: 
         "interval_coverage_raw": round(float(np.mean((rul >= lo) & (rul <= hi))), 3),
         "interval_nominal": QUANTILES[1] - QUANTILES[0],
         "interval_margin": round(margin, 4),
+        "interval_mean_width": round(float(np.mean(np.maximum(hi - lo + 2 * margin, 0.0))), 3),
         "fail_brier": round(float(np.mean((p - fail) ** 2)), 4),
         "fail_brier_uncalibrated": round(float(np.mean((raw - fail) ** 2)), 4),
         "fail_accuracy": round(float(np.mean((p >= 0.5) == fail)), 3),
         "calibration_curve": reliability(p, fail),
     }
+
+
+def _out_of_fold(ds: Dataset, idx: np.ndarray, rounds: int, folds: int = 3) -> dict[str, np.ndarray] | None:
+    """Each row of ``idx`` scored by models that did not see its machine: the raw failure
+    score and the two quantiles (for the isotonic calibration and the conformal margin).
+    None when the rows come from a single machine."""
+    groups = ds.groups[idx]
+    folds = min(folds, len(np.unique(groups)))
+    if folds < 2:
+        return None
+    out = {name: np.zeros(len(idx)) for name in ("fail", "lo", "hi")}
+    names = ds.feature_names
+    for fit_part, score_part in GroupKFold(n_splits=folds).split(idx, groups=groups):
+        rows, scored = idx[fit_part], idx[score_part]
+        fail = lgb.train(_params("binary"), lgb.Dataset(ds.X[rows], ds.failed_within_horizon[rows],
+                                                        feature_name=names), num_boost_round=rounds)
+        out["fail"][score_part] = fail.predict(ds.X[scored])
+        for name, q in zip(("lo", "hi"), QUANTILES, strict=True):
+            booster = lgb.train(_params("quantile", alpha=q), lgb.Dataset(ds.X[rows], ds.rul[rows], feature_name=names),
+                                num_boost_round=rounds)
+            out[name][score_part] = booster.predict(ds.X[scored])
+    return out
 
 
 def conformal_margin(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, coverage: float) -> float:
@@ -212,30 +238,23 @@ def conformal_margin(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, coverage: fl
 def train(ds: Dataset, rounds: int = 200, on_progress=None) -> TrainedModels:
     """Evaluate on held-out machines, then fit on all of them. ``on_progress(percent, message)``."""
     report = on_progress or (lambda *_: None)
-    report(45, "evaluating on held-out machines")
+    report(40, "evaluating on held-out machines")
     metrics = evaluate(ds, rounds=rounds)
-    report(60, "calibrating failure probabilities on out-of-fold predictions")
-    calibration = _out_of_fold_calibration(ds, rounds)
-    report(75, "fitting the final models on every machine")
-    boosters = _fit(ds, np.arange(len(ds.rul)), rounds)
+    report(60, "calibrating probabilities and the interval on out-of-fold predictions")
+    everything = np.arange(len(ds.rul))
+    oof = _out_of_fold(ds, everything, rounds)
+    calibration = fit_calibration(oof["fail"], ds.failed_within_horizon) if oof else None
+    margin = conformal_margin(ds.rul, oof["lo"], oof["hi"], QUANTILES[1] - QUANTILES[0]) if oof else 0.0
+    report(80, "fitting the final models on every machine")
+    boosters = _fit(ds, everything, rounds)
     gain = boosters["rul"].feature_importance(importance_type="gain")
     importance = sorted(zip(ds.feature_names, gain.tolist(), strict=True), key=lambda kv: -kv[1])[:15]
     metrics["feature_importance"] = [[name, round(g, 1)] for name, g in importance]
     params = {"rul_cap": ds.rul_cap, "horizon": ds.horizon, "rul_unit": ds.rul_unit, **ds.layout_params(),
               "rounds": rounds, "rows": int(len(ds.rul)), "machines": int(len(np.unique(ds.groups))),
-              "interval_margin": metrics["interval_margin"], "labels": ds.label_counts,
+              "interval_margin": round(margin, 4), "labels": ds.label_counts,
               "training_window": list(ds.training_window) if ds.training_window else None}
     return TrainedModels(boosters, ds.feature_names, metrics, params, calibration=calibration)
-
-
-def _out_of_fold_calibration(ds: Dataset, rounds: int, folds: int = 3) -> dict:
-    """Every row scored by a classifier that did not see its machine, then one isotonic map."""
-    raw = np.zeros(len(ds.rul))
-    for train_idx, test_idx in GroupKFold(n_splits=folds).split(ds.X, groups=ds.groups):
-        booster = lgb.train(_params("binary"), lgb.Dataset(ds.X[train_idx], ds.failed_within_horizon[train_idx],
-                                                           feature_name=ds.feature_names), num_boost_round=rounds)
-        raw[test_idx] = booster.predict(ds.X[test_idx])
-    return fit_calibration(raw, ds.failed_within_horizon)
 
 
 def predict(models: TrainedModels, X: np.ndarray) -> dict[str, np.ndarray]:

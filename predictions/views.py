@@ -81,9 +81,10 @@ def train(request):
     category = get_object_or_404(AssetCategory, pk=request.POST.get("category") or 0)
     try:
         services.start_training(category=category, acting_user=request.user,
-                                activate=request.POST.get("activate") == "on")
+                                activate=request.POST.get("activate") == "on",
+                                source=request.POST.get("source") or "auto")
         messages.success(request, f"Training of {category} queued; progress shows below.")
-    except services.TrainingInProgress as exc:
+    except (services.TrainingInProgress, services.NotEnoughHistory, ValueError) as exc:
         messages.error(request, str(exc))
     return redirect("predictions:models")
 

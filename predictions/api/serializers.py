@@ -31,13 +31,17 @@ class TrainingRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
         fields = ["id", "category", "status", "progress", "message", "params", "activate", "requested_by",
-                  "created_at", "started_at", "finished_at", "model_version", "runs", "rounds"]
+                  "created_at", "started_at", "finished_at", "model_version", "runs", "rounds", "source"]
         read_only_fields = ["params", "status", "progress", "message", "requested_by", "created_at", "started_at",
                             "finished_at", "model_version"]
 
     runs = serializers.IntegerField(write_only=True, required=False, min_value=10, max_value=2000, default=100,
                                     help_text="Simulated machines to learn from.")
     rounds = serializers.IntegerField(write_only=True, required=False, min_value=10, max_value=2000, default=150)
+    source = serializers.ChoiceField(write_only=True, required=False, default="auto",
+                                     choices=["auto", "history", "simulator"],
+                                     help_text="history: recorded failures and inspections only; simulator: simulated "
+                                               "machines only; auto: both when anything is recorded.")
 
     def create(self, validated_data):
         from predictions import services
@@ -45,4 +49,4 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         return services.start_training(
             category=validated_data["category"], acting_user=self.context["request"].user,
             runs=validated_data.get("runs", 100), rounds=validated_data.get("rounds", 150),
-            activate=validated_data.get("activate", False))
+            activate=validated_data.get("activate", False), source=validated_data.get("source", "auto"))

@@ -64,4 +64,6 @@ class TrainingRunViewSet(ScopedViewSet):
             run = serializer.save()
         except services.TrainingInProgress as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except services.NotEnoughHistory as exc:
+            return Response({"source": [str(exc)]}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -1,5 +1,7 @@
 """Features of a window on signals whose statistics are known exactly."""
 
+from datetime import UTC
+
 import numpy as np
 import pytest
 
@@ -83,3 +85,47 @@ def test_conformal_margin_widens_a_too_narrow_interval_to_the_nominal_coverage()
     fresh = rng.normal(0.0, 1.0, 20000)
     assert np.mean((fresh >= -0.5 - margin) & (fresh <= 0.5 + margin)) == pytest.approx(0.8, abs=0.02)
     assert conformal_margin(y, np.full(2000, -5.0), np.full(2000, 5.0), 0.8) < 0  # too wide: it narrows
+
+
+def test_each_configured_window_summarises_its_own_stretch_of_the_signal():
+    """A ramp that went flat 10 minutes ago: the 10-minute window sees the flat part only, the
+    30-minute window also sees the climb."""
+    from predictions.features import FeatureLayout
+
+    layout = FeatureLayout(("vibration",), (600, 1800), asset_features=True)
+    assert layout.names[:2] == ["vibration__last__10m", "vibration__mean__10m"]
+    assert "vibration__slope__30m" in layout.names and layout.names[-2:] == ["asset__age_days",
+                                                                               "asset__running_hours"]
+    t = np.arange(0.0, 1800.0, 10.0)
+    v = np.where(t < 1200.0, t / 60.0, 20.0)  # +1 per minute for 20 minutes, then flat at 20
+    row = layout.row({"vibration": (t, v)}, t_end=t[-1], extras=(400.0, 9000.0))
+    f = dict(zip(layout.names, row, strict=True))
+    assert f["vibration__slope__10m"] == pytest.approx(0.0, abs=1e-9)
+    assert f["vibration__min__10m"] == 20.0
+    assert f["vibration__slope__30m"] > 0.5 and f["vibration__min__30m"] == 0.0
+    assert f["asset__age_days"] == 400.0 and f["asset__running_hours"] == 9000.0
+    # A model trained before several windows existed keeps its own layout.
+    legacy = FeatureLayout.from_params({"metrics": ["vibration"], "window_seconds": 600})
+    assert legacy.names == feature_names(["vibration"]) and legacy.windows == (600,)
+
+
+@pytest.mark.django_db
+def test_age_and_running_hours_come_from_install_date_and_the_hours_meter(plant):
+    from datetime import date, datetime, timedelta
+
+    from assets.models import Meter
+    from assets.services import record_meter_reading
+    from predictions.features import asset_extras
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    plant.asset_a.install_date = date(2025, 6, 1)
+    plant.asset_a.save()
+    meter = Meter.objects.create(asset=plant.asset_a, name="Hours", kind="running_hours")
+    record_meter_reading(meter, 1000, at=now - timedelta(days=30))
+    record_meter_reading(meter, 1500, at=now - timedelta(days=1))
+    extras = asset_extras([plant.asset_a, plant.asset_b], now)
+    assert extras[0].tolist() == [365.0, 1500.0]
+    assert np.isnan(extras[1]).all()  # no install date, no meter: unknown, not zero
+    # At a past instant the hours are what the meter said then.
+    past = asset_extras([plant.asset_a], now - timedelta(days=10), historical=True)
+    assert past[0].tolist() == [355.0, 1000.0]

@@ -81,7 +81,8 @@ def test_api_queues_a_run_with_202_and_refuses_a_second_with_409(plant):
     r = client.post("/api/v1/training-runs/", {"category": plant.category.pk, "runs": 20, "rounds": 20},
                     format="json")
     assert r.status_code == 202 and r.json()["status"] == "queued" and r.json()["params"] == {"runs": 20,
-                                                                                              "rounds": 20}
+                                                                                              "rounds": 20,
+                                                                                              "source": "auto"}
     again = client.post("/api/v1/training-runs/", {"category": plant.category.pk}, format="json")
     assert again.status_code == 409
     bad = client.post("/api/v1/training-runs/", {"category": plant.category.pk, "runs": 1}, format="json")
