@@ -1,7 +1,8 @@
-"""FilterSets shared by the HTML lists and the API."""
+"""FilterSets shared by the HTML lists (list, board, calendar) and the API."""
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from prosync.filters import ScopedFilterSet
 from workorders.choices import WorkOrderPriority, WorkOrderStatus, WorkOrderType
@@ -14,13 +15,31 @@ class WorkOrderFilterSet(ScopedFilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=WorkOrderPriority.choices)
     kind = django_filters.MultipleChoiceFilter(choices=WorkOrderType.choices, label="Type")
     is_open = django_filters.BooleanFilter(method="filter_open", label="Open only")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Mine")
+    due_after = django_filters.DateFilter(field_name="due_at", lookup_expr="date__gte", label="Due from")
+    due_before = django_filters.DateFilter(field_name="due_at", lookup_expr="date__lte", label="Due until")
 
     class Meta:
         model = WorkOrder
-        fields = ["site", "asset", "assignee", "status", "priority", "kind"]
+        fields = ["site", "asset", "assignee", "team", "status", "priority", "kind"]
 
     def search(self, queryset, name, value):
+        value = value.strip()
+        number = value.upper().removeprefix("WO-")
+        if number.isdigit():
+            return queryset.filter(Q(pk=int(number)) | Q(title__icontains=value))
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
 
     def filter_open(self, queryset, name, value):
         return queryset.open() if value else queryset.exclude(pk__in=queryset.open().values("pk"))
+
+    def filter_overdue(self, queryset, name, value):
+        now = timezone.now()
+        return queryset.overdue(now) if value else queryset.exclude(pk__in=queryset.overdue(now).values("pk"))
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if not value or user is None or not user.is_authenticated:
+            return queryset
+        return queryset.filter(pk__in=WorkOrder.objects.of_person(user).values("pk"))

@@ -27,6 +27,7 @@ from workorders.models import (
     Comment,
     FailureCode,
     LabourRate,
+    PartUsage,
     SavedView,
     SlaPolicy,
     StatusChange,
@@ -493,12 +494,8 @@ def _roll_up(wo: WorkOrder) -> None:
 
 
 def _parts_cost(wo: WorkOrder) -> Decimal:
-    from workorders import models as wm
-
-    if not hasattr(wm, "PartUsage"):
-        return wo.parts_cost
     cost = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=DecimalField(max_digits=16, decimal_places=4))
-    total = wm.PartUsage.objects.filter(work_order=wo).aggregate(t=Coalesce(Sum(cost), Decimal("0")))["t"]
+    total = PartUsage.objects.filter(work_order=wo).aggregate(t=Coalesce(Sum(cost), Decimal("0")))["t"]
     return Decimal(total).quantize(HOUR)
 
 
@@ -575,6 +572,32 @@ def delete_time_entry(entry: TimeEntry, *, acting_user) -> None:
                 changes={"entry": entry.pk, "user": entry.user_id, "hours": str(entry.hours)})
     entry.delete()
     _roll_up(wo)
+
+
+# --- Parts ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_part(wo: WorkOrder, *, part, storeroom, quantity, acting_user, note: str = "") -> PartUsage:
+    """Take parts out of a storeroom for the order, through the stock ledger (raises
+    assets' InsufficientStock, a ValidationError on ``quantity``, when there is not enough)."""
+    from assets.services import issue_stock
+
+    _refuse_if_finished(wo, "its parts")
+    wo = _locked(wo)
+    if storeroom.site_id != wo.site_id:
+        raise ValidationError({"storeroom": f"{storeroom} is on another site than {wo.number}."})
+    movement = issue_stock(part, storeroom, quantity, user=acting_user, reference=wo.number, asset=wo.asset,
+                           note=note or wo.title)
+    usage = PartUsage.objects.create(work_order=wo, part=part, storeroom=storeroom, quantity=-movement.quantity,
+                                     unit_cost=movement.unit_cost if movement.unit_cost is not None else part.unit_cost,
+                                     movement=movement, issued_by=acting_user)
+    _roll_up(wo)
+    write_audit(actor=acting_user, action="workorder.part_issue", obj=wo,
+                changes={"usage": usage.pk, "part": part.part_number, "quantity": str(usage.quantity),
+                         "storeroom": storeroom.code})
+    _event(wo, "workorder.updated")
+    return usage
 
 
 # --- Saved views -----------------------------------------------------------------------------

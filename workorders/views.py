@@ -1,22 +1,97 @@
-"""Work-order pages: the list, the order, and the work-orders tab of the asset page."""
+"""Work-order pages: the list with saved views, the kanban board, the calendar, "my work", the
+order with its checklist, comments, photos, time, parts and timeline, and the work-orders tab
+of the asset page. Every write calls workorders.services."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import AuditLog
 from prosync.generic import FilteredListView, ScopedDetailView
+from prosync.permissions import can
 from workorders import services
-from workorders.choices import PredictionOutcome, WorkOrderStatus
+from workorders.choices import OPEN_STATUSES, ChecklistItemKind, PredictionOutcome, WorkOrderStatus, WorkOrderType
 from workorders.filters import WorkOrderFilterSet
-from workorders.models import ALLOWED_TRANSITIONS, IllegalTransition, WorkOrder
+from workorders.forms import (
+    AttachmentForm,
+    ChecklistTemplateChoiceForm,
+    CommentForm,
+    CompletionCodesForm,
+    DependencyForm,
+    IssuePartForm,
+    SaveViewForm,
+    TimeLogForm,
+    WorkOrderForm,
+)
+from workorders.models import (
+    ALLOWED_TRANSITIONS,
+    Attachment,
+    ChecklistItem,
+    Comment,
+    IllegalTransition,
+    PartUsage,
+    SavedView,
+    StatusChange,
+    TimeEntry,
+    WorkOrder,
+)
+
+S = WorkOrderStatus
+REFUSALS = (IllegalTransition, services.StaleVersion, services.OutcomeRequired, services.FailureCodesRequired,
+            services.Conflict)
+
+
+def _order(request, pk, action="view") -> WorkOrder:
+    """The order if the user may ``action`` it; another site's order is a 404, like the API."""
+    return get_object_or_404(WorkOrder.objects.for_user(request.user, action).select_related("site", "asset"), pk=pk)
+
+
+def _require(request, action, model) -> None:
+    if not can(request.user, action, model):
+        raise PermissionDenied(f"Your role may not {action} {model._meta.verbose_name_plural}.")
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return " ".join(f"{'' if k == '__all__' else k.replace('_', ' ') + ': '}{' '.join(v)}"
+                            for k, v in exc.message_dict.items())
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def _back(wo: WorkOrder, anchor: str = ""):
+    return redirect(wo.get_absolute_url() + (f"#{anchor}" if anchor else ""))
+
+
+def _tabs(active: str) -> list[tuple[str, str, str, bool]]:
+    return [(key, label, reverse(name), key == active) for key, label, name in (
+        ("list", "List", "workorders:list"), ("board", "Board", "workorders:board"),
+        ("calendar", "Calendar", "workorders:calendar"), ("my", "My work", "workorders:my-work"),
+        ("time", "Time & cost", "workorders:time"))]
+
+
+# --- List, saved views, create and edit --------------------------------------------------------
 
 
 class WorkOrderListView(FilteredListView):
     model = WorkOrder
     filterset_class = WorkOrderFilterSet
     title = "Work orders"
+    template_name = "workorders/workorder_list.html"
     partial_template_name = "workorders/_workorder_table.html"
     sort_fields = {"created": "created_at", "due": "due_at", "priority": "priority", "status": "status",
                    "asset": "asset__tag"}
@@ -25,47 +100,557 @@ class WorkOrderListView(FilteredListView):
     def base_queryset(self):
         return WorkOrder.objects.select_related("asset", "site", "assignee")
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if not getattr(self.request, "htmx", False):
+            ctx["saved_views"] = list(SavedView.objects.for_user(self.request.user, "view"))
+            ctx["tabs"] = _tabs("list")
+            ctx["may_add"] = can(self.request.user, "add", WorkOrder)
+            ctx["may_save"] = can(self.request.user, "add", SavedView)
+        ctx["now"] = timezone.now()
+        return ctx
+
+
+@login_required
+@require_POST
+def save_view(request):
+    _require(request, "add", SavedView)
+    form = SaveViewForm(request.POST)
+    if form.is_valid():
+        view = services.save_view(acting_user=request.user, name=form.cleaned_data["name"],
+                                  query=form.cleaned_data["query"])
+        messages.success(request, f"Saved the view “{view.name}”. Its address can be shared.")
+        return redirect(view.get_absolute_url())
+    messages.error(request, "Name the view to save it.")
+    return redirect(f"{reverse('workorders:list')}?{request.POST.get('query', '')}")
+
+
+@login_required
+@require_POST
+def delete_view(request, pk):
+    view = get_object_or_404(SavedView.objects.for_user(request.user, "delete"), pk=pk)
+    services.delete_saved_view(view, acting_user=request.user)
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    return redirect("workorders:list")
+
+
+@login_required
+def create_work_order(request):
+    _require(request, "add", WorkOrder)
+    initial = {k: request.GET[k] for k in ("asset", "kind", "priority", "title") if k in request.GET}
+    form = WorkOrderForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "site"}
+        assignees = list(data.pop("assignees", []))
+        asset, site = data.pop("asset", None), data.pop("site", None)
+        try:
+            wo = services.create_work_order(acting_user=request.user, asset=asset, site=site, assignees=assignees,
+                                            **data)
+        except ValidationError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, f"Created {wo.number}, due {timezone.localtime(wo.due_at):%Y-%m-%d %H:%M}.")
+            return redirect(wo.get_absolute_url())
+    return render(request, "workorders/workorder_form.html", {"form": form, "title": "New work order"})
+
+
+@login_required
+def edit_work_order(request, pk):
+    wo = _order(request, pk, "change")
+    form = WorkOrderForm(request.POST or None, instance=wo, user=request.user)
+    form.fields.pop("site")
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("site", None)
+        version = request.POST.get("version", "")
+        try:
+            services.update_work_order(WorkOrder.objects.get(pk=wo.pk), acting_user=request.user,
+                                       expected_version=int(version) if version.isdigit() else None, **data)
+        except (services.StaleVersion, ValidationError) as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, f"Saved {wo.number}.")
+            return redirect(wo.get_absolute_url())
+    return render(request, "workorders/workorder_form.html", {"form": form, "object": wo,
+                                                              "title": f"Edit {wo.number}"})
+
+
+# --- The order -----------------------------------------------------------------------------------
+
+# Buttons in the order a technician works through an order.
+NEXT_STATUS_ORDER = [S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.CLOSED, S.OPEN, S.CANCELLED]
+
+
+def timeline(wo: WorkOrder) -> list[dict]:
+    """Everything that happened to the order, oldest first: moves, comments, checks, photos,
+    time and parts."""
+    labels = dict(S.choices)
+    events = [{"at": wo.created_at, "who": wo.created_by, "kind": "create",
+               "text": f"created it ({wo.get_kind_display().lower()}, {wo.get_priority_display().lower()})"
+               + (f" from {wo.source}" if wo.source else "")}]
+    for ch in StatusChange.objects.filter(work_order=wo).select_related("actor"):
+        events.append({"at": ch.at, "who": ch.actor, "kind": "status", "note": ch.note,
+                       "text": f"moved it from {labels[ch.from_status]} to {labels[ch.to_status]}",
+                       "from": ch.from_status, "to": ch.to_status})
+    for c in Comment.objects.filter(work_order=wo).select_related("author"):
+        events.append({"at": c.created_at, "who": c.author, "kind": "comment", "text": "commented", "note": c.body})
+    for item in ChecklistItem.objects.filter(work_order=wo, done_at__isnull=False).select_related("done_by"):
+        events.append({"at": item.done_at, "who": item.done_by, "kind": "check", "failed": item.is_failed,
+                       "text": f"checked “{item.label}”: {item.result_display}"})
+    for a in Attachment.objects.filter(work_order=wo).select_related("uploaded_by"):
+        events.append({"at": a.created_at, "who": a.uploaded_by, "kind": "attachment",
+                       "text": f"added a {a.get_kind_display().lower()} {'photo' if a.is_image else 'file'}: {a}"})
+    for t in TimeEntry.objects.filter(work_order=wo).select_related("user"):
+        text = "started the timer" if t.is_running else f"logged {t.hours} h"
+        events.append({"at": t.ended_at or t.started_at, "who": t.user, "kind": "time", "text": text, "note": t.note})
+    for p in PartUsage.objects.filter(work_order=wo).select_related("part", "storeroom", "issued_by"):
+        events.append({"at": p.issued_at, "who": p.issued_by, "kind": "part",
+                       "text": f"used {p.quantity.normalize():f} {p.part.unit} of {p.part} from {p.storeroom.code}"})
+    for f in wo.follow_ups.all():
+        events.append({"at": f.created_at, "who": f.created_by, "kind": "follow_up",
+                       "text": f"created the follow-up {f.number} {f.title}", "url": f.get_absolute_url()})
+    return sorted(events, key=lambda e: e["at"])
+
 
 class WorkOrderDetailView(ScopedDetailView):
     model = WorkOrder
     template_name = "workorders/workorder_detail.html"
 
     def base_queryset(self):
-        return WorkOrder.objects.select_related("asset", "site", "assignee", "created_by")
+        return WorkOrder.objects.select_related("asset", "asset__category", "site", "assignee", "created_by", "team",
+                                                "problem_code", "cause_code", "remedy_code", "follow_up_of",
+                                                "downtime")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        wo = self.object
-        may_change = WorkOrder.objects.for_user(self.request.user, "change").filter(pk=wo.pk).exists()
-        labels = dict(WorkOrderStatus.choices)
-        ctx["next_statuses"] = [(s, labels[s]) for s in NEXT_STATUS_ORDER if s in ALLOWED_TRANSITIONS[wo.status]] \
-            if may_change else []
-        ctx["outcomes"] = PredictionOutcome.choices
-        ctx["timeline"] = AuditLog.objects.filter(object_type=wo._meta.label_lower, object_id=str(wo.pk)) \
-            .select_related("actor").order_by("at")
+        wo, user = self.object, self.request.user
+        may_change = WorkOrder.objects.for_user(user, "change").filter(pk=wo.pk).exists()
+        labels = dict(S.choices)
+        ctx.update(
+            may_change=may_change,
+            next_statuses=[(s, labels[s]) for s in NEXT_STATUS_ORDER if s in ALLOWED_TRANSITIONS[wo.status]]
+            if may_change else [],
+            outcomes=PredictionOutcome.choices,
+            needs_codes=bool(wo.missing_failure_codes()) or wo.kind in (WorkOrderType.CORRECTIVE,
+                                                                         WorkOrderType.EMERGENCY),
+            codes_form=CompletionCodesForm(work_order=wo),
+            assignees=list(wo.assignees.all()),
+            blocked_by=list(wo.blocked_by.all()),
+            blocking=list(wo.blocking.all()),
+            checklist=list(wo.checklist_items.select_related("follow_up", "done_by")),
+            comments=list(wo.comments.select_related("author")),
+            attachments=list(wo.attachments.all()),
+            time_entries=list(wo.time_entries.select_related("user")),
+            part_usages=list(wo.part_usages.select_related("part", "storeroom")),
+            timeline=timeline(wo),
+            running=TimeEntry.objects.filter(user=user, ended_at__isnull=True).select_related("work_order").first(),
+            may_check=can(user, "change", ChecklistItem) and wo.status not in (S.CLOSED, S.CANCELLED),
+            may_comment=can(user, "add", Comment),
+            may_attach=can(user, "add", Attachment),
+            may_time=can(user, "add", TimeEntry) and wo.status not in (S.CLOSED, S.CANCELLED),
+            may_parts=can(user, "add", PartUsage) and wo.status not in (S.CLOSED, S.CANCELLED),
+            may_follow_up=can(user, "add", WorkOrder),
+            comment_form=CommentForm(), attachment_form=AttachmentForm(),
+            time_form=TimeLogForm(), template_form=ChecklistTemplateChoiceForm(),
+            dependency_form=DependencyForm(), parts_form=IssuePartForm(work_order=wo, user=user),
+            now=timezone.now(),
+        )
+        if may_change:
+            ctx["time_form"].scope(user)
+        done = sum(1 for i in ctx["checklist"] if i.is_done)
+        ctx["checklist_progress"] = (done, len(ctx["checklist"]))
         return ctx
-
-
-# Buttons in the order a technician works through an order.
-NEXT_STATUS_ORDER = [WorkOrderStatus.ASSIGNED, WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.ON_HOLD,
-                     WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED, WorkOrderStatus.OPEN, WorkOrderStatus.CANCELLED]
 
 
 @login_required
 @require_POST
 def transition(request, pk):
     """Status buttons of the order page: the service decides; a refusal is shown, never lost."""
-    wo = get_object_or_404(WorkOrder.objects.for_user(request.user, "change"), pk=pk)
+    wo = _order(request, pk, "change")
     version = request.POST.get("version", "")
+    codes = CompletionCodesForm(request.POST, work_order=wo)
+    codes.is_valid()
     try:
         wo = services.transition_work_order(
             wo, request.POST.get("status", ""), acting_user=request.user, note=request.POST.get("note", "")[:500],
-            outcome=request.POST.get("outcome", ""), expected_version=int(version) if version.isdigit() else None)
+            outcome=request.POST.get("outcome", ""), expected_version=int(version) if version.isdigit() else None,
+            **{k: v for k, v in codes.cleaned_data.items() if v is not None})
         messages.success(request, f"{wo.number} is now {wo.get_status_display().lower()}.")
-    except (IllegalTransition, services.StaleVersion, services.OutcomeRequired) as exc:
+    except REFUSALS as exc:
         messages.error(request, str(exc))
-    return redirect(wo.get_absolute_url())
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    nxt = request.POST.get("next", "")
+    return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else wo.get_absolute_url())
+
+
+@login_required
+@require_POST
+def add_dependency(request, pk):
+    wo = _order(request, pk, "change")
+    form = DependencyForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.add_dependency(wo, form.cleaned_data["blocked_by"], acting_user=request.user)
+            messages.success(request, f"{wo.number} now waits for {form.cleaned_data['blocked_by'].number}.")
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, " ".join(form.errors["blocked_by"]))
+    return _back(wo, "dependencies")
+
+
+@login_required
+@require_POST
+def remove_dependency(request, pk, blocker_pk):
+    wo = _order(request, pk, "change")
+    blocker = get_object_or_404(wo.blocked_by.all(), pk=blocker_pk)
+    services.remove_dependency(wo, blocker, acting_user=request.user)
+    messages.success(request, f"{wo.number} no longer waits for {blocker.number}.")
+    return _back(wo, "dependencies")
+
+
+# --- Checklist -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def attach_checklist(request, pk):
+    wo = _order(request, pk, "change")
+    form = ChecklistTemplateChoiceForm(request.POST)
+    if form.is_valid():
+        try:
+            items = services.attach_checklist(wo, form.cleaned_data["template"], acting_user=request.user)
+            messages.success(request, f"Added {len(items)} checks from “{form.cleaned_data['template']}”.")
+        except services.Conflict as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "Choose a checklist.")
+    return _back(wo, "checklist")
+
+
+def _checklist_item(request, pk, item_pk) -> ChecklistItem:
+    wo = _order(request, pk, "view")
+    return get_object_or_404(ChecklistItem.objects.for_user(request.user, "change").select_related("follow_up"),
+                             pk=item_pk, work_order=wo)
+
+
+@login_required
+@require_POST
+def record_check(request, pk, item_pk):
+    """One check filled in; an HTMX request gets the check's row back (with its error, if any)."""
+    item = _checklist_item(request, pk, item_pk)
+    error = ""
+    kwargs = {}
+    if item.kind == ChecklistItemKind.PASS_FAIL:
+        value = request.POST.get("passed", "")
+        kwargs["passed"] = {"pass": True, "fail": False}.get(value)
+    elif item.kind == ChecklistItemKind.NUMBER:
+        raw = request.POST.get("number", "").strip().replace(",", ".")
+        try:
+            kwargs["number"] = float(raw) if raw else None
+        except ValueError:
+            error = f"'{raw}' is not a number."
+    elif item.kind == ChecklistItemKind.TEXT:
+        kwargs["text"] = request.POST.get("text", "")
+    else:
+        kwargs["photo"] = request.FILES.get("photo")
+    if not error:
+        try:
+            item = services.record_checklist_result(item, acting_user=request.user, **kwargs)
+        except (ValidationError, services.Conflict) as exc:
+            error = _error_text(exc)
+    if getattr(request, "htmx", False):
+        item.refresh_from_db()
+        return render(request, "workorders/_checklist_item.html",
+                      {"item": item, "object": item.work_order, "error": error, "may_check": True,
+                       "may_follow_up": can(request.user, "add", WorkOrder)})
+    if error:
+        messages.error(request, f"“{item.label}”: {error}")
+    return _back(item.work_order, f"check-{item.pk}")
+
+
+@login_required
+@require_POST
+def create_follow_up(request, pk, item_pk):
+    _require(request, "add", WorkOrder)
+    item = _checklist_item(request, pk, item_pk)
+    try:
+        follow_up = services.create_follow_up(item, acting_user=request.user)
+    except services.Conflict as exc:
+        messages.error(request, str(exc))
+        return _back(item.work_order, f"check-{item.pk}")
+    messages.success(request, f"Created the follow-up {follow_up.number} for “{item.label}”.")
+    return redirect(follow_up.get_absolute_url())
+
+
+# --- Comments, attachments ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def add_comment(request, pk):
+    _require(request, "add", Comment)
+    wo = _order(request, pk, "view")
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_comment(wo, form.cleaned_data["body"], acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, "The comment is empty or too long (5,000 characters at most).")
+    return _back(wo, "comments")
+
+
+@login_required
+@require_POST
+def add_attachment(request, pk):
+    _require(request, "add", Attachment)
+    wo = _order(request, pk, "view")
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            att = services.add_attachment(wo, form.cleaned_data["file"], acting_user=request.user,
+                                          kind=form.cleaned_data["kind"], caption=form.cleaned_data["caption"])
+            messages.success(request, f"Added {att}.")
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, "Choose a file to upload.")
+    return _back(wo, "attachments")
+
+
+# --- Time and parts ------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def start_timer(request, pk):
+    _require(request, "add", TimeEntry)
+    wo = _order(request, pk, "view")
+    try:
+        services.start_timer(wo, acting_user=request.user)
+        messages.success(request, f"Timer started on {wo.number}.")
+    except services.Conflict as exc:
+        messages.error(request, str(exc))
+    return _next_or(request, wo, "time")
+
+
+@login_required
+@require_POST
+def stop_timer(request, pk):
+    _require(request, "change", TimeEntry)
+    wo = _order(request, pk, "view")
+    try:
+        entry = services.stop_timer(acting_user=request.user, work_order=wo, note=request.POST.get("note", ""))
+        messages.success(request, f"Timer stopped: {entry.hours} h on {wo.number}.")
+    except services.Conflict as exc:
+        messages.error(request, str(exc))
+    return _next_or(request, wo, "time")
+
+
+def _next_or(request, wo, anchor):
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/") and not nxt.startswith("//"):
+        return redirect(nxt)
+    return _back(wo, anchor)
+
+
+@login_required
+@require_POST
+def log_time(request, pk):
+    _require(request, "add", TimeEntry)
+    wo = _order(request, pk, "view")
+    form = TimeLogForm(request.POST)
+    form.scope(request.user)
+    if form.is_valid():
+        person = form.cleaned_data["user"] or request.user
+        if person != request.user and not can(request.user, "change", WorkOrder):
+            raise PermissionDenied("You log your own time.")
+        try:
+            entry = services.log_time(wo, acting_user=request.user, user=person, hours=form.cleaned_data["hours"],
+                                      note=form.cleaned_data["note"])
+            messages.success(request, f"Logged {entry.hours} h for {person}.")
+        except (ValidationError, services.Conflict) as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, "Hours: " + " ".join(form.errors.get("hours", ["check the entry."])))
+    return _back(wo, "time")
+
+
+@login_required
+@require_POST
+def issue_part(request, pk):
+    _require(request, "add", PartUsage)
+    wo = _order(request, pk, "view")
+    form = IssuePartForm(request.POST, work_order=wo, user=request.user)
+    if form.is_valid():
+        try:
+            usage = services.issue_part(wo, acting_user=request.user, **form.cleaned_data)
+            messages.success(request, f"Issued {usage.quantity.normalize():f} × {usage.part}.")
+        except (ValidationError, services.Conflict) as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return _back(wo, "parts")
+
+
+# --- Board, calendar, my work, time ---------------------------------------------------------------
+
+BOARD_COLUMNS = [S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.CLOSED, S.CANCELLED]
+BOARD_CARDS = 30
+
+
+def _filtered(request):
+    _require(request, "view", WorkOrder)
+    qs = WorkOrder.objects.for_user(request.user, "view")
+    fs = WorkOrderFilterSet(request.GET or None, queryset=qs, request=request)
+    return fs, (fs.qs if fs.is_bound and fs.is_valid() else qs)
+
+
+@login_required
+def board(request):
+    """Kanban: a column per status; dragging a card posts the transition to the API."""
+    fs, qs = _filtered(request)
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    labels = dict(S.choices)
+    columns = []
+    for status in BOARD_COLUMNS:
+        col = qs.filter(status=status).select_related("asset", "assignee")
+        col = col.order_by(F("due_at").asc(nulls_last=True), "pk") if status in OPEN_STATUSES else col.order_by("-pk")
+        columns.append({"status": status, "label": labels[status], "count": counts.get(status, 0),
+                        "cards": list(col[:BOARD_CARDS]), "allowed_values": sorted(ALLOWED_TRANSITIONS[status]),
+                        "allowed": [(s, labels[s]) for s in BOARD_COLUMNS if s in ALLOWED_TRANSITIONS[status]]})
+    may_change = can(request.user, "change", WorkOrder)
+    params = request.GET.copy()
+    return render(request, "workorders/board.html", {
+        "columns": columns, "filterset": fs, "tabs": _tabs("board"), "may_change": may_change, "now": timezone.now(),
+        "querystring": params.urlencode(), "limit": BOARD_CARDS,
+        "transitions": {s: [(t, labels[t]) for t in BOARD_COLUMNS if t in ALLOWED_TRANSITIONS[s]]
+                        for s in BOARD_COLUMNS}})
+
+
+@login_required
+def calendar(request):
+    """Month grid of work due and scheduled (server-rendered; ``?month=2026-11``)."""
+    fs, qs = _filtered(request)
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        first = date(year, month, 1)
+    except (ValueError, TypeError):
+        first = today.replace(day=1)
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(weeks[0][0], datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(weeks[-1][-1] + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    orders = qs.filter(Q(due_at__gte=start, due_at__lt=end) | Q(scheduled_start__gte=start, scheduled_start__lt=end)) \
+        .select_related("asset").order_by("due_at", "pk")[:2000]
+    by_day = defaultdict(list)
+    for wo in orders:
+        when = wo.scheduled_start if wo.scheduled_start and start <= wo.scheduled_start < end else wo.due_at
+        by_day[timezone.localtime(when, tz).date()].append(wo)
+    prev_month = (first - timedelta(days=1)).replace(day=1)
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    params = request.GET.copy()
+    params.pop("month", None)
+    return render(request, "workorders/calendar.html", {
+        "weeks": [[{"date": d, "orders": by_day.get(d, []), "in_month": d.month == first.month,
+                    "today": d == today} for d in week] for week in weeks],
+        "month": first, "prev": prev_month, "next": next_month, "filterset": fs, "tabs": _tabs("calendar"),
+        "querystring": params.urlencode(), "now": timezone.now(),
+        "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]})
+
+
+@login_required
+def my_work(request):
+    """A technician's day on a phone: the running timer, what is overdue, what is for today, and
+    what comes next, with the buttons to start work and the timer."""
+    _require(request, "view", WorkOrder)
+    user = request.user
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    end_of_day = datetime.combine(timezone.localdate() + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    mine = WorkOrder.objects.for_user(user, "view").of_person(user).open() \
+        .select_related("asset", "site") \
+        .annotate(checks=Count("checklist_items", distinct=True),
+                  checks_done=Count("checklist_items", filter=Q(checklist_items__done_at__isnull=False),
+                                    distinct=True),
+                  photos=Count("attachments", distinct=True)) \
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+    overdue, today, later = [], [], []
+    for wo in mine[:200]:
+        if wo.due_at and wo.due_at < now:
+            overdue.append(wo)
+        elif wo.status == S.IN_PROGRESS or (wo.due_at and wo.due_at < end_of_day) or \
+                (wo.scheduled_start and wo.scheduled_start < end_of_day):
+            today.append(wo)
+        else:
+            later.append(wo)
+    running = TimeEntry.objects.filter(user=user, ended_at__isnull=True).select_related("work_order").first()
+    week_start = now - timedelta(days=timezone.localdate().weekday())
+    hours_week = TimeEntry.objects.filter(user=user, started_at__gte=week_start.replace(hour=0, minute=0)) \
+        .aggregate(h=Coalesce(Sum("hours"), Decimal("0")))["h"]
+    return render(request, "workorders/my_work.html", {
+        "sections": [("overdue", "Overdue", overdue), ("today", "Today", today), ("later", "Coming up", later)],
+        "running": running, "now": now, "tabs": _tabs("my"), "hours_week": hours_week,
+        "may_time": can(user, "add", TimeEntry), "may_change": can(user, "change", WorkOrder),
+        "start_allowed": {S.OPEN, S.ASSIGNED, S.ON_HOLD}})
+
+
+@login_required
+def time_report(request):
+    """Hours and cost per person and per asset over a period, and the orders' parts cost."""
+    _require(request, "view", TimeEntry)
+    days = request.GET.get("days", "30")
+    days = int(days) if days.isdigit() and 0 < int(days) <= 3650 else 30
+    since = timezone.now() - timedelta(days=days)
+    entries = TimeEntry.objects.for_user(request.user, "view").filter(started_at__gte=since, ended_at__isnull=False)
+    cost = ExpressionWrapper(F("hours") * F("hourly_rate"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    per_person = entries.values("user__username", "user__first_name", "user__last_name") \
+        .annotate(hours=Sum("hours"), cost=Sum(cost), orders=Count("work_order", distinct=True)).order_by("-hours")
+    per_asset = WorkOrder.objects.for_user(request.user, "view").filter(asset__isnull=False, updated_at__gte=since) \
+        .values("asset_id", "asset__tag", "asset__name") \
+        .annotate(hours=Sum("actual_hours"), labour=Sum("labour_cost"), parts=Sum("parts_cost"), orders=Count("pk")) \
+        .filter(Q(hours__gt=0) | Q(parts__gt=0)).order_by("-labour")[:50]
+    return render(request, "workorders/time_report.html", {
+        "per_person": list(per_person), "per_asset": list(per_asset), "days": days, "tabs": _tabs("time"),
+        "choices": [7, 30, 90, 365]})
 
 
 def workorders_panel(request, asset):
-    return {"work_orders": list(WorkOrder.objects.filter(asset=asset).select_related("assignee")[:20])}
+    qs = WorkOrder.objects.filter(asset=asset)
+    totals = qs.aggregate(hours=Coalesce(Sum("actual_hours"), Decimal("0")),
+                          labour=Coalesce(Sum("labour_cost"), Decimal("0")),
+                          parts=Coalesce(Sum("parts_cost"), Decimal("0")),
+                          open=Count("pk", filter=Q(status__in=OPEN_STATUSES)))
+    totals["total"] = totals["labour"] + totals["parts"]
+    return {"work_orders": list(qs.select_related("assignee")[:20]), "totals": totals,
+            "new_url": f"{reverse('workorders:create')}?asset={asset.pk}"}
+
+
+
+@login_required
+def attachment_file(request, pk):
+    """The file of an attachment, for those who may see its order (never a public media URL)."""
+    att = get_object_or_404(Attachment.objects.for_user(request.user, "view"), pk=pk)
+    return _serve(att.file, att.content_type, inline=att.is_image or att.content_type == "application/pdf")
+
+
+@login_required
+def checklist_photo(request, pk):
+    item = get_object_or_404(ChecklistItem.objects.for_user(request.user, "view").exclude(photo=""), pk=pk)
+    return _serve(item.photo, "", inline=True)
+
+
+def _serve(field_file, content_type: str, *, inline: bool):
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is no longer in storage.") from exc
+    response = FileResponse(handle, as_attachment=not inline, filename=field_file.name.rsplit("/", 1)[-1],
+                            content_type=content_type or None)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response

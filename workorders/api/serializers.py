@@ -11,6 +11,7 @@ from workorders.models import (
     Comment,
     FailureCode,
     LabourRate,
+    PartUsage,
     SavedView,
     SlaPolicy,
     StatusChange,
@@ -214,3 +215,22 @@ class SavedViewSerializer(serializers.ModelSerializer):
     class Meta:
         model = SavedView
         fields = ["id", "name", "query", "url", "created_at"]
+
+
+class PartUsageSerializer(ScopedModelSerializer):
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    note = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=255)
+
+    class Meta:
+        model = PartUsage
+        fields = ["id", "work_order", "part", "storeroom", "quantity", "unit_cost", "cost", "movement", "issued_by",
+                  "issued_at", "note"]
+        read_only_fields = ["work_order", "unit_cost", "movement", "issued_by", "issued_at"]
+        extra_kwargs = {"quantity": {"min_value": 0.001}}
+
+    def validate(self, attrs):
+        attrs = dict(attrs)
+        note = attrs.pop("note", "")
+        attrs = super().validate(attrs)
+        attrs["note"] = note
+        return attrs

@@ -11,5 +11,6 @@ children.register("checklist-items", views.ChecklistItemViewSet, basename="worko
 children.register("comments", views.CommentViewSet, basename="workorder-comment")
 children.register("attachments", views.AttachmentViewSet, basename="workorder-attachment")
 children.register("time-entries", views.TimeEntryViewSet, basename="workorder-timeentry")
+children.register("parts", views.PartUsageViewSet, basename="workorder-partusage")
 
 urlpatterns = [path("work-orders/<int:work_order_pk>/", include(children.urls))]

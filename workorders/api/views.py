@@ -23,6 +23,7 @@ from workorders.models import (
     FailureCode,
     IllegalTransition,
     LabourRate,
+    PartUsage,
     SavedView,
     SlaPolicy,
     StatusChange,
@@ -42,8 +43,13 @@ class DomainErrorsMixin:
     naming the field."""
 
     def handle_exception(self, exc):
+        from assets.services import InsufficientStock
+
         if isinstance(exc, (IllegalTransition, services.StaleVersion, services.Conflict)):
             exc = Conflict(str(exc))
+        elif isinstance(exc, InsufficientStock):
+            response = Response(exc.message_dict, status=status.HTTP_409_CONFLICT)
+            return response
         elif isinstance(exc, services.FailureCodesRequired):
             exc = exceptions.ValidationError({m: [str(exc)] for m in exc.missing})
         elif isinstance(exc, services.OutcomeRequired):
@@ -240,6 +246,21 @@ class TimeEntryViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retrieve
         if instance.user_id != self.request.user.pk and not can(self.request.user, "delete", WorkOrder):
             raise exceptions.PermissionDenied("You delete your own time entries only.")
         services.delete_time_entry(instance, acting_user=self.request.user)
+
+
+class PartUsageViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       mixins.CreateModelMixin):
+    """Parts issued to the order, each through the stock ledger (409 when the storeroom has not
+    enough, naming what is on hand)."""
+
+    queryset = PartUsage.objects.select_related("part", "storeroom")
+    serializer_class = s.PartUsageSerializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.issue_part(self.get_parent(), part=data["part"], storeroom=data["storeroom"],
+                                                  quantity=data["quantity"], acting_user=self.request.user,
+                                                  note=data.get("note", ""))
 
 
 class TeamViewSet(ScopedViewSet):

@@ -1,0 +1,116 @@
+// Kanban board of work orders: dropping a card (or choosing "Move to") posts the transition to the
+// API; the server decides. A refused move puts the card back where it was, with the reason on it.
+(function () {
+  "use strict";
+  var board = document.getElementById("board");
+  if (!board || board.dataset.mayChange !== "1") return;
+  var transitions = JSON.parse(document.getElementById("transitions").textContent);
+  var csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+  var dragged = null;
+
+  function column(status) { return board.querySelector('.board-col[data-status="' + status + '"]'); }
+  function bump(status, delta) {
+    var c = column(status).querySelector("[data-count]");
+    c.textContent = String(parseInt(c.textContent, 10) + delta);
+  }
+  function tidy(list) {
+    var empty = list.querySelector("[data-empty]");
+    var cards = list.querySelectorAll(".wo-card").length;
+    if (empty) empty.hidden = cards > 0;
+  }
+  function reason(body) {
+    if (!body) return "The move was refused.";
+    if (body.detail) return body.detail;
+    return Object.keys(body).map(function (k) { return [].concat(body[k]).join(" "); }).join(" ");
+  }
+  function setMenu(card, status) {
+    card.dataset.allowed = transitions[status].map(function (t) { return t[0]; }).join(" ");
+    var select = card.querySelector("[data-move]");
+    if (!select) return;
+    select.innerHTML = '<option value="">…</option>' + transitions[status].map(function (t) {
+      return '<option value="' + t[0] + '">' + t[1] + "</option>";
+    }).join("");
+    select.closest("label").hidden = transitions[status].length === 0;
+  }
+
+  function move(card, target) {
+    var from = card.dataset.status;
+    if (!target || target === from) return;
+    var home = card.parentNode, next = card.nextSibling;
+    var error = card.querySelector(".card-error");
+    error.hidden = true;
+    var list = column(target).querySelector("[data-drop]");
+    list.insertBefore(card, list.firstChild);
+    tidy(list); tidy(home);
+    card.classList.add("moving");
+    fetch("/api/v1/work-orders/" + card.dataset.id + "/transition/", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify({status: target, version: parseInt(card.dataset.version, 10)})
+    }).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (body) { return {ok: r.ok, body: body}; });
+    }).then(function (res) {
+      card.classList.remove("moving");
+      if (res.ok) {
+        card.dataset.status = res.body.status;
+        card.dataset.version = res.body.version;
+        bump(from, -1); bump(target, 1);
+        setMenu(card, target);
+        card.classList.add("moved");
+        return;
+      }
+      home.insertBefore(card, next);  // back where it was
+      tidy(list); tidy(home);
+      error.textContent = reason(res.body);
+      if (res.body && (res.body.problem_code || res.body.outcome)) {
+        error.insertAdjacentHTML("beforeend", ' <a href="/work-orders/' + card.dataset.id + '/#move">Open the order</a>');
+      }
+      error.hidden = false;
+      card.classList.add("refused");
+      setTimeout(function () { card.classList.remove("refused"); }, 1500);
+    }).catch(function () {
+      card.classList.remove("moving");
+      home.insertBefore(card, next);
+      tidy(list); tidy(home);
+      error.textContent = "No connection: the order was not moved.";
+      error.hidden = false;
+    });
+  }
+
+  board.addEventListener("dragstart", function (e) {
+    dragged = e.target.closest(".wo-card");
+    if (!dragged) return;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", dragged.dataset.id);
+    board.classList.add("dragging");
+  });
+  board.addEventListener("dragend", function () {
+    board.classList.remove("dragging");
+    board.querySelectorAll(".drop-ok").forEach(function (el) { el.classList.remove("drop-ok"); });
+  });
+  board.addEventListener("dragover", function (e) {
+    var col = e.target.closest(".board-col");
+    if (!col || !dragged) return;
+    e.preventDefault();
+    col.classList.add("drop-ok");
+  });
+  board.addEventListener("dragleave", function (e) {
+    var col = e.target.closest(".board-col");
+    if (col && !col.contains(e.relatedTarget)) col.classList.remove("drop-ok");
+  });
+  board.addEventListener("drop", function (e) {
+    var col = e.target.closest(".board-col");
+    if (!col || !dragged) return;
+    e.preventDefault();
+    col.classList.remove("drop-ok");
+    var card = dragged;
+    dragged = null;
+    move(card, col.dataset.status);
+  });
+  board.addEventListener("change", function (e) {
+    if (!e.target.matches("[data-move]")) return;
+    var card = e.target.closest(".wo-card"), target = e.target.value;
+    e.target.value = "";
+    move(card, target);
+  });
+})();
