@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+
 import segno
 from django.urls import reverse
 from django.utils.html import escape
@@ -19,4 +21,6 @@ def asset_qr_svg(request, asset, *, scale: int = 4, inline: bool = True) -> str:
     if inline:
         return mark_safe(qr.svg_inline(scale=scale, border=2, title=f"QR code of {escape(asset.tag)}",  # noqa: S308
                                        svgclass="qr", lineclass=None))
-    return qr.svg_inline(scale=scale, border=4, xmldecl=False)
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=scale, border=4, title=f"QR code of {asset.tag}")
+    return out.getvalue().decode()

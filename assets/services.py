@@ -431,6 +431,8 @@ def check_upload(uploaded) -> tuple[str, str]:
 
 
 def _mb(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
 
 
