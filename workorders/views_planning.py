@@ -366,6 +366,8 @@ def project_edit(request, pk=None):
         instance = get_object_or_404(Project.objects.for_user(request.user, "change"), pk=pk)
     form = ProjectForm(request.POST or None, instance=instance, user=request.user)
     if request.method == "POST" and form.is_valid():
+        if pk is None and form.instance.owner_id is None:
+            form.instance.owner = request.user  # whoever creates it owns it unless told otherwise
         try:
             project = projects.save_project(form.instance, acting_user=request.user)
         except ValidationError as exc:
