@@ -169,7 +169,7 @@ class AssetDocumentSerializer(ScopedModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
     def get_download_url(self, obj) -> str:
-        return self._url(reverse("assets:document-download", args=[obj.pk]))
+        return self._url(reverse("api:assetdocument-download", args=[obj.pk]))
 
     def get_preview_url(self, obj) -> str | None:
         return self._url(reverse("assets:document-preview", args=[obj.pk])) if obj.thumbnail else None

@@ -3,6 +3,7 @@ assets.services (domain operations as explicit POST actions: move, status)."""
 
 from __future__ import annotations
 
+from django.http import FileResponse
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -205,3 +206,12 @@ class AssetDocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, Sc
 
     def perform_destroy(self, instance):
         services.delete_document(instance, user=self.request.user)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file itself (JWT or session), for whoever may see the document."""
+        doc = self.get_object()
+        response = FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name,
+                                 content_type=doc.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
