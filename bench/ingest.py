@@ -1,94 +1,191 @@
-"""Benchmark: readings per second through ``ingest_readings`` (validation, dedup, COPY, latest
-values), next to a raw COPY of the same rows into a bare table, measured in the same run.
+"""Benchmark: readings per second through the HTTP bulk endpoint end to end (uvicorn workers,
+gateway-key auth, JSON parsing, validation, dedup, COPY, rollups, latest values), beside a raw
+binary COPY of the same rows into the same readings table, measured in the same run.
 
-Runs against a scratch database ``prosync_bench`` on the same server as the project's (the
-embedded one unless DATABASE_URL is set). Small by default; ``--readings 1000000`` for a full run.
+Runs against a scratch database ``prosync_bench`` on the project's PostgreSQL server (the
+embedded one unless DATABASE_URL is set). The web server runs as production would: several
+uvicorn workers, persistent database connections, DEBUG off; the ingest throttle is lifted for
+the run. Batches of 5,000 readings are sent over keep-alive connections by a few client threads.
 
-    .venv/bin/python bench/ingest.py [--readings N] [--batch N] [--repeats N]
+    .venv/bin/python bench/ingest.py [--readings N] [--batch N] [--repeats N] [--workers N]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import os
 import statistics
+import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _scratch import setup_scratch_django  # noqa: E402
+from _scratch import BASE_DIR, setup_scratch_django  # noqa: E402
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workers: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = dict(os.environ, DEBUG="0", DB_CONN_MAX_AGE="600", THROTTLE_INGEST="10000000/min", LOG_LEVEL="WARNING",
+               DJANGO_SETTINGS_MODULE="prosync.settings")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "prosync.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--loop", "uvloop",
+         "--http", "httptools"], cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/")
+            conn.getresponse().read()
+            return proc, port
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the web server did not start")
+
+
+def post_all(port: int, key: str, bodies: list[bytes], clients: int) -> tuple[float, list[float]]:
+    """Send every body; returns (wall seconds, per-request latencies)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    queue = list(enumerate(bodies))
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        headers = {"Content-Type": "application/json", "Authorization": f"Gateway {key}"}
+        while True:
+            with lock:
+                if not queue:
+                    break
+                _i, body = queue.pop()
+            t0 = time.perf_counter()
+            conn.request("POST", "/api/v1/readings/bulk/", body=body, headers=headers)
+            resp = conn.getresponse()
+            payload = resp.read()
+            latencies.append(time.perf_counter() - t0)
+            if resp.status != 201:
+                errors.append(f"{resp.status}: {payload[:300]!r}")
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError(f"{len(errors)} requests failed, e.g. {errors[0]}")
+    return wall, latencies
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readings", type=int, default=100_000)
+    parser.add_argument("--readings", type=int, default=200_000, help="readings per run")
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--sensors", type=int, default=200)
+    parser.add_argument("--sensors", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent client connections")
     args = parser.parse_args()
 
     setup_scratch_django("prosync_bench")
-    from django.db import connection
+    import numpy as np
+    import orjson
+    from django.db import connection, transaction
 
     from assets.models import Asset, Site
-    from telemetry.models import Reading, Sensor
-    from telemetry.services import ingest_readings
+    from telemetry import services
+    from telemetry.backends import Batch
+    from telemetry.backends.postgres import copy_payload
+    from telemetry.models import Sensor
 
     site = Site.objects.create(code="bench", name="Bench")
     assets = [Asset.objects.create(site=site, tag=f"B-{i}", name=f"Bench {i}") for i in range(args.sensors // 4)]
     sensors = Sensor.objects.bulk_create([
-        Sensor(asset=a, name=m, metric=m, key=f"bench.{a.tag}.{m}")
+        Sensor(asset=a, name=m, metric=m, key=f"bench.{a.tag}.{m}".lower(), sampling_interval_s=1)
         for a in assets for m in ("vibration", "temperature", "current", "pressure")])
-    ids = [s.pk for s in sensors]
-    with connection.cursor() as cur:
-        cur.execute("CREATE UNLOGGED TABLE IF NOT EXISTS copy_baseline (sensor_id bigint, ts timestamptz, "
-                    "value double precision)")
+    ids = np.array([s.pk for s in sensors], np.int64)
+    _gateway, key = services.issue_gateway(site=site, name="bench gateway", acting_user=None)
+    # Partitions for the days the runs write (the beat task keeps a week ahead in production).
+    base = datetime.now(UTC) - timedelta(days=2 * args.repeats + 2)
+    services.storage.prepare(base - timedelta(days=1), datetime.now(UTC) + timedelta(days=1))
+    connection.close()
 
-    def batches(offset_s: float):
-        start = datetime.now(UTC) - timedelta(days=2) + timedelta(seconds=offset_s)
-        n = 0
-        while n < args.readings:
-            items = []
-            for _ in range(min(args.batch, args.readings - n)):
-                items.append({"sensor": ids[n % len(ids)], "ts": (start + timedelta(seconds=n // len(ids))).isoformat(),
-                              "value": (n % 97) / 7.0})
-                n += 1
-            yield items
+    def rows_for(run: int, copy: bool):
+        """One reading per sensor per second; each run (and its COPY twin) on a day of its own."""
+        start = base + timedelta(days=2 * run + (1 if copy else 0))
+        n = np.arange(args.readings)
+        sensor = ids[n % len(ids)]
+        ts_us = (int(start.timestamp()) + n // len(ids)) * 1_000_000
+        value = (n % 97) / 7.0
+        return sensor, ts_us, value
 
-    service_rates, copy_rates = [], []
-    for rep in range(args.repeats):
-        prepared = list(batches(rep * 86400 / args.repeats))
-        t0 = time.perf_counter()
-        stored = 0
-        for items in prepared:
-            stored += ingest_readings(items).stored
-        service_rates.append(args.readings / (time.perf_counter() - t0))
-        assert stored == args.readings, f"stored {stored} of {args.readings}"
+    def bodies(run: int) -> list[bytes]:
+        sensor, ts_us, value = rows_for(run, copy=False)
+        stamps = [datetime.fromtimestamp(t / 1e6, UTC).isoformat() for t in ts_us.tolist()]
+        items = [{"sensor": s, "ts": t, "value": v} for s, t, v in zip(sensor.tolist(), stamps, value.tolist(),
+                                                                          strict=True)]
+        return [orjson.dumps(items[k:k + args.batch]) for k in range(0, len(items), args.batch)]
 
-        rows = [(i["sensor"], datetime.fromisoformat(i["ts"]), i["value"]) for items in prepared for i in items]
-        with connection.cursor() as cur:
-            cur.execute("TRUNCATE copy_baseline")
+    proc, port = start_server(args.workers)
+    http_rates, copy_rates, latencies = [], [], []
+    try:
+        post_all(port, key, bodies(args.repeats)[:args.clients * 2], args.clients)  # warm the workers up
+        for run in range(args.repeats):
+            prepared = bodies(run)
+            wall, lat = post_all(port, key, prepared, args.clients)
+            http_rates.append(args.readings / wall)
+            latencies += lat
+
+            sensor, ts_us, value = rows_for(run, copy=True)
             t0 = time.perf_counter()
-            for k in range(0, len(rows), args.batch):
-                with cur.cursor.copy("COPY copy_baseline (sensor_id, ts, value) FROM STDIN") as copy:
-                    for row in rows[k:k + args.batch]:
-                        copy.write_row(row)
+            copy_sql = "COPY telemetry_reading (sensor_id, ts, value) FROM STDIN (FORMAT binary)"
+            for k in range(0, args.readings, args.batch):
+                part = slice(k, k + args.batch)
+                payload = copy_payload(Batch(sensor[part], ts_us[part], value[part]))
+                with transaction.atomic(), connection.cursor() as cur, cur.cursor.copy(copy_sql) as cp:
+                    cp.write(payload)
             copy_rates.append(args.readings / (time.perf_counter() - t0))
+    finally:
+        proc.terminate()
+        proc.wait(20)
 
-    total = Reading.objects.count()
-    med_service, med_copy = statistics.median(service_rates), statistics.median(copy_rates)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM telemetry_reading")
+        total = cur.fetchone()[0]
+    expected = args.readings * args.repeats * 2 + args.clients * 2 * args.batch
+    med_http, med_copy = statistics.median(http_rates), statistics.median(copy_rates)
+    lat_ms = sorted(x * 1000 for x in latencies)
+    p50, p95 = lat_ms[len(lat_ms) // 2], lat_ms[int(len(lat_ms) * 0.95)]
     print(f"readings per run: {args.readings:,} in batches of {args.batch:,} over {len(ids)} sensors, "
-          f"{args.repeats} runs (rows stored in the end: {total:,})")
-    print(f"{'path':<34}{'median /s':>14}{'min /s':>14}{'max /s':>14}")
-    print(f"{'ingest_readings (full service)':<34}{med_service:>14,.0f}{min(service_rates):>14,.0f}"
-          f"{max(service_rates):>14,.0f}")
-    print(f"{'raw COPY into a bare table':<34}{med_copy:>14,.0f}{min(copy_rates):>14,.0f}{max(copy_rates):>14,.0f}")
-    print(f"ratio of the service to raw COPY (medians): {med_service / med_copy:.2f}")
+          f"{args.repeats} runs; {args.workers} uvicorn workers, {args.clients} client connections; "
+          f"rows in the table at the end: {total:,} (expected {expected:,})")
+    print(f"{'path':<46}{'median /s':>12}{'min /s':>12}{'max /s':>12}")
+    print(f"{'HTTP bulk endpoint, end to end':<46}{med_http:>12,.0f}{min(http_rates):>12,.0f}{max(http_rates):>12,.0f}")
+    print(f"{'raw binary COPY into the same table (1 conn)':<46}{med_copy:>12,.0f}{min(copy_rates):>12,.0f}"
+          f"{max(copy_rates):>12,.0f}")
+    print(f"ratio of the endpoint to raw COPY (medians): {med_http / med_copy:.2f}")
+    print(f"request latency for a batch: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
     print(json.dumps({"bench": "ingest", "readings": args.readings, "batch": args.batch, "repeats": args.repeats,
-                      "readings_per_s": round(med_service), "copy_readings_per_s": round(med_copy),
-                      "ratio_to_copy": round(med_service / med_copy, 3)}))
+                      "workers": args.workers, "readings_per_s": round(med_http),
+                      "copy_readings_per_s": round(med_copy),
+                      "ratio_to_copy": round(med_http / med_copy, 3), "batch_p50_ms": round(p50, 1),
+                      "batch_p95_ms": round(p95, 1), "rows_ok": total == expected}))
     connection.close()
 
 

@@ -54,14 +54,16 @@ class Sensor(models.Model):
 class Reading(models.Model):
     """One value of one sensor at one instant; (sensor, ts) is stored once.
 
-    In PostgreSQL the table is partitioned by day on ``ts`` (see telemetry/backends/postgres.py):
-    its database primary key is (id, ts), since a partitioned table's keys must include the
-    partition key; Django addresses rows by ``id`` alone, which is unique through its sequence.
+    In PostgreSQL the table is partitioned by day on ``ts`` (see telemetry/backends/postgres.py),
+    keyed by its unique (sensor, ts); Django addresses rows by ``id``, unique through its sequence
+    and found through a BRIN index (a B-tree key would have to include ``ts`` anyway).
     Written by the storage backend with COPY, never row by row through the ORM."""
 
     site_field = "sensor__asset__site"
 
-    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings")
+    # No database foreign key (see migration 0007): the service writes only sensors it has just
+    # looked up, and deleting a sensor deletes its readings through Django's cascade.
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="readings", db_constraint=False)
     ts = models.DateTimeField()
     value = models.FloatField()
 
@@ -80,7 +82,8 @@ class RollupBase(models.Model):
 
     site_field = "sensor__asset__site"
 
-    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (sensor, bucket) key serves lookups by sensor.
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="+", db_index=False)
     bucket = models.DateTimeField(help_text="Start of the bucket (UTC).")
     min = models.FloatField()
     max = models.FloatField()

@@ -8,9 +8,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
+from psycopg.errors import UniqueViolation
 
-from telemetry.backends import BUCKET_US, Batch, ReadingStore, latest_per_sensor
+from telemetry.backends import BUCKET_US, Batch, ReadingStore, aggregate, first_per_key, latest_per_sensor
 
 READINGS = "telemetry_reading"
 ROLLUP_TABLES = {"1m": "telemetry_readingrollupminute", "1h": "telemetry_readingrolluphour"}
@@ -64,6 +65,51 @@ SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM m), (SELECT count(*) FR
 """
 
 
+FOLD_SQL = f"""
+WITH m AS (
+    INSERT INTO {ROLLUP_TABLES["1m"]} AS r (sensor_id, bucket, min, max, sum, count)
+    SELECT s, timestamptz 'epoch' + b * interval '1 microsecond', lo, hi, tot, n
+    FROM unnest(%(m_s)s::bigint[], %(m_b)s::bigint[], %(m_lo)s::float8[], %(m_hi)s::float8[],
+                %(m_tot)s::float8[], %(m_n)s::bigint[]) AS a(s, b, lo, hi, tot, n)
+    ON CONFLICT (sensor_id, bucket) DO UPDATE SET min = least(r.min, excluded.min),
+        max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
+    RETURNING 1),
+h AS (
+    INSERT INTO {ROLLUP_TABLES["1h"]} AS r (sensor_id, bucket, min, max, sum, count)
+    SELECT s, timestamptz 'epoch' + b * interval '1 microsecond', lo, hi, tot, n
+    FROM unnest(%(h_s)s::bigint[], %(h_b)s::bigint[], %(h_lo)s::float8[], %(h_hi)s::float8[],
+                %(h_tot)s::float8[], %(h_n)s::bigint[]) AS a(s, b, lo, hi, tot, n)
+    ON CONFLICT (sensor_id, bucket) DO UPDATE SET min = least(r.min, excluded.min),
+        max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
+    RETURNING 1),
+latest AS (
+    UPDATE {SENSORS} s SET last_value = l.v, last_ts = timestamptz 'epoch' + l.t * interval '1 microsecond'
+    FROM unnest(%(l_s)s::bigint[], %(l_t)s::bigint[], %(l_v)s::float8[]) AS l(s, t, v)
+    WHERE s.id = l.s AND (s.last_ts IS NULL OR timestamptz 'epoch' + l.t * interval '1 microsecond' > s.last_ts)
+    RETURNING 1)
+SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM h), (SELECT count(*) FROM latest)
+"""
+
+
+def pg_array(values: np.ndarray) -> str:
+    """A numeric array as a PostgreSQL array literal: one string parameter instead of thousands
+    of adapted numbers (repr of a float is exact)."""
+    return "{" + ",".join(map(repr, values.tolist())) + "}"
+
+
+def _fold_params(batch: Batch) -> dict:
+    """Rollup rows (sorted by sensor and bucket, so concurrent writers lock in one order) and
+    each sensor's newest reading, from a batch of new readings."""
+    params = {}
+    for prefix, resolution in (("m", "1m"), ("h", "1h")):
+        cols = aggregate(batch, BUCKET_US[resolution])
+        params.update({f"{prefix}_{name}": pg_array(col) for name, col in zip(("s", "b", "lo", "hi", "tot", "n"), cols,
+                                                                                strict=True)})
+    s, t, v = latest_per_sensor(batch)
+    params.update({"l_s": pg_array(s), "l_t": pg_array(t), "l_v": pg_array(v)})
+    return params
+
+
 def days_of(ts_us: np.ndarray) -> list[str]:
     days = np.unique(ts_us // 86_400_000_000)
     return [str(np.datetime64(int(d), "D")) for d in days]
@@ -73,21 +119,36 @@ class PostgresReadingStore(ReadingStore):
     name = "postgres"
 
     def write(self, batch: Batch) -> int:
+        """Fast path: COPY the batch (deduplicated in numpy) straight into the readings table
+        and fold its rollups and latest values from numpy aggregates. If any (sensor, ts) is
+        already stored, the COPY fails on the unique key, is rolled back to its savepoint, and
+        the batch goes through the staging table, which inserts only the new rows."""
         if not len(batch):
             return 0
+        batch = first_per_key(batch)
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS reading_stage (sensor_id bigint, ts timestamptz, "
-                "value double precision, seq bigserial) ON COMMIT DELETE ROWS")
             # Day partitions the batch needs and that are not there yet (late or historical data).
             cursor.execute("SELECT telemetry_reading_partition(d) FROM unnest(%s::date[]) d",
                            [days_of(batch.ts_us)])
-            raw = cursor.cursor  # psycopg 3
-            with raw.copy("COPY reading_stage (sensor_id, ts, value) FROM STDIN WITH (FORMAT binary)") as copy:
-                copy.write(copy_payload(batch))
-            cursor.execute(WRITE_SQL)
-            inserted = cursor.fetchone()[0]
-            cursor.execute("TRUNCATE reading_stage")
+            payload = copy_payload(batch)
+            copy_sql = f"COPY {READINGS} (sensor_id, ts, value) FROM STDIN (FORMAT binary)"
+            try:
+                with transaction.atomic(), cursor.cursor.copy(copy_sql) as cp:
+                    cp.write(payload)
+            except UniqueViolation:
+                return self._write_staged(cursor, payload)
+            cursor.execute(FOLD_SQL, _fold_params(batch))
+        return len(batch)
+
+    def _write_staged(self, cursor, payload: bytes) -> int:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS reading_stage (sensor_id bigint, ts timestamptz, "
+            "value double precision, seq bigserial) ON COMMIT DELETE ROWS")
+        with cursor.cursor.copy("COPY reading_stage (sensor_id, ts, value) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(payload)
+        cursor.execute(WRITE_SQL)
+        inserted = cursor.fetchone()[0]
+        cursor.execute("TRUNCATE reading_stage")
         return inserted
 
     def raw(self, sensor_id, start_us, end_us):
