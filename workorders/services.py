@@ -319,7 +319,7 @@ def add_checklist_item(wo: WorkOrder, *, acting_user, **fields) -> ChecklistItem
 def record_checklist_result(item: ChecklistItem, *, acting_user, passed: bool | None = None,
                             number: float | None = None, text: str = "", photo=None) -> ChecklistItem:
     """Fill one check in; the value must fit the kind of check."""
-    item = ChecklistItem.objects.select_for_update().select_related("work_order").get(pk=item.pk)
+    item = ChecklistItem.objects.select_for_update(of=("self",)).select_related("work_order").get(pk=item.pk)
     _refuse_if_finished(item.work_order, "its checklist")
     kind = item.kind
     if kind == ChecklistItemKind.PASS_FAIL:
@@ -352,7 +352,8 @@ def record_checklist_result(item: ChecklistItem, *, acting_user, passed: bool | 
 def create_follow_up(item: ChecklistItem, *, acting_user, **overrides) -> WorkOrder:
     """A corrective order for a failed check, linked to the check and its order, with the asset
     and a description of the finding filled in."""
-    item = ChecklistItem.objects.select_for_update().select_related("work_order__asset").get(pk=item.pk)
+    item = ChecklistItem.objects.select_for_update(of=("self",)).select_related("work_order__asset") \
+        .get(pk=item.pk)
     parent = item.work_order
     if item.follow_up_id:
         raise Conflict(f"This check already has its follow-up, WO-{item.follow_up_id:05d}.")

@@ -42,6 +42,7 @@ from workorders.models import (
     ChecklistItem,
     Comment,
     IllegalTransition,
+    LabourRate,
     PartUsage,
     SavedView,
     StatusChange,
@@ -255,7 +256,8 @@ class WorkOrderDetailView(ScopedDetailView):
             dependency_form=DependencyForm(), parts_form=IssuePartForm(work_order=wo, user=user),
             now=timezone.now(),
         )
-        if may_change:
+        ctx["may_log_others"] = can(user, "change", LabourRate)
+        if ctx["may_log_others"]:
             ctx["time_form"].scope(user)
         done = sum(1 for i in ctx["checklist"] if i.is_done)
         ctx["checklist_progress"] = (done, len(ctx["checklist"]))
@@ -466,7 +468,7 @@ def log_time(request, pk):
     form.scope(request.user)
     if form.is_valid():
         person = form.cleaned_data["user"] or request.user
-        if person != request.user and not can(request.user, "change", WorkOrder):
+        if person != request.user and not can(request.user, "change", LabourRate):
             raise PermissionDenied("You log your own time.")
         try:
             entry = services.log_time(wo, acting_user=request.user, user=person, hours=form.cleaned_data["hours"],
@@ -609,11 +611,13 @@ def time_report(request):
     entries = TimeEntry.objects.for_user(request.user, "view").filter(started_at__gte=since, ended_at__isnull=False)
     cost = ExpressionWrapper(F("hours") * F("hourly_rate"), output_field=DecimalField(max_digits=14, decimal_places=2))
     per_person = entries.values("user__username", "user__first_name", "user__last_name") \
-        .annotate(hours=Sum("hours"), cost=Sum(cost), orders=Count("work_order", distinct=True)).order_by("-hours")
+        .annotate(total_hours=Sum("hours"), total_cost=Sum(cost), orders=Count("work_order", distinct=True)) \
+        .order_by("-total_hours")
     per_asset = WorkOrder.objects.for_user(request.user, "view").filter(asset__isnull=False, updated_at__gte=since) \
         .values("asset_id", "asset__tag", "asset__name") \
-        .annotate(hours=Sum("actual_hours"), labour=Sum("labour_cost"), parts=Sum("parts_cost"), orders=Count("pk")) \
-        .filter(Q(hours__gt=0) | Q(parts__gt=0)).order_by("-labour")[:50]
+        .annotate(total_hours=Sum("actual_hours"), labour=Sum("labour_cost"), parts=Sum("parts_cost"),
+                  orders=Count("pk")) \
+        .filter(Q(total_hours__gt=0) | Q(parts__gt=0)).order_by("-labour")[:50]
     return render(request, "workorders/time_report.html", {
         "per_person": list(per_person), "per_asset": list(per_asset), "days": days, "tabs": _tabs("time"),
         "choices": [7, 30, 90, 365]})

@@ -142,6 +142,7 @@ class TimeEntrySerializer(ScopedModelSerializer):
         model = TimeEntry
         fields = ["id", "work_order", "user", "started_at", "ended_at", "hours", "hourly_rate", "cost", "note"]
         read_only_fields = ["work_order", "ended_at", "hourly_rate"]
+        validators = []  # the one-running-timer rule is the service's (a manual entry is never running)
         extra_kwargs = {"started_at": {"required": False}, "hours": {"required": True, "min_value": 0.01,
                                                                      "max_value": 24}}
 

@@ -158,6 +158,10 @@ class OrderChildViewSet(DomainErrorsMixin, ScopedQuerysetMixin, viewsets.Generic
     def get_queryset(self):
         return super().get_queryset().filter(work_order_id=self.kwargs["work_order_pk"])
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.get_parent()  # another site's order (or none): 404 on every route below it
+
     def get_parent(self) -> WorkOrder:
         return get_object_or_404(WorkOrder.objects.for_user(self.request.user, self.parent_action),
                                  pk=self.kwargs["work_order_pk"])
@@ -236,14 +240,14 @@ class TimeEntryViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retrieve
     def perform_create(self, serializer):
         data = serializer.validated_data
         person = data.get("user") or self.request.user
-        if person != self.request.user and not can(self.request.user, "change", WorkOrder):
+        if person != self.request.user and not can(self.request.user, "change", LabourRate):
             raise exceptions.PermissionDenied("You log your own time; a planner logs time for others.")
         serializer.instance = services.log_time(self.get_parent(), acting_user=self.request.user, user=person,
                                                 hours=data["hours"], started_at=data.get("started_at"),
                                                 note=data.get("note", ""))
 
     def perform_destroy(self, instance):
-        if instance.user_id != self.request.user.pk and not can(self.request.user, "delete", WorkOrder):
+        if instance.user_id != self.request.user.pk and not can(self.request.user, "change", LabourRate):
             raise exceptions.PermissionDenied("You delete your own time entries only.")
         services.delete_time_entry(instance, acting_user=self.request.user)
 
