@@ -63,6 +63,7 @@ def load_demo_plant() -> dict:
                     first_name=first, last_name=last, email=f"{username}@demo.prosync.local",
                     is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     parts = load_demo_parts()
+    load_demo_planning()
     return {"sites": len(sites), "assets": Asset.objects.count(), "sensors": len(sensors), "users": len(DEMO_USERS),
             "parts": parts}
 
@@ -126,3 +127,68 @@ def load_demo_parts() -> int:
             BomLine.objects.get_or_create(asset=asset, part=part,
                                           defaults={"quantity": 2 if part.category == "Bearings" else 1})
     return Part.objects.count()
+
+
+# --- Planning: preventive schedules, a shutdown project, a pending request --------------------
+
+
+def load_demo_planning() -> None:
+    """A few preventive schedules (calendar fixed and floating, and by meter), a shutdown
+    project whose orders wait for each other, and a request reported through a QR label."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from assets.models import Meter
+    from workorders import preventive, projects, services
+    from workorders.choices import RequestChannel
+    from workorders.models import PreventiveSchedule, Project
+    from workorders.requests import submit_request
+
+    north = Site.objects.get(code="north")
+    tech = User.objects.get(username="tech.north")
+    manager = User.objects.get(username="manager")
+    pump = Asset.objects.get(site=north, tag="NP-101")
+    compressor = Asset.objects.get(site=north, tag="NC-101")
+    fan = Asset.objects.get(site=north, tag="NF-101")
+    now = timezone.now()
+    hours = Meter.objects.get_or_create(asset=compressor, name="Running hours",
+                                        defaults={"unit": "h", "current_value": Decimal("3850")})[0]
+    for schedule in (
+        PreventiveSchedule(asset=pump, title="Lubricate pump bearings", interval=2, interval_unit="weeks",
+                           starts_at=now + timedelta(days=3), lead_time_days=5, assignee=tech,
+                           estimated_hours=Decimal("1.5")),
+        PreventiveSchedule(asset=fan, title="Check and re-tension V-belts", interval=3, interval_unit="months",
+                           anchor="floating", starts_at=now + timedelta(days=20), lead_time_days=7, assignee=tech,
+                           estimated_hours=Decimal("2")),
+        PreventiveSchedule(asset=compressor, title="Compressor 4,000 h service", trigger="meter", meter=hours,
+                           meter_interval=Decimal("4000"), meter_lead=Decimal("200"), assignee=tech,
+                           priority="high", estimated_hours=Decimal("6")),
+    ):
+        preventive.save_schedule(schedule, acting_user=manager)
+    preventive.generate_due_orders()
+
+    start = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())  # next Monday
+    project = projects.save_project(Project(site=north, name="Line 1 spring shutdown", starts_on=start,
+                                            ends_on=start + timedelta(days=11), status="planned", owner=manager,
+                                            description="Cooling water pumps of line 1: seals, alignment, "
+                                                        "motor bearings."), acting_user=manager)
+    at = lambda day, hour=7: timezone.make_aware(  # noqa: E731
+        timezone.datetime.combine(start + timedelta(days=day), timezone.datetime.min.time())) + timedelta(hours=hour)
+    steps = [("Isolate and drain NP-101", 0, 0, "4"), ("Replace mechanical seal NP-101", 1, 2, "12"),
+             ("Laser-align pump and motor NP-101", 3, 3, "6"), ("Re-commission NP-101", 4, 4, "3")]
+    orders = []
+    for title, first, last, est in steps:
+        wo = services.create_work_order(acting_user=manager, asset=pump, title=title, kind="inspection",
+                                        assignee=tech, scheduled_start=at(first), due_at=at(last, 16),
+                                        estimated_hours=Decimal(est))
+        if orders:
+            services.add_dependency(wo, orders[-1], acting_user=manager)
+        orders.append(wo)
+    projects.add_orders(project, orders, acting_user=manager)
+
+    submit_request(asset=Asset.objects.get(site=north, tag="NP-102"), title="Pump 102 is very loud",
+                   description="Pump 102 is very loud\nA grinding noise since this morning's start-up.",
+                   reporter_name="Olga Operator", reporter_contact="ext. 4411", channel=RequestChannel.QR)
