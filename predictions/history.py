@@ -48,14 +48,19 @@ class HistoryLabels:
     end: datetime | None = None
 
 
+def failure_orders(category: AssetCategory):
+    """Work orders that record a failure: corrective or emergency, done, with a problem code."""
+    return WorkOrder.objects.filter(
+        asset__category=category, kind__in=[WorkOrderType.CORRECTIVE, WorkOrderType.EMERGENCY],
+        status__in=[WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED], completed_at__isnull=False,
+        problem_code__isnull=False)
+
+
 def failure_events(category: AssetCategory) -> tuple[dict[int, list[datetime]], int, int]:
     """{asset: [failure instants]} from corrective/emergency orders completed with a problem code
     and from confirmed predictions. A confirmed prediction and the corrective order that repaired
     the same fault are one failure, not two."""
-    orders = list(WorkOrder.objects.filter(
-        asset__category=category, kind__in=[WorkOrderType.CORRECTIVE, WorkOrderType.EMERGENCY],
-        status__in=[WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED], completed_at__isnull=False,
-        problem_code__isnull=False).values_list("asset_id", "completed_at"))
+    orders = list(failure_orders(category).values_list("asset_id", "completed_at"))
     confirmed = list(FeedbackLabel.objects.filter(asset__category=category, fault_confirmed=True)
                      .values_list("asset_id", "labelled_at"))
     raw: dict[int, list[tuple[datetime, str]]] = defaultdict(list)

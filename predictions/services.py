@@ -152,6 +152,34 @@ class TrainingInProgress(Exception):
     pass
 
 
+def new_labels_since(category: AssetCategory, since: datetime) -> int:
+    """What the plant has learnt about a category's machines since ``since``: inspections of
+    predicted faults (either answer) and failures repaired under a problem code."""
+    from predictions.history import failure_orders
+
+    inspections = FeedbackLabel.objects.filter(asset__category=category, labelled_at__gt=since).count()
+    return inspections + failure_orders(category).filter(completed_at__gt=since).count()
+
+
+def retrain_where_labels_arrived(*, min_new: int | None = None) -> list[TrainingRun]:
+    """Close the loop: a category whose active model is older than ``min_new`` new labels gets a
+    training run on recorded history plus the simulator. The new version is a candidate: its
+    held-out figures sit beside the active one's on the registry page, and a manager promotes it."""
+    min_new = settings.RETRAIN_MIN_NEW_LABELS if min_new is None else min_new
+    started = []
+    for mv in ModelVersion.objects.filter(status=ModelStatus.ACTIVE).select_related("category").defer("artifact"):
+        fresh = new_labels_since(mv.category, mv.created_at)
+        if fresh < min_new:
+            continue
+        try:
+            run = start_training(category=mv.category, source="auto", activate=False)
+        except TrainingInProgress:
+            continue
+        TrainingRun.objects.filter(pk=run.pk).update(message=f"queued: {fresh} new labels since v{mv.version}")
+        started.append(run)
+    return started
+
+
 def run_training(run_id: int) -> TrainingRun:
     """Carry out a queued run (a second delivery of the same task finds it taken and stops)."""
     claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingStatus.QUEUED).update(

@@ -16,3 +16,9 @@ def train_models(run_id: int) -> dict:
     """Train the models of a queued TrainingRun; progress is written on the run as it goes."""
     run = services.run_training(run_id)
     return {"run": run.pk, "status": run.status, "model_version": run.model_version_id}
+
+
+@shared_task(name="predictions.retrain_where_labels_arrived")
+def retrain_where_labels_arrived() -> list[int]:
+    """Scheduled by beat: queue a training run for each category with enough new labels."""
+    return [run.pk for run in services.retrain_where_labels_arrived()]

@@ -187,6 +187,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "prosync.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "prosync.renderers.CSVRenderer",  # ?format=csv: the whole filtered list as a download
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -285,6 +290,10 @@ MQTT_TOPIC = env.str("MQTT_TOPIC", default="prosync/+/readings")
 MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/errors")
 # Windows (seconds) over which the health models summarise each sensor; recorded on every
 # trained version, so changing them affects models trained afterwards only.
+# A category whose active model has seen this many new labels (inspections, repaired failures)
+# gets a candidate model trained on them, checked every RETRAIN_CHECK_HOURS by beat.
+RETRAIN_MIN_NEW_LABELS = env.int("RETRAIN_MIN_NEW_LABELS", default=5)
+RETRAIN_CHECK_HOURS = env.int("RETRAIN_CHECK_HOURS", default=6)
 PREDICTION_WINDOWS_SECONDS = [int(w) for w in env.list("PREDICTION_WINDOWS_SECONDS", default=["600", "1800"])]
 
 # --- Security (check --deploy clean in production) ----------------------------------------

@@ -107,3 +107,25 @@ def test_history_alone_needs_recorded_failures(plant):
     r = jwt_client(plant.manager_a).post("/api/v1/training-runs/", {"category": plant.category.pk,
                                                                     "source": "guesswork"}, format="json")
     assert r.status_code == 400 and "source" in r.json()
+
+
+def test_new_labels_queue_a_candidate_model_once_enough_have_arrived(plant, problem):
+    from conftest import register_active_model
+    from predictions import services
+    from predictions.models import FeedbackLabel, TrainingRun
+    from workorders.models import WorkOrder
+
+    register_active_model(plant.category)
+    later = timezone.now() + timedelta(minutes=5)
+    checked = WorkOrder.objects.create(site=plant.site_a, asset=plant.asset_a, title="Inspect", kind="predictive",
+                                       status="completed", completed_at=later, outcome="fault_confirmed",
+                                       source="prediction")
+    FeedbackLabel.objects.create(work_order=checked, asset=plant.asset_a, fault_confirmed=True, labelled_at=later)
+    assert services.retrain_where_labels_arrived(min_new=2) == []  # one label is not enough
+    WorkOrder.objects.create(site=plant.site_b, asset=plant.asset_b, title="Seized", kind="corrective",
+                             status="closed", completed_at=later, problem_code=problem)
+    [run] = services.retrain_where_labels_arrived(min_new=2)
+    run.refresh_from_db()
+    assert run.params["source"] == "auto" and not run.activate and "2 new labels" in run.message
+    assert services.retrain_where_labels_arrived(min_new=2) == []  # already queued: not twice
+    assert TrainingRun.objects.count() == 1
