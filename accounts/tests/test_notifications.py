@@ -85,3 +85,70 @@ async def test_notification_arrives_live_only_to_its_recipient(live_plant, close
     finally:
         await mine.disconnect()
         await other.disconnect()
+
+
+# --- Inbox page, preferences page and API ------------------------------------------------------
+
+
+def test_inbox_page_lists_filters_and_marks_read(plant, client):
+    from django.urls import reverse
+
+    notify(plant.tech_a, kind=NotificationKind.ASSIGNMENT, title="WO-00001 assigned to you", url="/work-orders/1/")
+    notify(plant.tech_a, kind=NotificationKind.OVERDUE, title="WO-00002 is overdue")
+    notify(plant.manager_a, kind=NotificationKind.MENTION, title="Someone else's")
+    client.force_login(plant.tech_a)
+    html = client.get(reverse("accounts:inbox")).content.decode()
+    assert "WO-00001 assigned to you" in html and "WO-00002 is overdue" in html and "Someone else" not in html
+    assert "2 unread" in html
+    partial = client.get(reverse("accounts:inbox"), {"kind": "overdue"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "WO-00002 is overdue" in partial and "WO-00001" not in partial and "<html" not in partial
+    first = Notification.objects.get(title="WO-00001 assigned to you")
+    r = client.post(reverse("accounts:mark-read", args=[first.pk]), {"open": "1"})
+    assert r.status_code == 302 and r["Location"] == "/work-orders/1/"
+    assert Notification.objects.get(pk=first.pk).is_read
+    client.post(reverse("accounts:mark-all-read"))
+    assert Notification.objects.for_user(plant.tech_a).unread().count() == 0
+    other = Notification.objects.get(recipient=plant.manager_a)
+    client.post(reverse("accounts:mark-read", args=[other.pk]))
+    assert not Notification.objects.get(pk=other.pk).is_read, "nobody marks another's notification"
+
+
+def test_preferences_page_saves_choices(plant, client):
+    from django.urls import reverse
+
+    client.force_login(plant.viewer_a)
+    page = client.get(reverse("accounts:notification-preferences")).content.decode()
+    assert "no e-mail address" in page
+    r = client.post(reverse("accounts:notification-preferences"), {"assignment_in_app": "on", "overdue_email": "on"})
+    assert r.status_code == 302
+    from accounts.services import channels_for
+
+    assert channels_for(plant.viewer_a, "assignment") == (True, False)
+    assert channels_for(plant.viewer_a, "overdue") == (False, True)
+    assert channels_for(plant.viewer_a, "mention") == (False, False)
+
+
+def test_notifications_api(plant):
+    from conftest import jwt_client
+
+    notify(plant.tech_a, kind=NotificationKind.ASSIGNMENT, title="A")
+    notify(plant.tech_a, kind=NotificationKind.MENTION, title="B")
+    notify(plant.manager_a, kind=NotificationKind.MENTION, title="C")
+    api = jwt_client(plant.tech_a)
+    assert jwt_client(None).get("/api/v1/notifications/").status_code == 401
+    rows = api.get("/api/v1/notifications/").json()["results"]
+    assert [r["title"] for r in rows] == ["B", "A"]
+    other = Notification.objects.get(title="C")
+    assert api.get(f"/api/v1/notifications/{other.pk}/").status_code == 404
+    assert api.post("/api/v1/notifications/mark-read/", {"ids": []}, format="json").status_code == 400
+    r = api.post("/api/v1/notifications/mark-read/", {"ids": [rows[0]["id"], other.pk]}, format="json")
+    assert r.json() == {"marked": 1, "unread": 1}
+    assert [r["title"] for r in api.get("/api/v1/notifications/", {"unread": "true"}).json()["results"]] == ["A"]
+    prefs = api.get("/api/v1/notifications/preferences/").json()
+    assert prefs["assignment"] == {"in_app": True, "email": True}
+    r = api.put("/api/v1/notifications/preferences/", {"due_soon": {"in_app": False, "email": True}}, format="json")
+    assert r.status_code == 200 and r.json()["due_soon"] == {"in_app": False, "email": True}
+    r = api.put("/api/v1/notifications/preferences/", {"gossip": {"in_app": True, "email": True}}, format="json")
+    assert r.status_code == 400 and "gossip" in r.json()
+    r = api.put("/api/v1/notifications/preferences/", {"mention": {"in_app": "maybe"}}, format="json")
+    assert r.status_code == 400 and "mention" in r.json()

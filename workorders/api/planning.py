@@ -3,6 +3,8 @@ through the same services as the pages."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -10,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.models import User
+from assets.models import Part
 from prosync.api import ScopedModelSerializer, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
 from workorders import preventive, projects
 from workorders import requests as request_services
@@ -125,16 +128,23 @@ class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retr
 # --- Preventive maintenance ----------------------------------------------------------------------
 
 
+class PlannedPartSerializer(serializers.Serializer):
+    part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"))
+
+
 class PreventiveScheduleSerializer(ScopedModelSerializer):
     rule = serializers.CharField(read_only=True)
     compliance = serializers.SerializerMethodField()
+    parts = PlannedPartSerializer(many=True, required=False, help_text="Parts each order is planned to use; "
+                                                                       "given on update, it replaces the list.")
 
     class Meta:
         model = PreventiveSchedule
         fields = ["id", "asset", "title", "description", "trigger", "interval", "interval_unit", "anchor",
                   "starts_at", "lead_time_days", "meter", "meter_interval", "meter_start", "meter_lead",
-                  "checklist_template", "assignee", "team", "priority", "estimated_hours", "active", "rule",
-                  "compliance", "created_at", "updated_at"]
+                  "checklist_template", "assignee", "team", "priority", "estimated_hours", "active", "parts",
+                  "rule", "compliance", "created_at", "updated_at"]
 
     def get_compliance(self, obj) -> dict | None:
         summary = self.context.get("compliance")
@@ -157,15 +167,22 @@ class PreventiveScheduleViewSet(ScopedViewSet):
         context = self.get_serializer_context() | {"compliance": preventive.compliance_summary([s.pk for s in page])}
         return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
 
+    @staticmethod
+    def _split(data: dict):
+        parts = data.pop("parts", None)
+        return data, None if parts is None else [(p["part"], p["quantity"]) for p in parts]
+
     def perform_create(self, serializer):
-        serializer.instance = preventive.save_schedule(PreventiveSchedule(**serializer.validated_data),
-                                                       acting_user=self.request.user)
+        data, parts = self._split(dict(serializer.validated_data))
+        serializer.instance = preventive.save_schedule(PreventiveSchedule(**data), acting_user=self.request.user,
+                                                       parts=parts)
 
     def perform_update(self, serializer):
+        data, parts = self._split(dict(serializer.validated_data))
         schedule = serializer.instance
-        for key, value in serializer.validated_data.items():
+        for key, value in data.items():
             setattr(schedule, key, value)
-        serializer.instance = preventive.save_schedule(schedule, acting_user=self.request.user)
+        serializer.instance = preventive.save_schedule(schedule, acting_user=self.request.user, parts=parts)
 
     @extend_schema(request=None, responses={201: None, 200: None})
     @action(detail=True, methods=["post"])

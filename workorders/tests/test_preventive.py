@@ -192,3 +192,34 @@ def test_two_processes_create_each_due_order_once(live_plant):
     for s in schedules:
         assert PMOccurrence.objects.filter(schedule=s, work_order__isnull=False).count() == 1
     assert WorkOrder.objects.filter(kind=WorkOrderType.PREVENTIVE).count() == 8
+
+
+def test_api_schedule_with_parts_and_checklist_reaches_the_order(plant):
+    from assets.models import Part
+    from conftest import jwt_client
+    from workorders.models import ChecklistTemplate, ChecklistTemplateItem
+
+    bearing = Part.objects.create(part_number="BRG-6309", name="Ball bearing 6309", unit="pcs")
+    template = ChecklistTemplate.objects.create(name="Bearing lubrication")
+    ChecklistTemplateItem.objects.create(template=template, label="Grease nipple clean", position=1)
+    ChecklistTemplateItem.objects.create(template=template, label="Bearing temperature", kind="number",
+                                         max_value=80, unit="°C", position=2)
+    api = jwt_client(plant.manager_a)
+    r = api.post("/api/v1/pm-schedules/", {
+        "asset": plant.asset_a.pk, "title": "Lubricate", "interval": 1, "interval_unit": "weeks",
+        "starts_at": t0().isoformat(), "lead_time_days": 1, "checklist_template": template.pk,
+        "parts": [{"part": bearing.pk, "quantity": "2"}]}, format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["parts"] == [{"part": bearing.pk, "quantity": "2.000"}] and r.json()["rule"] == "every 1 week"
+    s = PreventiveSchedule.objects.get(pk=r.json()["id"])
+    bad = api.post("/api/v1/pm-schedules/", {"asset": plant.asset_a.pk, "title": "x", "interval": 0},
+                   format="json")
+    assert bad.status_code == 400 and "interval" in bad.json()
+    preventive.generate_due_orders(now=t0())
+    (wo,) = pm_orders(s)
+    assert "2 pcs × BRG-6309 Ball bearing 6309" in wo.description
+    assert list(wo.checklist_items.order_by("position").values_list("label", flat=True)) == [
+        "Grease nipple clean", "Bearing temperature"]
+    occurrences = api.get("/api/v1/pm-occurrences/", {"schedule": s.pk}).json()["results"]
+    assert [(o["seq"], o["work_order"], o["compliance"]) for o in occurrences] == [(1, wo.pk, "pending")]
+    assert jwt_client(plant.tech_b).get(f"/api/v1/pm-schedules/{s.pk}/").status_code == 404
