@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from telemetry.models import AlarmRule, AlarmState, Alert, DerivedMeter, Event, Reading, Sensor
+from telemetry.models import (
+    AlarmRule,
+    AlarmState,
+    Alert,
+    CsvImport,
+    DerivedMeter,
+    Event,
+    Gateway,
+    Reading,
+    ReadingRollupHour,
+    ReadingRollupMinute,
+    Sensor,
+)
 
 
 @admin.register(Sensor)
@@ -136,3 +148,63 @@ class DerivedMeterAdmin(ServiceAdminMixin, admin.ModelAdmin):
         from telemetry.meters import update_derived_meter
 
         return update_derived_meter(dm, **kwargs)
+
+
+# --- Store: gateways, rollups, CSV imports --------------------------------------------------------
+
+
+@admin.register(Gateway)
+class GatewayAdmin(admin.ModelAdmin):
+    """Adding a gateway issues its key through the service and shows it once."""
+
+    list_display = ["name", "site", "key_prefix", "is_active", "created_at", "last_seen_at"]
+    list_filter = ["is_active", "site"]
+    search_fields = ["name", "key_prefix"]
+    readonly_fields = ["key_prefix", "created_at", "last_seen_at"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        return ["site", "name"] if obj is None else ["site", "name", "is_active", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        from django.contrib import messages
+
+        from telemetry import services
+
+        if change:
+            return super().save_model(request, obj, form, change)
+        gateway, key = services.issue_gateway(site=obj.site, name=obj.name, acting_user=request.user)
+        obj.pk, obj.key_prefix = gateway.pk, gateway.key_prefix
+        messages.warning(request, f"Key of gateway {gateway.name} (shown once, copy it now): {key}")
+
+    @admin.action(description="Revoke the selected gateways")
+    def revoke(self, request, queryset):
+        from telemetry import services
+
+        for gateway in queryset:
+            services.revoke_gateway(gateway, acting_user=request.user)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReadingRollupMinute, ReadingRollupHour)
+class RollupAdmin(ReadOnlyAdmin):
+    list_display = ["sensor", "bucket", "min", "max", "mean", "count"]
+    list_filter = ["sensor__metric"]
+    raw_id_fields = ["sensor"]
+    list_select_related = ["sensor", "sensor__asset"]
+    show_full_result_count = False
+
+
+@admin.register(CsvImport)
+class CsvImportAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "status", "uploaded_by", "processed_rows", "total_rows", "stored", "refused",
+                    "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["uploaded_by"]

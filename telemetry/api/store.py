@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -88,7 +90,8 @@ class SeriesView(APIView):
                 "t": result.t.tolist(), "value": result.value.tolist()}
         if result.min is not None:
             body["min"], body["max"] = result.min.tolist(), result.max.tolist()
-        return Response(body)
+        # Thousands of floats: orjson writes them an order of magnitude faster than json.
+        return HttpResponse(orjson.dumps(body), content_type="application/json")
 
 
 class RollupSerializer(serializers.Serializer):

@@ -1,0 +1,147 @@
+"""The store over HTTP: gateway keys on the bulk endpoint, the series endpoint (resolution,
+at most N points, scoping, clear 400s) and CSV uploads with per-row errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from conftest import jwt_client
+from telemetry import services, storage
+from telemetry.models import CsvImport, Gateway
+
+BULK = "/api/v1/readings/bulk/"
+
+
+def gateway_client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Gateway {key}")
+    return client
+
+
+def test_gateway_key_ingests_for_its_own_site_only_and_can_be_revoked(plant, store):
+    gateway, key = services.issue_gateway(site=plant.site_a, name="PLC bridge", acting_user=plant.manager_a)
+    assert key.startswith(gateway.key_prefix) and key not in gateway.key_hash  # only a hash is kept
+    vib_a, vib_b = plant.sensors_a["vibration"], plant.sensors_b["vibration"]
+    now = timezone.now()
+    r = gateway_client(key).post(BULK, [{"sensor": vib_a.key, "ts": now.isoformat(), "value": 3.5},
+                                        {"sensor": vib_b.key, "ts": now.isoformat(), "value": 9.9}], format="json")
+    assert r.status_code == 400
+    body = r.json()
+    assert body["stored"] == 1 and body["errors"] == [{"index": 1, "field": "sensor",
+                                                       "reason": f"unknown sensor {vib_b.key!r}"}]
+    assert storage.get_store().count_raw([vib_a.pk]) == 1 and storage.get_store().count_raw([vib_b.pk]) == 0
+    # The gateway may ingest and nothing else.
+    assert gateway_client(key).get("/api/v1/sensors/").status_code in (401, 403)
+    assert gateway_client(key + "x").post(BULK, [{"sensor": vib_a.pk, "ts": now.isoformat(), "value": 1}],
+                                          format="json").status_code == 401
+    services.revoke_gateway(gateway, acting_user=plant.manager_a)
+    r = gateway_client(key).post(BULK, [{"sensor": vib_a.pk, "ts": now.isoformat(), "value": 1}], format="json")
+    assert r.status_code == 401
+
+
+def test_gateways_api_shows_the_key_once_and_viewers_cannot_issue(plant):
+    manager = jwt_client(plant.manager_a)
+    r = manager.post("/api/v1/gateways/", {"site": plant.site_a.pk, "name": "Historian"}, format="json")
+    assert r.status_code == 201 and "." in r.json()["key"]
+    listed = manager.get("/api/v1/gateways/").json()["results"]
+    assert [g["name"] for g in listed] == ["Historian"] and "key" not in listed[0]
+    assert "key_hash" not in listed[0]
+    assert jwt_client(plant.viewer_a).post("/api/v1/gateways/", {"site": plant.site_a.pk, "name": "X"},
+                                           format="json").status_code == 403
+    other = manager.post("/api/v1/gateways/", {"site": plant.site_b.pk, "name": "Y"}, format="json")
+    assert other.status_code == 400 and "site" in other.json()
+    assert jwt_client(plant.tech_b).get("/api/v1/gateways/").json()["results"] == []
+    assert Gateway.objects.count() == 1
+
+
+def test_series_endpoint_answers_at_most_n_points_and_scopes_and_explains_bad_input(plant, store):
+    vib = plant.sensors_a["vibration"]
+    end = timezone.now().replace(microsecond=0)
+    items = [{"sensor": vib.pk, "ts": (end - timedelta(seconds=3600 - i)).isoformat(), "value": (i % 50) / 10}
+             for i in range(3600)]
+    services.ingest_readings(items)
+    client = jwt_client(plant.viewer_a)
+    url = f"/api/v1/sensors/{vib.pk}/series/"
+    params = {"start": (end - timedelta(hours=1)).isoformat(), "end": end.isoformat(), "points": 500}
+    r = client.get(url, params)
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["resolution"] == "raw" and body["points"] == len(body["t"]) == len(body["value"]) <= 500
+    assert max(body["max"]) == 4.9 and min(body["min"]) == 0.0
+    month = client.get(url, {**params, "start": (end - timedelta(days=30)).isoformat()}).json()
+    assert month["resolution"] == "1m" and month["points"] <= 500 and sum(1 for _ in month["t"]) > 10
+    assert jwt_client(plant.tech_b).get(url, params).status_code == 404  # another site's sensor
+    assert client.get(url, {**params, "points": "lots"}).json() == {
+        "points": "points must be a whole number from 2 to 10000"}
+    bad = client.get(url, {"start": "yesterday", "end": "2026-01-01T00:00:00"})
+    assert bad.status_code == 400 and set(bad.json()) == {"start", "end"}
+    assert client.get(url, {"start": end.isoformat(), "end": (end - timedelta(hours=1)).isoformat()}).json() == {
+        "start": "start must be before end"}
+
+
+def csv_file(text: str, name="history.csv"):
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_csv_upload_stores_valid_rows_and_reports_bad_ones_by_row_number(plant, store,
+                                                                        django_capture_on_commit_callbacks):
+    vib, temp = plant.sensors_a["vibration"], plant.sensors_a["temperature"]
+    t = timezone.now().replace(microsecond=0) - timedelta(days=3)
+    rows = ["sensor,ts,value"]
+    rows += [f"{vib.key},{(t + timedelta(seconds=i)).isoformat()},{i / 10}" for i in range(12)]
+    rows += [
+        f"{temp.pk},{t.isoformat()},NaN",                      # row 14
+        f"{temp.pk},{t.isoformat()},warm",                     # row 15
+        f"no.such.sensor,{t.isoformat()},1",                   # row 16
+        f"{vib.key},{(t + timedelta(seconds=3)).isoformat()},9",  # row 17: duplicate of row 5
+        f"{temp.pk},{t.isoformat()}",                          # row 18: too few columns
+        f"{temp.pk},{(timezone.now() + timedelta(days=1)).isoformat()},1",  # row 19: future
+    ]
+    client = jwt_client(plant.tech_a)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        r = client.post("/api/v1/csv-imports/", {"file": csv_file("\n".join(rows))}, format="multipart")
+    assert r.status_code == 202, r.content
+    assert len(callbacks) == 1  # the import is queued after commit
+    job = services.run_csv_import(r.json()["id"])  # what the Celery task runs
+    assert job.status == CsvImport.Status.DONE
+    assert (job.total_rows, job.stored, job.duplicates, job.refused) == (18, 12, 1, 5)
+    errors = {(e["row"], e["field"]): e["reason"] for e in job.errors}
+    assert "NaN" in errors[(14, "value")] and "string" in errors[(15, "value")]
+    assert "unknown sensor" in errors[(16, "sensor")] and "too few columns" in errors[(18, None)]
+    assert "future" in errors[(19, "ts")]
+    assert storage.get_store().count_raw([vib.pk]) == 12 and storage.get_store().count_raw([temp.pk]) == 0
+    progress = client.get(f"/api/v1/csv-imports/{job.pk}/").json()
+    assert progress["percent"] == 100 and progress["refused"] == 5
+    assert jwt_client(plant.tech_b).get(f"/api/v1/csv-imports/{job.pk}/").status_code == 404
+
+
+def test_atomic_csv_upload_stores_nothing_when_a_row_is_bad(plant, store):
+    vib = plant.sensors_a["vibration"]
+    t = timezone.now().replace(microsecond=0) - timedelta(hours=1)
+    text = f"ts,value,sensor\n{t.isoformat()},1.5,{vib.pk}\n{t.isoformat()},oops,{vib.pk}\n"
+    job = services.start_csv_import(upload=csv_file(text), acting_user=plant.tech_a, atomic=True)
+    job = services.run_csv_import(job.pk)
+    assert job.status == CsvImport.Status.FAILED and "Nothing was stored" in job.message
+    assert job.errors == [{"row": 3, "field": "value", "reason": "the value is a string; send a JSON number"}]
+    assert storage.get_store().count_raw([vib.pk]) == 0
+
+
+def test_csv_without_the_needed_columns_fails_with_a_reason_and_viewers_cannot_upload(plant):
+    job = services.start_csv_import(upload=csv_file("when,what\n1,2\n"), acting_user=plant.tech_a)
+    job = services.run_csv_import(job.pk)
+    assert job.status == CsvImport.Status.FAILED and "missing: sensor, ts, value" in job.message
+    r = jwt_client(plant.viewer_a).post("/api/v1/csv-imports/", {"file": csv_file("sensor,ts,value\n")},
+                                        format="multipart")
+    assert r.status_code == 403
+    r = jwt_client(plant.tech_a).post("/api/v1/csv-imports/", {}, format="multipart")
+    assert r.status_code == 400 and "file" in r.json()
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
