@@ -3,6 +3,8 @@ movement forms), the stock and storeroom lists, and the asset page's Parts tab."
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -83,7 +85,7 @@ class StoreroomListView(FilteredListView):
 
 
 class _MovementForm(forms.Form):
-    quantity = forms.DecimalField(max_digits=14, decimal_places=3, min_value=0.001)
+    quantity = forms.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
     reference = forms.CharField(max_length=60, required=False, help_text="Work order, PO or delivery note.")
     note = forms.CharField(max_length=255, required=False)
 

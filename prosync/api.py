@@ -70,6 +70,12 @@ class ScopedQuerysetMixin:
         action = getattr(self, "action_scopes", {}).get(self.action, action)
         return super().get_queryset().for_user(self.request.user, action)
 
+    def paginate_queryset(self, queryset):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if getattr(renderer, "format", None) == "csv":
+            return None  # an export is the whole filtered list, not one page
+        return super().paginate_queryset(queryset)
+
 
 class ScopedViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     """CRUD over ``queryset.for_user(user, action)``: rows of other sites answer 404. Plain

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.views.generic import DetailView, ListView
 
 from prosync.permissions import can
+from prosync.renderers import spreadsheet_safe
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -95,10 +96,7 @@ def _cell(obj, path: str):
             return ""
     if callable(value):
         value = value()
-    if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r") or (
-            isinstance(value, str) and value[:1] == "-" and not value[1:2].isdigit()):
-        return "'" + value  # a spreadsheet must not run a cell as a formula
-    return value
+    return spreadsheet_safe(value)
 
 
 def csv_export(queryset, columns: list[tuple[str, str]], name: str) -> StreamingHttpResponse:

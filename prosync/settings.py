@@ -128,7 +128,11 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi", "capacity": 500, "expiry": 30},
+        # redis-py 8 reads with a 5 s socket timeout by default, the same as the layer's blocking
+        # BZPOPMIN: every idle consumer would be torn down after 5 s. A longer one still notices a
+        # dead connection.
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}], "prefix": f"{REDIS_PREFIX}:asgi",
+                   "capacity": 500, "expiry": 30},
     }
 }
 
@@ -288,12 +292,12 @@ LIVE_PUSH_REDIS_URL = env.str("LIVE_PUSH_REDIS_URL", default=CACHES["default"]["
 MQTT_URL = env.str("MQTT_URL", default="")
 MQTT_TOPIC = env.str("MQTT_TOPIC", default="prosync/+/readings")
 MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/errors")
-# Windows (seconds) over which the health models summarise each sensor; recorded on every
-# trained version, so changing them affects models trained afterwards only.
 # A category whose active model has seen this many new labels (inspections, repaired failures)
 # gets a candidate model trained on them, checked every RETRAIN_CHECK_HOURS by beat.
 RETRAIN_MIN_NEW_LABELS = env.int("RETRAIN_MIN_NEW_LABELS", default=5)
 RETRAIN_CHECK_HOURS = env.int("RETRAIN_CHECK_HOURS", default=6)
+# Windows (seconds) over which the health models summarise each sensor; recorded on every
+# trained version, so changing them affects models trained afterwards only.
 PREDICTION_WINDOWS_SECONDS = [int(w) for w in env.list("PREDICTION_WINDOWS_SECONDS", default=["600", "1800"])]
 
 # --- Security (check --deploy clean in production) ----------------------------------------

@@ -156,3 +156,21 @@ def test_bom_lines_and_protected_deletes(plant, store):
     # a part with ledger history cannot be deleted
     assert client.delete(f"{API}/parts/{part.pk}/").status_code == 409
     assert Part.objects.filter(pk=part.pk).exists()
+
+
+def test_api_lists_export_csv_with_filters_scope_and_no_paging(plant, store):
+    import csv
+    import io
+
+    part, main_a, _, main_b = store
+    Part.objects.bulk_create(Part(part_number=f"BULK-{i:03d}", name=f"Bulk {i}") for i in range(60))
+    client = jwt_client(plant.tech_a)
+    response = client.get(f"{API}/parts/", {"format": "csv", "q": "BULK"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert 'filename="part.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 60 and {r["part_number"] for r in rows} == {f"BULK-{i:03d}" for i in range(60)}
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"{API}/stock-levels/", {"format": "csv"}).content.decode("utf-8-sig"))))
+    assert {int(r["storeroom"]) for r in rows} == {main_a.pk}  # site B's stock is not exported
+    assert jwt_client(None).get(f"{API}/parts/", {"format": "csv"}).status_code == 401

@@ -1,0 +1,49 @@
+"""CSV for the API lists: ``?format=csv`` on any list endpoint answers the whole filtered list
+(scoped like the JSON, not paginated) as a CSV download."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from rest_framework.renderers import BaseRenderer
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r") or (
+            isinstance(value, str) and value[:1] == "-" and not value[1:2].isdigit()):
+        return "'" + value
+    return value
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        rows = data.get("results", [data]) if isinstance(data, dict) else (data or [])
+        header: list[str] = []
+        for row in rows:
+            header.extend(k for k in row if k not in header)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([self._cell(row.get(k)) for k in header])
+        response = (renderer_context or {}).get("response")
+        view = (renderer_context or {}).get("view")
+        if response is not None and response.status_code < 400:
+            name = getattr(view, "basename", None) or "export"
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+    @staticmethod
+    def _cell(value):
+        if value is None:
+            return ""
+        if isinstance(value, (dict, list)):
+            return json.dumps(value, ensure_ascii=False)
+        return spreadsheet_safe(value)
