@@ -174,3 +174,29 @@ def test_api_lists_export_csv_with_filters_scope_and_no_paging(plant, store):
         client.get(f"{API}/stock-levels/", {"format": "csv"}).content.decode("utf-8-sig"))))
     assert {int(r["storeroom"]) for r in rows} == {main_a.pk}  # site B's stock is not exported
     assert jwt_client(None).get(f"{API}/parts/", {"format": "csv"}).status_code == 401
+
+
+@pytest.mark.parametrize("extra", [10, 200])
+def test_api_list_queries_do_not_grow_with_rows(plant, extra, django_assert_max_num_queries):
+    room = Storeroom.objects.create(site=plant.site_a, code="bulk", name="Bulk")
+    Part.objects.bulk_create(Part(part_number=f"Q-{i:04d}", name=f"Part {i}") for i in range(extra))
+    bulk = list(Part.objects.filter(part_number__startswith="Q-"))
+    # rows written in bulk (ledger and cache agree) to keep the test quick
+    StockLevel.objects.bulk_create(StockLevel(part=p, storeroom=room, on_hand=3) for p in bulk)
+    StockMovement.objects.bulk_create(StockMovement(part=p, storeroom=room, kind="receipt", quantity=3,
+                                                    balance_after=3, created_by=plant.admin) for p in bulk)
+    BomLine.objects.bulk_create(BomLine(asset=plant.asset_a, part=p) for p in bulk)
+    client = jwt_client(plant.tech_a)
+    for path in ("parts", "stock-levels", "stock-movements", "bom-lines", "storerooms"):
+        with django_assert_max_num_queries(10):
+            assert client.get(f"{API}/{path}/", {"page_size": 500}).status_code == 200, path
+
+
+def test_ledger_check_command_reports_a_tampered_cache(plant, store):
+    from django.core.management import CommandError, call_command
+
+    call_command("check_stock_ledger")
+    part, main_a, _, _ = store
+    StockLevel.objects.filter(part=part, storeroom=main_a).update(on_hand=4)  # not through the ledger
+    with pytest.raises(CommandError, match="1 stock row"):
+        call_command("check_stock_ledger")
