@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assets import parts as stock
@@ -144,6 +145,23 @@ class TransferForm(_MovementForm):
         return stock.transfer_stock(self.part, data.pop("storeroom"), data.pop("to_storeroom"), user=user, **data)
 
 
+class ReorderLevelsForm(_MovementForm):
+    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
+    quantity = None
+    reference = None
+    note = None
+    reorder_point = forms.DecimalField(max_digits=14, decimal_places=3, min_value=0,
+                                       help_text="Low-stock alert when on hand falls to this (0: no alert).")
+    reorder_quantity = forms.DecimalField(max_digits=14, decimal_places=3, min_value=0, required=False)
+    bin_location = forms.CharField(max_length=40, required=False, label="Bin")
+
+    def execute(self, user):
+        data = self.cleaned_data
+        return stock.set_reorder_levels(self.part, data["storeroom"], user=user, reorder_point=data["reorder_point"],
+                                        reorder_quantity=data.get("reorder_quantity"),
+                                        bin_location=data.get("bin_location", ""))
+
+
 # kind -> (form, title, permissions needed): technicians issue and return, storekeepers do the rest.
 MOVEMENTS = {
     "issue": (IssueForm, "Issue", ["assets.add_stockmovement"]),
@@ -151,6 +169,7 @@ MOVEMENTS = {
     "receive": (ReceiveForm, "Receive", ["assets.add_stockmovement", "assets.change_stocklevel"]),
     "adjust": (AdjustForm, "Count / adjust", ["assets.add_stockmovement", "assets.change_stocklevel"]),
     "transfer": (TransferForm, "Transfer", ["assets.add_stockmovement", "assets.change_stocklevel"]),
+    "levels": (ReorderLevelsForm, "Reorder levels", ["assets.change_stocklevel"]),
 }
 
 
@@ -216,11 +235,69 @@ def part_movement(request, pk: int, kind: str):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"{title}: {part.part_number} recorded in the stock ledger.")
+            messages.success(request, f"{part.part_number}: reorder levels saved." if kind == "levels"
+                             else f"{title}: {part.part_number} recorded in the stock ledger.")
             return redirect(f"{part.get_absolute_url()}#stock")
     view = PartDetailView(request=request, kwargs={"pk": pk}, bound_form=(kind, form))
     view.object = part
     return TemplateResponse(request, view.get_template_names(), view.get_context_data(object=part), status=status)
+
+
+# --- Part create / edit ----------------------------------------------------------------------
+
+
+class PartForm(forms.ModelForm):
+    class Meta:
+        model = Part
+        fields = ["part_number", "name", "description", "category", "manufacturer", "manufacturer_part_number",
+                  "unit", "unit_cost", "photo"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and getattr(photo, "size", 0) > PHOTO_MAX_BYTES:
+            raise forms.ValidationError(f"The photo is {photo.size // 1024} KB; the limit is "
+                                        f"{PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
+        return photo
+
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _part_form(request, part: Part | None):
+    from assets.views import done, form_response
+
+    action = "change" if part else "add"
+    if not can(request.user, action, Part):
+        raise PermissionDenied(f"Your role may not {action} spare parts.")
+    form = PartForm(request.POST or None, request.FILES or None, instance=part)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = stock.save_part(form.instance, user=request.user,
+                                    changes={f: str(form.cleaned_data.get(f)) for f in form.changed_data})
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Part {saved.part_number} saved.")
+            return done(request, saved.get_absolute_url())
+    title = f"Edit {part.part_number}" if part else "New spare part"
+    action_url = reverse("assets:part-edit", args=[part.pk]) if part else reverse("assets:part-create")
+    back = part.get_absolute_url() if part else reverse("assets:part-list")
+    return form_response(request, form, title=title, action=action_url, submit="Save part", back=back,
+                         multipart=True)
+
+
+@login_required
+def part_create(request):
+    return _part_form(request, None)
+
+
+@login_required
+def part_edit(request, pk: int):
+    if not can(request.user, "change", Part):
+        raise PermissionDenied("Your role may not change spare parts.")
+    return _part_form(request, get_object_or_404(Part.objects.for_user(request.user, "change"), pk=pk))
 
 
 # --- Asset page tab --------------------------------------------------------------------------

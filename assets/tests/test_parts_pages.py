@@ -163,3 +163,40 @@ def test_part_list_queries_do_not_grow_with_rows(client, plant, extra, django_as
         assert client.get("/assets/parts/?page_size=100").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/assets/stock/").status_code == 200
+
+
+def test_manager_creates_and_edits_a_part_with_inline_errors(client, plant, store):
+    login(client, plant.manager_a)
+    assert client.get("/assets/parts/new/").status_code == 200
+    r = client.post("/assets/parts/new/", {"part_number": "BRG-6205", "name": "Again", "unit": "pcs",
+                                           "unit_cost": "-1"})
+    html = r.content.decode()
+    assert r.status_code == 422 and "Part with this Part number already exists" in html
+    assert "field-error" in html and Part.objects.count() == 2
+    r = client.post("/assets/parts/new/", {"part_number": "BELT-1", "name": "V-belt", "unit": "pcs",
+                                           "unit_cost": "9.90", "category": "Belts"})
+    belt = Part.objects.get(part_number="BELT-1")
+    assert r.status_code == 302 and r["Location"] == f"/assets/parts/{belt.pk}/"
+    r = client.post(f"/assets/parts/{belt.pk}/edit/", {"part_number": "BELT-1", "name": "V-belt SPB", "unit": "pcs",
+                                                       "unit_cost": "10.50"})
+    belt.refresh_from_db()
+    assert r.status_code == 302 and belt.name == "V-belt SPB" and str(belt.unit_cost) == "10.50"
+    login(client, plant.tech_a)
+    assert client.get("/assets/parts/new/").status_code == 403
+    assert client.post(f"/assets/parts/{belt.pk}/edit/", {"name": "x"}).status_code == 403
+
+
+def test_storekeeper_sets_reorder_levels_from_the_part_page(client, plant, store):
+    _, seal, main_a, _ = store
+    login(client, plant.manager_a)
+    url = f"/assets/parts/{seal.pk}/move/levels/"
+    r = client.post(url, {"levels-storeroom": main_a.pk, "levels-reorder_point": "-2"})
+    assert r.status_code == 400 and "field-error" in r.content.decode()
+    r = client.post(url, {"levels-storeroom": main_a.pk, "levels-reorder_point": "8", "levels-reorder_quantity": "20",
+                          "levels-bin_location": "B-07"})
+    assert r.status_code == 302
+    level = StockLevel.objects.get(part=seal, storeroom=main_a)
+    assert level.reorder_point == 8 and level.reorder_quantity == 20 and level.bin_location == "B-07"
+    assert level.is_low and level.on_hand == 8  # the levels never move stock
+    login(client, plant.tech_a)
+    assert client.post(url, {"levels-storeroom": main_a.pk, "levels-reorder_point": "1"}).status_code == 403
