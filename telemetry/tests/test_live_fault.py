@@ -84,7 +84,7 @@ def test_ingestion_survives_redis_down_and_live_push_resumes(live_plant, setting
         settings.LIVE_PUSH_REDIS_URL = redis_server.url
         settings.LIVE_PUSH_WINDOW_MS = 50
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
-            "hosts": [redis_server.url], "prefix": "fault-test", "expiry": 30}}}
+            "hosts": [{"address": redis_server.url, "socket_timeout": 15}], "prefix": "fault-test", "expiry": 30}}}
         listener = Listener(asset_group(live_plant.asset_a.pk))
         sensor = live_plant.sensors_a["vibration"]
         t = timezone.now() - timedelta(minutes=5)
