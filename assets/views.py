@@ -3,6 +3,8 @@ change the status of assets, meters and documents, the location tree, QR codes a
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from assets import panels, services
 from assets.choices import AssetStatus
@@ -65,7 +67,12 @@ def form_response(request, form, *, title, action, submit, back=None, asset=None
 
 
 def done(request, url):
+    """After a successful write: the page to show next. Under HTMX, a form on the page it leads
+    back to reloads that page (a redirect to the same address with only a new #fragment would
+    not load it again)."""
     if getattr(request, "htmx", False):
+        if urlsplit(request.htmx.current_url or "").path == urlsplit(url).path:
+            return HttpResponseClientRefresh()
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
