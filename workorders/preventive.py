@@ -13,9 +13,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.services import write_audit
@@ -54,14 +55,18 @@ class Due:
     missed: list[tuple[int, datetime, datetime]] = field(default_factory=list)  # skipped fixed occurrences
 
 
-def next_due(schedule: PreventiveSchedule, *, now: datetime) -> Due | None:
+_QUERY = object()
+
+
+def next_due(schedule: PreventiveSchedule, *, now: datetime, last=_QUERY) -> Due | None:
     """The occurrence that should have its order by ``now`` and does not yet, or None.
 
     Fixed calendar: occurrence k is due at starts_at + k intervals; when several have passed
     unseen (beat was down), only the latest gets an order and the earlier ones are missed.
     Floating: the next is due one interval after the last order's completion (none while that
     order is still open). Meter: occurrence k is due at meter_start + k * meter_interval."""
-    last = schedule.occurrences.order_by("-seq").select_related("work_order").first()
+    if last is _QUERY:  # the latest occurrence (seq, completed_at, window_ends_at, work_order)
+        last = schedule.occurrences.order_by("-seq").select_related("work_order").first()
     lead = timedelta(days=schedule.lead_time_days)
     if schedule.trigger == PMTrigger.METER:
         value = schedule.meter.current_value
@@ -172,10 +177,13 @@ class GenerationResult:
 
 def generate_due_orders(*, now: datetime | None = None) -> GenerationResult:
     """The beat job: every active schedule gets its due order, and occurrences whose window has
-    passed without completion are marked missed. Safe to run any number of times, concurrently."""
+    passed without completion are marked missed. Safe to run any number of times, concurrently.
+
+    One query finds the schedules that may be due (each with its latest occurrence); only those
+    are locked and generated, so a run with nothing due costs a handful of queries."""
     now = now or timezone.now()
     result = GenerationResult()
-    for schedule_id in PreventiveSchedule.objects.filter(active=True).values_list("pk", flat=True):
+    for schedule_id in candidates(now=now):
         try:
             wo = generate_for_schedule(schedule_id, now=now)
         except Exception:  # one broken schedule must not stop the others
@@ -185,6 +193,30 @@ def generate_due_orders(*, now: datetime | None = None) -> GenerationResult:
             result.created.append(wo.pk)
     result.missed = mark_missed(now=now)
     return result
+
+
+def candidates(*, now: datetime) -> list[int]:
+    """Ids of active schedules whose next occurrence is due by ``now`` (checked again under the
+    lock by generate_for_schedule, so a stale answer here can only cost a wasted lock)."""
+    latest = PMOccurrence.objects.filter(schedule=OuterRef("pk")).order_by("-seq")
+    rows = (PreventiveSchedule.objects.filter(active=True).select_related("meter")
+            .annotate(last_seq=Subquery(latest.values("seq")[:1]),
+                      last_completed_at=Subquery(latest.values("completed_at")[:1]),
+                      last_window_ends_at=Subquery(latest.values("window_ends_at")[:1]),
+                      last_wo_id=Subquery(latest.values("work_order_id")[:1]),
+                      last_wo_status=Subquery(latest.values("work_order__status")[:1]),
+                      last_wo_completed_at=Subquery(latest.values("work_order__completed_at")[:1])))
+    due = []
+    for schedule in rows.iterator(chunk_size=2000):
+        last = None
+        if schedule.last_seq is not None:
+            wo = None if schedule.last_wo_id is None else SimpleNamespace(
+                status=schedule.last_wo_status, completed_at=schedule.last_wo_completed_at)
+            last = SimpleNamespace(seq=schedule.last_seq, completed_at=schedule.last_completed_at,
+                                   window_ends_at=schedule.last_window_ends_at, work_order=wo)
+        if next_due(schedule, now=now, last=last) is not None:
+            due.append(schedule.pk)
+    return due
 
 
 def mark_missed(*, now: datetime | None = None) -> int:
