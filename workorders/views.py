@@ -364,9 +364,11 @@ def record_check(request, pk, item_pk):
             error = _error_text(exc)
     if getattr(request, "htmx", False):
         item.refresh_from_db()
+        checks = ChecklistItem.objects.filter(work_order_id=item.work_order_id)
+        progress = (checks.filter(done_at__isnull=False).count(), checks.count())
         return render(request, "workorders/_checklist_item.html",
                       {"item": item, "object": item.work_order, "error": error, "may_check": True,
-                       "may_follow_up": can(request.user, "add", WorkOrder)})
+                       "may_follow_up": can(request.user, "add", WorkOrder), "progress": progress})
     if error:
         messages.error(request, f"“{item.label}”: {error}")
     return _back(item.work_order, f"check-{item.pk}")
