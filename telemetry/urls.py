@@ -1,6 +1,6 @@
 from django.urls import path
 
-from telemetry import alarm_views, views
+from telemetry import alarm_views, import_views, views
 
 app_name = "telemetry"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("rules/<int:pk>/", alarm_views.rule_edit, name="rule-edit"),
     path("rules/<int:pk>/delete/", alarm_views.rule_delete, name="rule-delete"),
     path("activity/", alarm_views.activity, name="activity"),
+    path("imports/", import_views.csv_imports, name="csv-imports"),
+    path("imports/<int:pk>/", import_views.csv_import, name="csv-import"),
 ]

@@ -59,7 +59,8 @@
     const opts = {
       width: el.clientWidth || 600, height: height(),
       cursor: {drag: {x: true, y: false}},
-      scales: {x: {time: true}},
+      // The x axis spans the asked range even where there is no data (a gap is information).
+      scales: {x: {time: true, range: (u, lo, hi) => [Math.min(lo ?? state.start, state.start), Math.max(hi ?? state.end, state.end)]}},
       series: [
         {label: "Time"},
         {label: `${opt.textContent.trim()}`, stroke: "#0f5fa8", width: 1.5, value: (u, v) => (v == null ? "–" : `${v.toFixed(2)} ${unit}`)},

@@ -69,4 +69,6 @@ def store(request, settings):
 
 def pytest_terminal_summary(terminalreporter):
     if _MONGO:
-        terminalreporter.write_line(f"telemetry MongoDB store tested against: {_MONGO['used']}")
+        terminalreporter.write_line(
+            f"telemetry MongoDB store tested against: {_MONGO['used']}; raw readings in a regular collection with a "
+            "unique (sensor, ts) index, since time-series collections cannot hold a unique index")

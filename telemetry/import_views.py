@@ -1,0 +1,56 @@
+"""CSV upload of historical readings: the upload page with the user's recent imports, and one
+import's page whose progress and per-row errors refresh by HTMX polling until it is finished."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+
+from prosync.permissions import can
+from telemetry import services
+from telemetry.models import CsvImport, Reading
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(help_text="Columns sensor (id or key), ts (ISO 8601 with offset, or epoch seconds), "
+                                     "value; a header row first.")
+    atomic = forms.BooleanField(required=False, label="Store nothing if any row is bad")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Upload a .csv file.")
+        if f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        return f
+
+
+@login_required
+def csv_imports(request):
+    may_upload = can(request.user, "add", Reading)
+    form = CsvUploadForm()
+    if request.method == "POST":
+        if not may_upload:
+            raise PermissionDenied
+        form = CsvUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            job = services.start_csv_import(upload=form.cleaned_data["file"], acting_user=request.user,
+                                            atomic=form.cleaned_data["atomic"])
+            return redirect("telemetry:csv-import", pk=job.pk)
+    imports = CsvImport.objects.for_user(request.user, "view").select_related("uploaded_by")[:20]
+    return render(request, "telemetry/csv_imports.html",
+                  {"form": form, "imports": imports, "may_upload": may_upload},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+def csv_import(request, pk: int):
+    job = get_object_or_404(CsvImport.objects.for_user(request.user, "view").select_related("uploaded_by"), pk=pk)
+    template = "telemetry/_csv_import_progress.html" if request.htmx else "telemetry/csv_import_detail.html"
+    response = render(request, template, {"job": job})
+    response["Vary"] = "HX-Request"
+    return response
