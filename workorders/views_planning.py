@@ -44,6 +44,19 @@ def _form_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+def _validate_only(request, form, context: dict):
+    """The form's live check (HTMX, on each change): the same validation as saving, nothing
+    saved; "required" is not reported for fields the user has not filled in yet."""
+    form.is_valid()
+    for name, errors in list(form.errors.as_data().items()):
+        kept = [m for e in errors if e.code != "required" for m in e.messages]
+        if kept:
+            form.errors[name] = form.error_class(kept)
+        else:
+            del form.errors[name]
+    return render(request, "workorders/planning/form_page.html", dict(context, form=form, live=True))
+
+
 # --- Work requests -------------------------------------------------------------------------------
 
 
@@ -284,6 +297,10 @@ def pm_edit(request, pk=None):
     else:
         instance = get_object_or_404(PreventiveSchedule.objects.for_user(request.user, "change"), pk=pk)
     form = PreventiveScheduleForm(request.POST or None, instance=instance, user=request.user)
+    context = {"title": "Edit schedule" if pk else "New preventive schedule", "submit": "Save", "pm_form": True,
+               "back": instance.get_absolute_url() if pk else reverse("workorders:pm-list"), "live_check": True}
+    if request.method == "POST" and request.GET.get("validate"):
+        return _validate_only(request, form, context)
     if request.method == "POST" and form.is_valid():
         try:
             schedule = preventive.save_schedule(form.instance, acting_user=request.user)
@@ -292,10 +309,8 @@ def pm_edit(request, pk=None):
         else:
             messages.success(request, f"Schedule '{schedule}' saved: {schedule.rule}.")
             return redirect(schedule.get_absolute_url())
-    return render(request, "workorders/planning/form_page.html",
-                  {"form": form, "title": "Edit schedule" if pk else "New preventive schedule", "submit": "Save",
-                   "back": instance.get_absolute_url() if pk else reverse("workorders:pm-list"),
-                   "pm_form": True}, status=400 if form.errors else 200)
+    return render(request, "workorders/planning/form_page.html", dict(context, form=form),
+                  status=400 if form.errors else 200)
 
 
 @login_required
@@ -365,6 +380,10 @@ def project_edit(request, pk=None):
     else:
         instance = get_object_or_404(Project.objects.for_user(request.user, "change"), pk=pk)
     form = ProjectForm(request.POST or None, instance=instance, user=request.user)
+    context = {"title": "Edit project" if pk else "New project", "submit": "Save", "live_check": True,
+               "back": instance.get_absolute_url() if pk else reverse("workorders:projects")}
+    if request.method == "POST" and request.GET.get("validate"):
+        return _validate_only(request, form, context)
     if request.method == "POST" and form.is_valid():
         if pk is None and form.instance.owner_id is None:
             form.instance.owner = request.user  # whoever creates it owns it unless told otherwise
@@ -375,9 +394,7 @@ def project_edit(request, pk=None):
         else:
             messages.success(request, f"Project '{project}' saved.")
             return redirect(project.get_absolute_url())
-    return render(request, "workorders/planning/form_page.html",
-                  {"form": form, "title": "Edit project" if pk else "New project", "submit": "Save",
-                   "back": instance.get_absolute_url() if pk else reverse("workorders:projects")},
+    return render(request, "workorders/planning/form_page.html", dict(context, form=form),
                   status=400 if form.errors else 200)
 
 

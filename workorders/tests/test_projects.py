@@ -146,3 +146,17 @@ def test_pm_list_shows_compliance_with_bounded_queries(plant, django_assert_max_
                                               "starts_at": "2026-12-01T08:00", "lead_time_days": 0,
                                               "meter_start": 0, "meter_lead": 0, "priority": "medium"})
     assert r.status_code == 400 and "A meter schedule needs a meter." in r.content.decode()
+
+
+def test_live_check_reports_errors_without_saving(plant):
+    c = login(plant.manager_a)
+    url = reverse("workorders:project-new") + "?validate=1"
+    r = c.post(url, {"site": plant.site_a.pk, "name": "", "starts_on": "2027-02-01", "ends_on": "2027-01-01"},
+               HTTP_HX_REQUEST="true")
+    html = r.content.decode()
+    assert r.status_code == 200 and "The project ends before it starts." in html
+    assert "This field is required." not in html, "fields not filled in yet are not scolded"
+    assert not Project.objects.exists()
+    r = c.post(reverse("workorders:pm-new") + "?validate=1", {"asset": plant.asset_a.pk, "trigger": "meter",
+                                                               "meter_interval": "250"}, HTTP_HX_REQUEST="true")
+    assert "A meter schedule needs a meter." in r.content.decode() and not PreventiveSchedule.objects.exists()
