@@ -122,7 +122,7 @@ def main() -> None:
     ids = np.array([s.pk for s in sensors], np.int64)
     _gateway, key = services.issue_gateway(site=site, name="bench gateway", acting_user=None)
     # Partitions for the days the runs write (the beat task keeps a week ahead in production).
-    base = datetime.now(UTC) - timedelta(days=2 * args.repeats + 2)
+    base = datetime.now(UTC) - timedelta(days=4 * args.repeats + 6)
     services.storage.prepare(base - timedelta(days=1), datetime.now(UTC) + timedelta(days=1))
     connection.close()
 
@@ -135,6 +135,12 @@ def main() -> None:
         value = (n % 97) / 7.0
         return sensor, ts_us, value
 
+    def items_for(run: int, copy: bool = False) -> list[dict]:
+        sensor, ts_us, value = rows_for(run, copy=copy)
+        stamps = [datetime.fromtimestamp(t / 1e6, UTC).isoformat() for t in ts_us.tolist()]
+        return [{"sensor": s, "ts": t, "value": v} for s, t, v in zip(sensor.tolist(), stamps, value.tolist(),
+                                                                         strict=True)]
+
     def bodies(run: int) -> list[bytes]:
         sensor, ts_us, value = rows_for(run, copy=False)
         stamps = [datetime.fromtimestamp(t / 1e6, UTC).isoformat() for t in ts_us.tolist()]
@@ -143,7 +149,7 @@ def main() -> None:
         return [orjson.dumps(items[k:k + args.batch]) for k in range(0, len(items), args.batch)]
 
     proc, port = start_server(args.workers)
-    http_rates, copy_rates, latencies = [], [], []
+    http_rates, copy_rates, service_rates, latencies = [], [], [], []
     try:
         post_all(port, key, bodies(args.repeats)[:args.clients * 2], args.clients)  # warm the workers up
         for run in range(args.repeats):
@@ -161,6 +167,13 @@ def main() -> None:
                 with transaction.atomic(), connection.cursor() as cur, cur.cursor.copy(copy_sql) as cp:
                     cp.write(payload)
             copy_rates.append(args.readings / (time.perf_counter() - t0))
+
+            # The service alone, in this process (no HTTP, no JSON): where the endpoint's time goes.
+            items = items_for(run + args.repeats + 1)
+            t0 = time.perf_counter()
+            for k in range(0, len(items), args.batch):
+                services.ingest_readings(items[k:k + args.batch])
+            service_rates.append(args.readings / (time.perf_counter() - t0))
     finally:
         proc.terminate()
         proc.wait(20)
@@ -168,7 +181,7 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM telemetry_reading")
         total = cur.fetchone()[0]
-    expected = args.readings * args.repeats * 2 + args.clients * 2 * args.batch
+    expected = args.readings * args.repeats * 3 + args.clients * 2 * args.batch
     med_http, med_copy = statistics.median(http_rates), statistics.median(copy_rates)
     lat_ms = sorted(x * 1000 for x in latencies)
     p50, p95 = lat_ms[len(lat_ms) // 2], lat_ms[int(len(lat_ms) * 0.95)]
@@ -179,11 +192,14 @@ def main() -> None:
     print(f"{'HTTP bulk endpoint, end to end':<46}{med_http:>12,.0f}{min(http_rates):>12,.0f}{max(http_rates):>12,.0f}")
     print(f"{'raw binary COPY into the same table (1 conn)':<46}{med_copy:>12,.0f}{min(copy_rates):>12,.0f}"
           f"{max(copy_rates):>12,.0f}")
+    med_service = statistics.median(service_rates)
+    print(f"{'ingest_readings in process (no HTTP)':<46}{med_service:>12,.0f}{min(service_rates):>12,.0f}"
+          f"{max(service_rates):>12,.0f}")
     print(f"ratio of the endpoint to raw COPY (medians): {med_http / med_copy:.2f}")
     print(f"request latency for a batch: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
     print(json.dumps({"bench": "ingest", "readings": args.readings, "batch": args.batch, "repeats": args.repeats,
                       "workers": args.workers, "readings_per_s": round(med_http),
-                      "copy_readings_per_s": round(med_copy),
+                      "copy_readings_per_s": round(med_copy), "service_readings_per_s": round(med_service),
                       "ratio_to_copy": round(med_http / med_copy, 3), "batch_p50_ms": round(p50, 1),
                       "batch_p95_ms": round(p95, 1), "rows_ok": total == expected}))
     connection.close()
