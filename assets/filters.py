@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -54,9 +55,12 @@ class AssetFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), method="filter_location",
                                                 label="Location")
-    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices)
-    criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices)
+    # distinct=False: plain columns need no DISTINCT, which would cost a sort of the whole register
+    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices, distinct=False)
+    criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices, distinct=False)
     warranty = django_filters.ChoiceFilter(choices=WARRANTY_CHOICES, method="filter_warranty", label="Warranty")
+    # An id (the asset page's children link here), not a select of thousands of possible parents.
+    parent = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=forms.HiddenInput)
     is_root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull", label="Top-level only")
 
     class Meta:
@@ -175,8 +179,9 @@ class PartFilterSet(ScopedFilterSet):
     storeroom = django_filters.ModelChoiceFilter(queryset=Storeroom.objects.all(), method="filter_storeroom",
                                                  label="Stocked in")
     low_stock = django_filters.BooleanFilter(method="filter_low_stock", label="Low stock")
+    # An id, not a select of every asset (thousands); the asset page links here with ?asset=<id>.
     asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), field_name="bom_lines__asset",
-                                             label="Fits asset", distinct=True)
+                                             label="Fits asset", distinct=True, widget=forms.HiddenInput)
 
     class Meta:
         model = Part
@@ -218,6 +223,8 @@ class StockLevelFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="storeroom__site")
     low = django_filters.BooleanFilter(method="filter_low", label="Low stock")
+    # An id (the part page links here), not a select of the whole catalogue; search finds parts by number.
+    part = django_filters.ModelChoiceFilter(queryset=Part.objects.all(), widget=forms.HiddenInput)
 
     class Meta:
         model = StockLevel

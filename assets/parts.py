@@ -55,8 +55,12 @@ def _quantity(value, *, field: str = "quantity", allow_negative: bool = False) -
 def _locked_level(part: Part, storeroom: Storeroom) -> StockLevel:
     """The stock row of this part and storeroom, created if missing, locked until commit. The
     insert ignores a concurrent insert of the same row; the lock then serialises the writers."""
-    StockLevel.objects.bulk_create([StockLevel(part=part, storeroom=storeroom)], ignore_conflicts=True)
-    return StockLevel.objects.select_for_update().get(part=part, storeroom=storeroom)
+    level = StockLevel.objects.select_for_update().filter(part=part, storeroom=storeroom).first()
+    if level is None:
+        StockLevel.objects.bulk_create([StockLevel(part=part, storeroom=storeroom)], ignore_conflicts=True)
+        level = StockLevel.objects.select_for_update().get(part=part, storeroom=storeroom)
+    level.part, level.storeroom = part, storeroom  # already in hand: no second fetch
+    return level
 
 
 def _move(level: StockLevel, kind: str, quantity: Decimal, *, user, unit_cost=None, reference: str = "",
@@ -71,7 +75,9 @@ def _move(level: StockLevel, kind: str, quantity: Decimal, *, user, unit_cost=No
                              balance_after=new_on_hand, unit_cost=unit_cost, reference=reference[:60],
                              note=note[:255], asset=asset, transfer_id=transfer_id,
                              created_by=user if user is not None and user.is_authenticated else None)
-    movement.full_clean(exclude=["created_by"])
+    # Field checks only: the quantity, storeroom and asset were checked above, and the database's
+    # constraints stand behind them (full_clean would spend a query per foreign key and constraint).
+    movement.clean_fields(exclude=["part", "storeroom", "asset", "created_by", "balance_after"])
     movement.save()
     level.on_hand = new_on_hand
     level.save(update_fields=["on_hand", "updated_at"])

@@ -97,8 +97,7 @@ class _MovementForm(forms.Form):
         for name in ("storeroom", "to_storeroom"):
             if name in self.fields:
                 self.fields[name].queryset = rooms
-        if "asset" in self.fields:
-            self.fields["asset"].queryset = Asset.objects.for_user(user, "view").only("pk", "tag", "name")
+        self.user = user
 
 
 class ReceiveForm(_MovementForm):
@@ -112,8 +111,22 @@ class ReceiveForm(_MovementForm):
 
 class IssueForm(_MovementForm):
     storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
-    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False)
+    # Typed, not chosen from a list of every asset of the site (there can be thousands).
+    asset = forms.CharField(max_length=40, required=False, label="Asset tag",
+                            help_text="The asset the parts are for, e.g. P-101 (on the storeroom's site).")
     field_order = ["storeroom", "quantity", "asset", "reference", "note"]
+
+    def clean(self):
+        data = super().clean()
+        tag, room = data.get("asset", ""), data.get("storeroom")
+        if not tag:
+            data["asset"] = None
+        elif room is not None:
+            asset = Asset.objects.for_user(self.user, "view").filter(site=room.site_id, tag__iexact=tag).first()
+            if asset is None:
+                self.add_error("asset", f"No asset tagged {tag} on {room.site}.")
+            data["asset"] = asset
+        return data
 
     def execute(self, user):
         return stock.issue_stock(self.part, user=user, **self.cleaned_data)

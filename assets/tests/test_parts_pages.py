@@ -93,9 +93,11 @@ def test_issue_form_success_and_inline_errors(client, plant, store):
     assert "Only 3 pcs of BRG-6205 on hand in main" in html and 'id="move-issue" open' in html
     r = client.post(url, {"issue-storeroom": main_a.pk, "issue-quantity": "-1"})
     assert r.status_code == 400 and "field-error" in r.content.decode()
+    r = client.post(url, {"issue-storeroom": main_a.pk, "issue-quantity": "1", "issue-asset": plant.asset_b.tag})
+    assert r.status_code == 400 and f"No asset tagged {plant.asset_b.tag} on Alpha Plant" in r.content.decode()
     assert StockMovement.objects.filter(kind="issue").count() == 0
     r = client.post(url, {"issue-storeroom": main_a.pk, "issue-quantity": "2", "issue-reference": "WO-00042",
-                          "issue-asset": plant.asset_a.pk})
+                          "issue-asset": plant.asset_a.tag})
     assert r.status_code == 302 and r["Location"].endswith("#stock")
     assert StockLevel.objects.get(part=bearing, storeroom=main_a).on_hand == 1
     html = client.get(r["Location"]).content.decode()
