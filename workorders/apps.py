@@ -11,6 +11,11 @@ class WorkordersConfig(AppConfig):
 
         register(AssetPanel("workorders", "Work orders", "workorders/_asset_panel.html", workorders_panel, order=30))
 
+        from workorders.views_planning import planning_panel
+
+        register(AssetPanel("planning", "Maintenance plan", "workorders/planning/_asset_panel.html", planning_panel,
+                            order=35))
+
         from workorders import receivers
 
         receivers.connect()  # notifications and preventive-maintenance compliance

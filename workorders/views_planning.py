@@ -426,3 +426,17 @@ def project_remove_order(request, pk, wo_pk):
     messages.success(request, f"{wo.number} removed from the project.")
     return redirect(project.get_absolute_url())
 
+
+def planning_panel(request, asset) -> dict:
+    """The asset page's "Maintenance plan" tab: its preventive schedules with compliance, its
+    pending requests, and links to report a problem or plan a schedule."""
+    schedules = list(PreventiveSchedule.objects.for_user(request.user).filter(asset=asset)
+                     .select_related("meter", "assignee"))
+    summary = preventive.compliance_summary([s.pk for s in schedules])
+    for s in schedules:
+        s.compliance = summary.get(s.pk)
+    return {"schedules": schedules,
+            "requests": list(WorkRequest.objects.for_user(request.user).filter(asset=asset,
+                                                                                status=RequestStatus.PENDING)[:10]),
+            "may_plan": can(request.user, "add", PreventiveSchedule),
+            "may_request": can(request.user, "add", WorkRequest)}

@@ -179,3 +179,16 @@ def test_public_form_is_rate_limited_per_ip(plant, settings):
     assert WorkRequest.objects.count() == 3
     other = Client(REMOTE_ADDR="198.51.100.8")
     assert other.post(url, {"name": "Bob", "description": "Another person's problem"}).status_code == 200
+
+
+def test_asset_page_has_the_maintenance_plan_tab(plant):
+    from workorders import preventive
+    from workorders.models import PreventiveSchedule
+
+    wr = make_request(plant)
+    preventive.save_schedule(PreventiveSchedule(asset=plant.asset_a, title="Weekly walk-round", interval=1,
+                                                interval_unit="weeks"), acting_user=None)
+    html = login(plant.tech_a).get(plant.asset_a.get_absolute_url()).content.decode()
+    assert "Maintenance plan" in html and "Weekly walk-round" in html and wr.get_absolute_url() in html
+    assert f"{reverse('workorders:request-new')}?asset={plant.asset_a.pk}" in html
+    assert "Plan preventive maintenance" not in html, "a technician does not plan schedules"
