@@ -64,6 +64,9 @@ def load_demo_plant() -> dict:
                     is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     parts = load_demo_parts()
     load_demo_planning()
+    from workorders.demo import load_demo_work
+
+    load_demo_work()  # failure codes, SLA, teams, checklists, orders in every status with time and parts
     return {"sites": len(sites), "assets": Asset.objects.count(), "sensors": len(sensors), "users": len(DEMO_USERS),
             "parts": parts}
 

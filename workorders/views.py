@@ -182,10 +182,21 @@ def edit_work_order(request, pk):
 NEXT_STATUS_ORDER = [S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.CLOSED, S.OPEN, S.CANCELLED]
 
 
-def timeline(wo: WorkOrder) -> list[dict]:
+def timeline(wo: WorkOrder, *, checklist=None, comments=None, time_entries=None, part_usages=None,
+             attachments=None) -> list[dict]:
     """Everything that happened to the order, oldest first: moves, comments, checks, photos,
-    time and parts."""
+    time and parts (lists the caller already loaded are reused)."""
     labels = dict(S.choices)
+    if checklist is None:
+        checklist = list(ChecklistItem.objects.filter(work_order=wo).select_related("done_by"))
+    if comments is None:
+        comments = list(Comment.objects.filter(work_order=wo).select_related("author"))
+    if time_entries is None:
+        time_entries = list(TimeEntry.objects.filter(work_order=wo).select_related("user"))
+    if part_usages is None:
+        part_usages = list(PartUsage.objects.filter(work_order=wo).select_related("part", "storeroom", "issued_by"))
+    if attachments is None:
+        attachments = list(Attachment.objects.filter(work_order=wo).select_related("uploaded_by"))
     events = [{"at": wo.created_at, "who": wo.created_by, "kind": "create",
                "text": f"created it ({wo.get_kind_display().lower()}, {wo.get_priority_display().lower()})"
                + (f" from {wo.source}" if wo.source else "")}]
@@ -193,21 +204,22 @@ def timeline(wo: WorkOrder) -> list[dict]:
         events.append({"at": ch.at, "who": ch.actor, "kind": "status", "note": ch.note,
                        "text": f"moved it from {labels[ch.from_status]} to {labels[ch.to_status]}",
                        "from": ch.from_status, "to": ch.to_status})
-    for c in Comment.objects.filter(work_order=wo).select_related("author"):
+    for c in comments:
         events.append({"at": c.created_at, "who": c.author, "kind": "comment", "text": "commented", "note": c.body})
-    for item in ChecklistItem.objects.filter(work_order=wo, done_at__isnull=False).select_related("done_by"):
-        events.append({"at": item.done_at, "who": item.done_by, "kind": "check", "failed": item.is_failed,
-                       "text": f"checked “{item.label}”: {item.result_display}"})
-    for a in Attachment.objects.filter(work_order=wo).select_related("uploaded_by"):
+    for item in checklist:
+        if item.done_at is not None:
+            events.append({"at": item.done_at, "who": item.done_by, "kind": "check", "failed": item.is_failed,
+                           "text": f"checked “{item.label}”: {item.result_display}"})
+    for a in attachments:
         events.append({"at": a.created_at, "who": a.uploaded_by, "kind": "attachment",
                        "text": f"added a {a.get_kind_display().lower()} {'photo' if a.is_image else 'file'}: {a}"})
-    for t in TimeEntry.objects.filter(work_order=wo).select_related("user"):
+    for t in time_entries:
         text = "started the timer" if t.is_running else f"logged {t.hours} h"
         events.append({"at": t.ended_at or t.started_at, "who": t.user, "kind": "time", "text": text, "note": t.note})
-    for p in PartUsage.objects.filter(work_order=wo).select_related("part", "storeroom", "issued_by"):
+    for p in part_usages:
         events.append({"at": p.issued_at, "who": p.issued_by, "kind": "part",
                        "text": f"used {p.quantity.normalize():f} {p.part.unit} of {p.part} from {p.storeroom.code}"})
-    for f in wo.follow_ups.all():
+    for f in wo.follow_ups.select_related("created_by"):
         events.append({"at": f.created_at, "who": f.created_by, "kind": "follow_up",
                        "text": f"created the follow-up {f.number} {f.title}", "url": f.get_absolute_url()})
     return sorted(events, key=lambda e: e["at"])
@@ -240,10 +252,9 @@ class WorkOrderDetailView(ScopedDetailView):
             blocking=list(wo.blocking.all()),
             checklist=list(wo.checklist_items.select_related("follow_up", "done_by")),
             comments=list(wo.comments.select_related("author")),
-            attachments=list(wo.attachments.all()),
+            attachments=list(wo.attachments.select_related("uploaded_by")),
             time_entries=list(wo.time_entries.select_related("user")),
-            part_usages=list(wo.part_usages.select_related("part", "storeroom")),
-            timeline=timeline(wo),
+            part_usages=list(wo.part_usages.select_related("part", "storeroom", "issued_by")),
             running=TimeEntry.objects.filter(user=user, ended_at__isnull=True).select_related("work_order").first(),
             may_check=can(user, "change", ChecklistItem) and wo.status not in (S.CLOSED, S.CANCELLED),
             may_comment=can(user, "add", Comment),
@@ -259,6 +270,8 @@ class WorkOrderDetailView(ScopedDetailView):
         ctx["may_log_others"] = can(user, "change", LabourRate)
         if ctx["may_log_others"]:
             ctx["time_form"].scope(user)
+        ctx["timeline"] = timeline(wo, **{k: ctx[k] for k in ("checklist", "comments", "time_entries", "part_usages",
+                                                              "attachments")})
         done = sum(1 for i in ctx["checklist"] if i.is_done)
         ctx["checklist_progress"] = (done, len(ctx["checklist"]))
         return ctx
@@ -503,7 +516,7 @@ def issue_part(request, pk):
 # --- Board, calendar, my work, time ---------------------------------------------------------------
 
 BOARD_COLUMNS = [S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.CLOSED, S.CANCELLED]
-BOARD_CARDS = 30
+BOARD_CARDS = 20  # per column; the column's count and a link to the full list say how many more
 
 
 def _filtered(request):

@@ -136,3 +136,19 @@ def test_asset_page_rolls_up_hours_and_cost(plant, client):
     client.force_login(plant.tech_a)
     html = client.get(plant.asset_a.get_absolute_url()).content.decode()
     assert "2.00 h of labour" in html and "cost 90.00" in html
+
+
+def test_demo_plant_has_orders_in_every_status_with_checklists_time_and_parts(db):
+    from prosync.demo import load_demo_plant
+    from workorders.choices import WorkOrderStatus
+    from workorders.demo import load_demo_work
+    from workorders.models import ChecklistItem, PartUsage, TimeEntry
+
+    load_demo_plant()
+    assert set(WorkOrder.objects.values_list("status", flat=True)) == set(WorkOrderStatus.values)
+    assert ChecklistItem.objects.filter(done_at__isnull=False).exists()
+    assert WorkOrder.objects.filter(follow_up_of__isnull=False).exists()
+    assert TimeEntry.objects.filter(ended_at__isnull=True).count() == 1 and PartUsage.objects.exists()
+    assert WorkOrder.objects.filter(status="completed", problem_code__isnull=False).exists()
+    count = WorkOrder.objects.count()
+    assert load_demo_work() == 0 and WorkOrder.objects.count() == count, "a second load adds nothing"
