@@ -202,3 +202,20 @@ def test_storekeeper_sets_reorder_levels_from_the_part_page(client, plant, store
     assert level.is_low and level.on_hand == 8  # the levels never move stock
     login(client, plant.tech_a)
     assert client.post(url, {"levels-storeroom": main_a.pk, "levels-reorder_point": "1"}).status_code == 403
+
+
+def test_admin_pages_of_every_stock_model(client, plant, store):
+    bearing, _, main_a, _ = store
+    plant.admin.is_staff = True
+    plant.admin.save()
+    client.force_login(plant.admin)
+    for model in ("part", "storeroom", "stocklevel", "stockmovement", "bomline"):
+        assert client.get(f"/admin/assets/{model}/").status_code == 200, model
+    assert client.get(f"/admin/assets/part/{bearing.pk}/change/").status_code == 200
+    assert client.get("/admin/assets/stockmovement/add/").status_code == 403  # the ledger is written by services
+    level = StockLevel.objects.get(part=bearing, storeroom=main_a)
+    r = client.post(f"/admin/assets/stocklevel/{level.pk}/change/", {"reorder_point": "1", "reorder_quantity": "5",
+                                                                      "bin_location": "Z-1"})
+    assert r.status_code == 302
+    level.refresh_from_db()
+    assert level.reorder_point == 1 and level.on_hand == 3 and level.bin_location == "Z-1"
