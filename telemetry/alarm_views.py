@@ -93,7 +93,9 @@ def _rule_form_page(request, rule=None):
            "action": request.path, "title": f"Edit {rule.name}" if rule else "New alarm rule",
            "submit": "Save rule" if rule else "Create rule", "back": reverse("telemetry:rules")}
     template = "telemetry/_rule_form.html" if request.htmx else "telemetry/rule_form.html"
-    return render(request, template, ctx, status=400 if request.method == "POST" and form.errors else 200)
+    # A full-page POST with errors answers 400; htmx swaps only 2xx answers, so its partial is a 200.
+    failed = request.method == "POST" and form.errors and not request.htmx
+    return render(request, template, ctx, status=400 if failed else 200)
 
 
 @login_required
