@@ -371,28 +371,38 @@ def _csv_value(raw: str):
 
 def run_csv_import(job_id: int) -> CsvImport:
     """Import a queued CSV in chunks through ``ingest_readings`` (the bulk endpoint's rules),
-    saving progress after each chunk. Row numbers in errors count the header as row 1."""
+    streaming the file (never all of it in memory) and saving progress after each chunk. Row
+    numbers in errors count the header as row 1. With ``atomic`` a first pass validates every
+    row and nothing is stored if one is bad."""
     import csv
     import io
+    from itertools import islice
 
     job = CsvImport.objects.select_related("uploaded_by").get(pk=job_id)
     if job.finished:
         return job  # idempotent: a second delivery of the task does nothing
     user = job.uploaded_by
     chunk = settings.TELEMETRY_CSV_CHUNK
-    with job.file.open("rb") as fh:
-        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-        rows = list(csv.reader(text))
-    if not rows:
+
+    def open_rows():
+        fh = job.file.open("rb")
+        return fh, csv.reader(io.TextIOWrapper(fh, encoding="utf-8-sig", newline=""))
+
+    try:
+        fh, reader = open_rows()
+        with fh:
+            header = [h.strip().lower() for h in next(reader, [])]
+            total = sum(1 for _ in reader)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        return _finish_csv(job, CsvImport.Status.FAILED, f"The file is not a readable UTF-8 CSV file: {exc}")
+    if not header:
         return _finish_csv(job, CsvImport.Status.FAILED, "The file is empty.")
-    header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         return _finish_csv(job, CsvImport.Status.FAILED,
                            f"The header must name the columns sensor, ts, value; missing: {', '.join(missing)}.")
     col = {c: header.index(c) for c in CSV_COLUMNS}
-    body = rows[1:]
-    job.total_rows, job.status = len(body), CsvImport.Status.RUNNING
+    job.total_rows, job.status = total, CsvImport.Status.RUNNING
     job.save(update_fields=["total_rows", "status"])
 
     def item(row):
@@ -402,24 +412,31 @@ def run_csv_import(job_id: int) -> CsvImport:
         return {"sensor": int(ref) if ref.isdigit() else ref, "ts": row[col["ts"]].strip(),
                 "value": _csv_value(row[col["value"]])}
 
-    errors: list[dict] = []
+    def chunks():
+        fh, reader = open_rows()
+        with fh:
+            next(reader, None)
+            start = 0
+            while part := list(islice(reader, chunk)):
+                yield start, part
+                start += len(part)
+
+    kept: list[dict] = []
+    refused = 0
     if job.atomic:  # validate everything first; store nothing if any row is bad
-        for start in range(0, len(body), chunk):
-            part = body[start:start + chunk]
-            errors += _csv_errors(part, [item(r) for r in part], start, user, check_only=True)
-        if errors:
-            job.refused = len({e["row"] for e in errors})
-            job.errors = errors[:CSV_MAX_ERRORS_KEPT]
-            job.processed_rows = len(body)
+        for start, part in chunks():
+            errors = _csv_errors(part, [item(r) for r in part], start, user, check_only=True)
+            refused += len({e["row"] for e in errors})
+            kept += errors[:CSV_MAX_ERRORS_KEPT - len(kept)]
+        if refused:
+            job.refused, job.errors, job.processed_rows = refused, kept, total
             return _finish_csv(job, CsvImport.Status.FAILED,
-                               f"Nothing was stored: {job.refused} rows are not valid (atomic import).")
-    for start in range(0, len(body), chunk):
-        part = body[start:start + chunk]
-        items = [item(r) for r in part]
-        errors += _csv_errors(part, items, start, user, job=job)
-        job.processed_rows = start + len(part)
-        job.refused = len({e["row"] for e in errors})
-        job.errors = errors[:CSV_MAX_ERRORS_KEPT]
+                               f"Nothing was stored: {refused} rows are not valid (atomic import).")
+    for start, part in chunks():
+        errors = _csv_errors(part, [item(r) for r in part], start, user, job=job)
+        refused += len({e["row"] for e in errors})
+        kept += errors[:CSV_MAX_ERRORS_KEPT - len(kept)]
+        job.processed_rows, job.refused, job.errors = start + len(part), refused, kept
         job.save(update_fields=["processed_rows", "stored", "duplicates", "refused", "errors"])
     message = f"{job.stored} readings stored, {job.duplicates} already there, {job.refused} rows refused."
     return _finish_csv(job, CsvImport.Status.DONE, message)

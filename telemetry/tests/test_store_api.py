@@ -145,3 +145,17 @@ def test_csv_without_the_needed_columns_fails_with_a_reason_and_viewers_cannot_u
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+
+
+def test_a_larger_csv_is_imported_in_chunks_and_a_binary_file_is_refused_with_a_reason(plant, settings):
+    settings.TELEMETRY_CSV_CHUNK = 1000
+    cur = plant.sensors_a["current"]
+    t = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    text = "sensor,ts,value\n" + "".join(f"{cur.pk},{(t + timedelta(seconds=i)).isoformat()},{i % 40}\n"
+                                         for i in range(4500))
+    job = services.run_csv_import(services.start_csv_import(upload=csv_file(text), acting_user=plant.tech_a).pk)
+    assert (job.status, job.total_rows, job.processed_rows, job.stored, job.refused) == ("done", 4500, 4500, 4500, 0)
+    assert storage.get_store().count_raw([cur.pk]) == 4500
+    binary = SimpleUploadedFile("dump.csv", b"\xff\xfe\x00\x81garbage\x00", content_type="text/csv")
+    job = services.run_csv_import(services.start_csv_import(upload=binary, acting_user=plant.tech_a).pk)
+    assert job.status == CsvImport.Status.FAILED and "not a readable UTF-8 CSV" in job.message
