@@ -60,7 +60,7 @@ class MongoEventStore:
 
         self.client = pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=3000)
         db = self.client.get_default_database(default=database)
-        self.collection = db[f"{settings.REDIS_PREFIX}.events" if settings.TESTING else "events"]
+        self.collection = db["events"]
         self.collection.create_index([("site_id", 1), ("at", -1)])
         self.collection.create_index([("asset_id", 1), ("at", -1)])
 
@@ -85,11 +85,16 @@ class MongoEventStore:
         return out
 
 
-@cache
 def store():
+    """The event store of the configured backend (one client per backend and address)."""
     if settings.TELEMETRY_BACKEND == "mongodb":
-        return MongoEventStore(settings.MONGODB_URI)
-    return PostgresEventStore()
+        return _store("mongodb", settings.MONGODB_URI)
+    return _store("postgres", "")
+
+
+@cache
+def _store(backend: str, uri: str):
+    return MongoEventStore(uri) if backend == "mongodb" else PostgresEventStore()
 
 
 def record_event(*, kind: str, title: str, site_id: int, asset_id: int | None = None,
