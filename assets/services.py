@@ -202,7 +202,15 @@ def update_asset(asset: Asset, *, user, **fields) -> Asset:
     old_location_id = asset.location_id
     for name, value in fields.items():
         setattr(asset, name, value)
-    asset.full_clean()
+    try:
+        asset.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+        if not {"attributes", "category"} & set(changes):
+            # attributes a category came to require later do not block a move or an unrelated edit
+            errors.pop("attributes", None)
+        if errors:
+            raise ValidationError(errors) from exc
     asset.save()
     followers = 0
     if "location" in changes:

@@ -62,6 +62,7 @@ def load_demo_plant() -> dict:
         create_user(username=username, password=DEMO_PASSWORD, role=role, site_ids=[sites[c].pk for c in codes],
                     first_name=first, last_name=last, email=f"{username}@demo.prosync.local",
                     is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+    load_demo_register()  # locations, attributes, meters, status history and downtime
     parts = load_demo_parts()
     load_demo_planning()
     from workorders.demo import load_demo_work
@@ -69,6 +70,102 @@ def load_demo_plant() -> dict:
     load_demo_work()  # failure codes, SLA, teams, checklists, orders in every status with time and parts
     return {"sites": len(sites), "assets": Asset.objects.count(), "sensors": len(sensors), "users": len(DEMO_USERS),
             "parts": parts}
+
+
+# --- Asset register: locations, category attributes, meters, status history and downtime -----
+
+DEMO_ATTRIBUTES = {
+    "Centrifugal pump": [
+        {"key": "rated_flow", "label": "Rated flow", "type": "number", "unit": "m³/h", "required": True},
+        {"key": "head", "label": "Head", "type": "number", "unit": "m"},
+        {"key": "seal_type", "label": "Seal", "type": "choice", "choices": ["Packing", "Mechanical single",
+                                                                          "Mechanical double"]}],
+    "Electric motor": [
+        {"key": "rated_power", "label": "Rated power", "type": "number", "unit": "kW", "required": True},
+        {"key": "ip_rating", "label": "IP rating", "type": "choice", "choices": ["IP54", "IP55", "IP56", "IP66"]},
+        {"key": "atex", "label": "ATEX", "type": "boolean"}],
+}
+
+
+def load_demo_register() -> None:
+    """Idempotent: a location tree per site (building > lines > rooms) with the machines placed
+    in it, attribute schemas and values, warranty and cost, running-hour meters (motors follow
+    their pump) with a reading history, and a few weeks of status changes with downtime."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from assets import services
+    from assets.models import Location
+
+    if Location.objects.exists():
+        return
+    admin = User.objects.filter(username="admin").first()
+    for name, schema in DEMO_ATTRIBUTES.items():
+        AssetCategory.objects.filter(name=name, attribute_schema=[]).update(attribute_schema=schema)
+    today = timezone.localdate()
+    for site in Site.objects.filter(code__in=[c for c, _n, _t in SITES]).order_by("code"):
+        p = site.code[0].upper()
+        building = services.create_location(user=admin, site=site, code=f"{p}-B1", name="Main building",
+                                            kind="building")
+        for line_no in (1, 2):
+            line_loc = services.create_location(user=admin, site=site, parent=building, code=f"{p}-L{line_no}",
+                                                name=f"Line {line_no} hall", kind="line")
+            pump_room = services.create_location(user=admin, site=site, parent=line_loc, code=f"{p}-L{line_no}-PR",
+                                                 name=f"Line {line_no} pump room", kind="room")
+            air_room = services.create_location(user=admin, site=site, parent=line_loc, code=f"{p}-L{line_no}-AR",
+                                                name=f"Line {line_no} compressor room", kind="room")
+            line = Asset.objects.get(site=site, tag=f"{p}L{line_no}")
+            services.move_asset(line, user=admin, location=line_loc)  # its machines follow
+            for asset in Asset.objects.filter(parent=line).select_related("category"):
+                kind = asset.category.name
+                room = pump_room if kind == "Centrifugal pump" else air_room if kind == "Air compressor" else None
+                if room:
+                    services.move_asset(asset, user=admin, location=room)  # a pump's motor follows it
+        services.create_location(user=admin, site=site, parent=building, code=f"{p}-WS", name="Workshop",
+                                 kind="room")
+
+    for i, pump in enumerate(Asset.objects.filter(category__name="Centrifugal pump").order_by("site", "tag")):
+        services.update_asset(pump, user=admin, install_date=today - timedelta(days=900 + 40 * i),
+                              warranty_end=today + timedelta(days=[-120, 25, 60, 400][i % 4]),
+                              purchase_cost=f"{8400 + 350 * (i % 3)}.00",
+                              attributes={"rated_flow": 120 + 10 * (i % 3), "head": 32,
+                                          "seal_type": "Mechanical single"})
+        hours = services.create_meter(user=admin, asset=pump, name="Running hours", initial_value=12000 + 700 * i)
+        motor = pump.children.first()
+        if motor is not None:
+            services.update_asset(motor, user=admin, attributes={"rated_power": 15 if i % 2 else 18.5,
+                                                                 "ip_rating": "IP55", "atex": False},
+                                  warranty_end=today + timedelta(days=300 - 50 * i))
+            services.create_meter(user=admin, asset=motor, name="Running hours", initial_value=9000 + 500 * i,
+                                  rolls_down=True)
+        now = timezone.now()
+        for day in (21, 14, 7, 1):
+            services.record_meter_reading(hours, hours.current_value + 24 * (22 - day) // 2, user=admin,
+                                          at=now - timedelta(days=day))
+            hours.refresh_from_db()
+
+    now = timezone.now()
+    tech = User.objects.filter(username="tech.north").first() or admin
+    history = [  # (site, tag, [(days ago, status, reason, note)])
+        ("north", "NP-101", [(18, "down", "breakdown", "Mechanical seal leaking"),
+                             (17.7, "operational", "repaired", "Seal replaced")]),
+        ("north", "NP-102", [(9, "degraded", "condition", "Noisy at start-up"),
+                             (6, "down", "planned_maintenance", "Bearing change"),
+                             (5.8, "operational", "repaired", "")]),
+        ("north", "NF-101", [(3, "degraded", "condition", "Belt slipping, reduced airflow")]),
+        ("north", "NC-201", [(0.2, "down", "utility_failure", "No cooling water")]),
+        ("south", "SP-101", [(12, "down", "breakdown", "Motor tripped"),
+                             (11.5, "operational", "repaired", "Overload relay reset, insulation checked")]),
+    ]
+    for site_code, tag, steps in history:
+        asset = Asset.objects.filter(site__code=site_code, tag=tag).first()
+        if asset is None:
+            continue
+        for days, status, reason, note in steps:
+            services.change_asset_status(asset, status, user=tech, reason_code=reason, note=note,
+                                         at=now - timedelta(days=days))
 
 
 # --- Spare parts: a catalogue, storerooms with stock (a few lines low), and bills of materials ---

@@ -296,3 +296,30 @@ def test_meter_readings_other_engineers_rely_on(plant):
     reading = services.record_meter_reading(meter, 3, source="telemetry")
     assert isinstance(reading, MeterReading) and reading.source == "telemetry" and reading.user is None
     assert Location.objects.count() == 0
+
+
+def test_demo_plant_has_locations_attributes_meters_and_downtime(db):
+    from assets.models import AssetStatusChange, Meter
+    from prosync.demo import load_demo_plant, load_demo_register
+
+    load_demo_plant()
+    counts = (Location.objects.count(), Meter.objects.count(), Downtime.objects.count(),
+              AssetStatusChange.objects.count())
+    assert counts[0] >= 10 and counts[1] >= 12 and counts[2] >= 4
+    assert Downtime.objects.filter(ended_at__isnull=True).exists()  # one machine is down right now
+    pump = Asset.objects.get(site__code="north", tag="NP-101")
+    assert pump.location.code == "N-L1-PR" and pump.children.get().location_id == pump.location_id
+    assert pump.attributes["rated_flow"] == 120
+    motor_hours = Meter.objects.get(asset=pump.children.get(), name="Running hours")
+    assert motor_hours.rolls_down and motor_hours.readings.filter(source=ReadingSource.ROLLDOWN).count() == 4
+    load_demo_register()  # a second run changes nothing
+    assert (Location.objects.count(), Meter.objects.count(), Downtime.objects.count(),
+            AssetStatusChange.objects.count()) == counts
+
+
+def test_a_newly_required_attribute_does_not_block_a_move(plant, tree):
+    plant.category.attribute_schema = [{"key": "rated_flow", "type": "number", "required": True}]
+    plant.category.save()
+    services.move_asset(plant.asset_a, user=plant.manager_a, location=tree[0])  # no attributes yet: still moves
+    with pytest.raises(ValidationError, match="required"):
+        services.update_asset(plant.asset_a, user=plant.manager_a, attributes={"other": 1})
