@@ -52,7 +52,7 @@ class Due:
     due_at: datetime
     window_ends_at: datetime
     meter_due: Decimal | None = None
-    missed: list[tuple[int, datetime, datetime]] = field(default_factory=list)  # skipped fixed occurrences
+    first_unseen: int | None = None  # fixed calendar: occurrences from here to seq - 1 were skipped
 
 
 _QUERY = object()
@@ -95,17 +95,27 @@ def next_due(schedule: PreventiveSchedule, *, now: datetime, last=_QUERY) -> Due
     # Fixed calendar: the latest occurrence whose lead window has opened.
     if schedule.starts_at - lead > now:
         return None
-    seq = 0
-    while shift(schedule.starts_at, schedule, seq + 1) - lead <= now:
-        seq += 1
-    seq += 1  # occurrences are numbered from 1; occurrence 1 is due at starts_at
+    seq = opened_steps(schedule, now + lead) + 1  # occurrence 1 is due at starts_at
     first_unseen = (last.seq + 1) if last is not None else 1
     if seq < first_unseen:
         return None
     due_at = shift(schedule.starts_at, schedule, seq - 1)
-    missed = [(k, shift(schedule.starts_at, schedule, k - 1), shift(schedule.starts_at, schedule, k))
-              for k in range(first_unseen, seq)]
-    return Due(seq=seq, due_at=due_at, window_ends_at=shift(due_at, schedule, 1), missed=missed)
+    return Due(seq=seq, due_at=due_at, window_ends_at=shift(due_at, schedule, 1), first_unseen=first_unseen)
+
+
+def opened_steps(schedule: PreventiveSchedule, until: datetime) -> int:
+    """How many whole intervals after starts_at fall on or before ``until`` (computed, not
+    counted one by one: a daily schedule started years ago costs the same as a new one)."""
+    start = schedule.starts_at
+    if schedule.interval_unit == IntervalUnit.MONTHS:
+        k = ((until.year - start.year) * 12 + until.month - start.month) // schedule.interval
+        while k > 0 and shift(start, schedule, k) > until:
+            k -= 1
+        while shift(start, schedule, k + 1) <= until:
+            k += 1
+        return max(k, 0)
+    step = timedelta(days=schedule.interval * (7 if schedule.interval_unit == IntervalUnit.WEEKS else 1))
+    return max((until - start) // step, 0)
 
 
 def generate_for_schedule(schedule_id: int, *, now: datetime | None = None) -> WorkOrder | None:
@@ -123,10 +133,14 @@ def generate_for_schedule(schedule_id: int, *, now: datetime | None = None) -> W
         due = next_due(schedule, now=now)
         if due is None:
             return None
-        if due.missed:
+        if due.first_unseen is not None and due.first_unseen < due.seq:
+            # Skipped while nothing generated (beat down): missed, except those due before the
+            # schedule existed (a schedule entered with a start in the past owes nothing for it).
+            skipped = [(k, shift(schedule.starts_at, schedule, k - 1)) for k in range(due.first_unseen, due.seq)]
             PMOccurrence.objects.bulk_create(
-                [PMOccurrence(schedule=schedule, seq=k, due_at=d, window_ends_at=w, compliance=Compliance.MISSED)
-                 for k, d, w in due.missed], ignore_conflicts=True)
+                [PMOccurrence(schedule=schedule, seq=k, due_at=d, window_ends_at=shift(d, schedule, 1),
+                              compliance=Compliance.MISSED) for k, d in skipped if d >= schedule.created_at],
+                ignore_conflicts=True)
         try:
             with transaction.atomic():  # the unique (schedule, seq) refuses a second insert
                 occurrence = PMOccurrence.objects.create(schedule=schedule, seq=due.seq, due_at=due.due_at,

@@ -57,10 +57,29 @@ def test_fixed_calendar_generates_within_lead_time_once(plant):
 
 def test_fixed_calendar_after_an_outage_creates_only_the_current_order(plant):
     s = schedule(plant.asset_a, lead_time_days=0)
+    PreventiveSchedule.objects.filter(pk=s.pk).update(created_at=t0() - timedelta(days=1))  # it existed then
     preventive.generate_due_orders(now=t0() + timedelta(days=30))
     assert [o.due_at for o in pm_orders(s)] == [t0() + timedelta(days=28)]
     missed = PMOccurrence.objects.filter(schedule=s, compliance=Compliance.MISSED).count()
     assert missed == 4, "the four weeks nobody generated are recorded as missed"
+
+
+def test_a_schedule_entered_with_a_past_start_owes_nothing_for_the_past(plant):
+    s = schedule(plant.asset_a, interval=1, interval_unit="days", lead_time_days=0,
+                 starts_at=timezone.now() - timedelta(days=3650))  # ten years of daily occurrences
+    created = preventive.generate_due_orders().created
+    (wo,) = pm_orders(s)
+    assert created == [wo.pk] and timezone.now() - timedelta(days=1) < wo.due_at <= timezone.now()
+    assert not PMOccurrence.objects.filter(schedule=s, compliance=Compliance.MISSED).exists()
+    assert PMOccurrence.objects.get(schedule=s).seq == 3651
+
+
+def test_monthly_steps_are_computed_not_counted(plant):
+    jan31 = datetime(2016, 1, 31, 6, 0, tzinfo=timezone.get_current_timezone())
+    s = schedule(plant.asset_a, interval=1, interval_unit="months", starts_at=jan31)
+    until = datetime(2026, 2, 28, 6, 0, tzinfo=timezone.get_current_timezone())
+    assert preventive.opened_steps(s, until) == 121  # 28 Feb 2026 is occurrence 122, clamped to the month end
+    assert preventive.opened_steps(s, until - timedelta(seconds=1)) == 120
 
 
 def test_months_keep_the_day_or_clamp_to_month_end():
