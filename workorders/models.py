@@ -170,7 +170,11 @@ class WorkOrder(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["site", "status"]), models.Index(fields=["asset", "status"]),
-                   models.Index(fields=["status", "due_at"]), models.Index(fields=["assignee", "status"])]
+                   models.Index(fields=["status", "due_at"]), models.Index(fields=["assignee", "status"]),
+                   # The work in hand by due date (board, my work, overdue, filtered lists): a small
+                   # index however long the history of closed orders grows.
+                   models.Index(fields=["site", "due_at"], condition=Q(status__in=OPEN_STATUSES),
+                                name="workorder_open_due")]
 
     def __str__(self) -> str:
         return f"WO-{self.pk or 0:05d} {self.title}"

@@ -517,6 +517,7 @@ def issue_part(request, pk):
 
 BOARD_COLUMNS = [S.OPEN, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.CLOSED, S.CANCELLED]
 BOARD_CARDS = 20  # per column; the column's count and a link to the full list say how many more
+BOARD_COUNT_CAP = 1000
 
 
 def _filtered(request):
@@ -530,13 +531,21 @@ def _filtered(request):
 def board(request):
     """Kanban: a column per status; dragging a card posts the transition to the API."""
     fs, qs = _filtered(request)
-    counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    # Exact counts for the work in hand; the finished columns (most of a plant's history) are
+    # counted up to a cap, so the board costs the same with ten thousand or a million old orders.
+    counts = dict(qs.filter(status__in=OPEN_STATUSES).order_by().values_list("status").annotate(n=Count("pk")))
     labels = dict(S.choices)
     columns = []
     for status in BOARD_COLUMNS:
         col = qs.filter(status=status).select_related("asset", "assignee")
-        col = col.order_by(F("due_at").asc(nulls_last=True), "pk") if status in OPEN_STATUSES else col.order_by("-pk")
-        columns.append({"status": status, "label": labels[status], "count": counts.get(status, 0),
+        if status in OPEN_STATUSES:
+            col = col.order_by(F("due_at").asc(nulls_last=True), "pk")
+            count = counts.get(status, 0)
+        else:
+            col = col.order_by("-pk")
+            count = col.order_by()[:BOARD_COUNT_CAP].count()
+        columns.append({"status": status, "label": labels[status], "count": count,
+                        "capped": count >= BOARD_COUNT_CAP,
                         "cards": list(col[:BOARD_CARDS]), "allowed_values": sorted(ALLOWED_TRANSITIONS[status]),
                         "allowed": [(s, labels[s]) for s in BOARD_COLUMNS if s in ALLOWED_TRANSITIONS[status]]})
     may_change = can(request.user, "change", WorkOrder)

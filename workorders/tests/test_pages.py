@@ -30,7 +30,7 @@ def test_board_has_a_column_per_status_with_counts_and_only_the_users_sites(plan
     services.transition_work_order(moving, "in_progress", acting_user=plant.tech_a)
     order(plant, asset=plant.asset_b, title="Bravo job")
     client.force_login(plant.tech_a)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(24):
         html = client.get("/work-orders/board/").content.decode()
     for label in ("Open", "Assigned", "In progress", "On hold", "Completed", "Closed", "Cancelled"):
         assert f'aria-label="{label}"' in html
