@@ -142,7 +142,8 @@ def main() -> None:
     print(json.dumps({"bench": "workorders", "orders": args.orders,
                       **{f"{slug[n]}_median_ms": round(m, 1) for n, (m, _) in results.items()},
                       **{f"{slug[n]}_p95_ms": round(p, 1) for n, (_, p) in results.items()},
-                      "max_page_p95_ms": round(max(p for n, (_, p) in results.items() if not n.startswith("trivial")), 1)}))
+                      "max_page_p95_ms": round(max(p for n, (_, p) in results.items()
+                                                   if not n.startswith("trivial")), 1)}))
 
 
 if __name__ == "__main__":

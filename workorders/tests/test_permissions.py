@@ -1,0 +1,88 @@
+"""The shared permission tests (anonymous, no role, wrong site, Viewer read-only, permitted CRUD)
+applied to the work-order catalogue and ledger models; work orders themselves are covered in
+tests/test_permissions.py, the sub-resources of an order in test_work.py."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from tests.permission_cases import APIPermissionTests, PermissionCase
+
+
+def make_team(p, s):
+    from workorders.models import Team
+
+    return Team.objects.create(site=p.site_a if s == "a" else p.site_b, name=f"Crew {s}")
+
+
+def make_sla(p, s):
+    from workorders.models import SlaPolicy
+
+    return SlaPolicy.objects.create(priority="urgent" if s == "a" else "high", resolve_within=timedelta(hours=4))
+
+
+def make_code(p, s):
+    from workorders.models import FailureCode
+
+    return FailureCode.objects.create(kind="problem", code=f"P-{s}", description=f"Problem {s}")
+
+
+def make_template(p, s):
+    from workorders.models import ChecklistTemplate
+
+    return ChecklistTemplate.objects.create(name=f"Round {s}")
+
+
+def make_rate(p, s):
+    from workorders.models import LabourRate
+
+    return LabourRate.objects.create(user=p.tech_a if s == "a" else p.tech_b, hourly_rate=Decimal("40"))
+
+
+def make_status_change(p, s):
+    from workorders import services
+
+    wo = services.create_work_order(asset=p.asset_a if s == "a" else p.asset_b, title="Seal", kind="inspection")
+    services.transition_work_order(wo, "in_progress", acting_user=None)
+    return wo.status_changes.get()
+
+
+TEAM = PermissionCase("team", make=make_team, api="team",
+                      create=lambda p: {"site": p.site_a.pk, "name": "New crew", "members": [p.tech_a.pk]},
+                      update={"name": "Renamed crew"})
+SLA = PermissionCase("sla policy", make=make_sla, api="slapolicy", shared=True,
+                     create=lambda p: {"priority": "low", "resolve_within": "7 00:00:00"},
+                     update={"resolve_within": "3 00:00:00"})
+FAILURE_CODE = PermissionCase("failure code", make=make_code, api="failurecode", shared=True,
+                              create=lambda p: {"kind": "cause", "code": "NEW", "description": "New cause"},
+                              update={"description": "Renamed"})
+TEMPLATE = PermissionCase("checklist template", make=make_template, api="checklisttemplate", shared=True,
+                          create=lambda p: {"name": "New round", "items": [{"label": "Guard", "kind": "pass_fail"}]},
+                          update={"name": "Renamed round"})
+RATE = PermissionCase("labour rate", make=make_rate, api="labourrate", shared=True,
+                      create=lambda p: {"user": p.manager_a.pk, "hourly_rate": "60.00"},
+                      update={"hourly_rate": "55.00"})
+STATUS_CHANGE = PermissionCase("status change", make=make_status_change, api="statuschange")
+
+
+class TestTeamAPI(APIPermissionTests):
+    case = TEAM
+
+
+class TestSlaPolicyAPI(APIPermissionTests):
+    case = SLA
+
+
+class TestFailureCodeAPI(APIPermissionTests):
+    case = FAILURE_CODE
+
+
+class TestChecklistTemplateAPI(APIPermissionTests):
+    case = TEMPLATE
+
+
+class TestLabourRateAPI(APIPermissionTests):
+    case = RATE
+
+
+class TestStatusChangeAPI(APIPermissionTests):
+    case = STATUS_CHANGE
