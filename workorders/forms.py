@@ -100,7 +100,8 @@ class TimeLogForm(ScopedFormMixin, forms.Form):
 
 
 class ChecklistTemplateChoiceForm(forms.Form):
-    template = forms.ModelChoiceField(ChecklistTemplate.objects.all(), label="Checklist")
+    template = forms.ModelChoiceField(ChecklistTemplate.objects.all(), label="Checklist",
+                                      empty_label="Choose a checklist…")
 
 
 class DependencyForm(forms.Form):
