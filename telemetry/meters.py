@@ -27,8 +27,10 @@ from telemetry.models import DerivedMeter
 
 logger = logging.getLogger(__name__)
 
-# Hours (0.01 h = 36 s) or cycles gathered before the meter gets a new reading.
-RECORD_STEP = {DerivedMeterMode.RUNNING_HOURS: 0.01, DerivedMeterMode.CYCLES: 1.0}
+# Hours (0.1 h = 6 min) or cycles gathered before the meter gets a new reading: fine enough for
+# meter-based maintenance (intervals of hundreds of hours), and one meter reading every few
+# minutes of running instead of one per batch.
+RECORD_STEP = {DerivedMeterMode.RUNNING_HOURS: 0.1, DerivedMeterMode.CYCLES: 1.0}
 
 
 def count(dm: DerivedMeter, points: Sequence[tuple[datetime, float]]) -> float:
