@@ -69,7 +69,7 @@ class AssetForm(ServiceForm):
             self.fields["location"].label_from_instance = _location_label
         # A new category (or site) redraws the form: its attribute fields (or parents) follow.
         refresh = {"hx-get": "", "hx-trigger": "change", "hx-target": "closest .form-wrap", "hx-select": ".form-wrap",
-                   "hx-swap": "outerHTML", "hx-include": "closest form"}
+                   "hx-swap": "outerHTML", "hx-include": "closest form", "hx-sync": "closest form:replace"}
         self.fields["category"].widget.attrs.update(refresh)
         if not editing:
             self.fields["site"].widget.attrs.update(refresh)
