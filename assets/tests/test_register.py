@@ -323,3 +323,23 @@ def test_a_newly_required_attribute_does_not_block_a_move(plant, tree):
     services.move_asset(plant.asset_a, user=plant.manager_a, location=tree[0])  # no attributes yet: still moves
     with pytest.raises(ValidationError, match="required"):
         services.update_asset(plant.asset_a, user=plant.manager_a, attributes={"other": 1})
+
+
+def test_s3_compatible_storage_is_configured_from_the_environment():
+    """No S3 server runs here: this checks that the settings switch uploads to django-storages'
+    S3 backend when a bucket is given (and that the backend imports), not an upload to S3."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django, json; django.setup(); from django.conf import settings; "
+            "from django.core.files.storage import storages; "
+            "print(json.dumps([settings.STORAGES['default'], type(storages['default']).__name__]))")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="prosync.settings", S3_BUCKET="plant-docs",
+               S3_ENDPOINT_URL="http://minio.local:9000", S3_ACCESS_KEY_ID="key", S3_SECRET_ACCESS_KEY="secret")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60)
+    config, backend = json.loads(out.stdout.strip().splitlines()[-1])
+    assert config["BACKEND"] == "storages.backends.s3.S3Storage" and backend == "S3Storage"
+    assert config["OPTIONS"]["bucket_name"] == "plant-docs" and config["OPTIONS"]["default_acl"] is None
+    assert config["OPTIONS"]["endpoint_url"] == "http://minio.local:9000"
