@@ -140,8 +140,10 @@ TELEMETRY_BACKEND = env.str("TELEMETRY_BACKEND", default="postgres")
 MONGODB_URI = env.str("MONGODB_URI", default="")
 # Raw readings older than this are dropped (whole day partitions); the rollups are kept.
 TELEMETRY_RAW_RETENTION_DAYS = env.int("TELEMETRY_RAW_RETENTION_DAYS", default=90)
-# A range query reads raw rows while the span holds at most this many, else a rollup.
-TELEMETRY_SERIES_ROW_BUDGET = env.int("TELEMETRY_SERIES_ROW_BUDGET", default=50_000)
+# A range query reads the finest resolution (raw, 1-minute, 1-hour) whose row count for the span
+# stays within this budget: 30 days of 1 Hz data come from the hourly rollup, 7 days from the
+# minute rollup, a few hours raw.
+TELEMETRY_SERIES_ROW_BUDGET = env.int("TELEMETRY_SERIES_ROW_BUDGET", default=20_000)
 TELEMETRY_CSV_CHUNK = env.int("TELEMETRY_CSV_CHUNK", default=5_000)
 
 # --- Celery -----------------------------------------------------------------------------------
