@@ -38,6 +38,7 @@ class AlertFilterSet(ScopedFilterSet):
 
 class AlarmRuleFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
+    sensor = django_filters.ModelChoiceFilter(queryset=Sensor.objects.select_related("asset"))
     condition = django_filters.MultipleChoiceFilter(choices=AlarmCondition.choices)
     severity = django_filters.MultipleChoiceFilter(choices=AlertSeverity.choices)
 

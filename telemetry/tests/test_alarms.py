@@ -229,3 +229,47 @@ def test_events_api_lists_the_users_sites_only(plant, api):
     assert mine.status_code == 200
     assert [e["kind"] for e in mine.json()["results"]] == ["alarm.raised"]
     assert api(plant.tech_b).get("/api/v1/events/", {"asset": plant.asset_a.pk}).json()["results"] == []
+
+
+# --- Pages -----------------------------------------------------------------------------------------
+
+
+def test_rule_pages_scoped_partial_and_query_counts(plant, client, django_assert_max_num_queries):
+    for i in range(12):
+        rule_for(plant, name=f"Rule {i:02}", condition=AlarmCondition.ABOVE, high=float(i + 1))
+    alarms.create_alarm_rule(acting_user=plant.admin, site=plant.site_b, name="Bravo rule", category=plant.category,
+                             metric="vibration", condition=AlarmCondition.ABOVE, high=1.0)
+    client.force_login(plant.tech_a)
+    with django_assert_max_num_queries(12):
+        page = client.get("/alerts/rules/", {"sort": "name"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Rule 00" in html and "Bravo rule" not in html
+    assert "New rule" not in html  # a technician reads rules but does not write them
+    partial = client.get("/alerts/rules/", {"q": "Rule 1"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode() and "Rule 10" in partial.content.decode()
+    assert "Rule 02" not in partial.content.decode()
+    assert client.get("/alerts/rules/new/").status_code == 403
+    api_client = __import__("conftest").jwt_client(plant.manager_a)
+    with django_assert_max_num_queries(12):
+        listing = api_client.get("/api/v1/alarm-rules/")
+    assert listing.json()["count"] == 12
+
+
+def test_rule_form_saves_through_the_service_and_refuses_bad_input(plant, client):
+    client.force_login(plant.manager_a)
+    sensor = plant.sensors_a["temperature"]
+    bad = client.post("/alerts/rules/new/", {"name": "Hot", "sensor": sensor.pk, "condition": "rate",
+                                             "deadband": "0", "duration_s": "0", "severity": "warning"})
+    assert bad.status_code == 400
+    assert "A rate-of-change rule needs a positive rate per minute." in bad.content.decode()
+    ok = client.post("/alerts/rules/new/", {"name": "Hot", "sensor": sensor.pk, "condition": "above", "high": "80",
+                                            "deadband": "2", "duration_s": "30", "severity": "critical",
+                                            "is_enabled": "on"})
+    assert ok.status_code == 302
+    rule = plant.site_a.alarm_rules.get(name="Hot")
+    assert rule.describe() == "above 80 (deadband 2) for 30 s"
+    from accounts.models import AuditLog
+
+    assert AuditLog.objects.filter(action="alarmrule.create", object_id=str(rule.pk), actor=plant.manager_a).exists()
+    client.force_login(plant.viewer_a)
+    assert client.post(f"/alerts/rules/{rule.pk}/", {"name": "x"}).status_code == 403
