@@ -51,6 +51,16 @@ class AssetSerializer(ScopedModelSerializer):
                   "updated_at"]
         read_only_fields = ["qr_token"]
 
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail) if isinstance(exc.detail, dict) else {}
+            if self.instance is not None and errors.keys() == {"attributes"} and not {"attributes", "category"} & set(
+                    attrs):
+                return attrs  # a newly required attribute does not block an unrelated edit (as in the service)
+            raise
+
     def get_qr_url(self, obj) -> str:
         path = reverse("assets:qr", args=[obj.qr_token])
         request = self.context.get("request")

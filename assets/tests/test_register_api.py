@@ -134,3 +134,12 @@ def test_documents_upload_over_the_api_with_limits(plant, settings):
     assert r.status_code == 400 and "asset" in r.json()
     assert AssetDocument.objects.count() == 1
     assert tech.delete(f"/api/v1/asset-documents/{doc['id']}/").status_code == 403  # technicians add, not delete
+
+
+def test_a_newly_required_attribute_does_not_block_an_unrelated_api_edit(api, plant):
+    plant.category.attribute_schema = [{"key": "impeller_mm", "type": "integer", "required": True}]
+    plant.category.save()
+    r = api.patch(f"/api/v1/assets/{plant.asset_a.pk}/", {"name": "Feed pump A (renamed)"})
+    assert r.status_code == 200 and r.json()["name"] == "Feed pump A (renamed)"
+    r = api.patch(f"/api/v1/assets/{plant.asset_a.pk}/", {"attributes": {}}, format="json")
+    assert r.status_code == 400 and "required" in str(r.json()["attributes"])
