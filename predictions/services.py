@@ -9,9 +9,10 @@ from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.services import write_audit
 from assets.choices import AssetStatus
@@ -20,7 +21,7 @@ from predictions import constants, training
 from predictions.choices import ModelStatus, TrainingStatus
 from predictions.features import FeatureLayout, asset_extras
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
-from prosync.events import broadcast_many_on_commit
+from prosync.events import broadcast_fleet_on_commit
 from telemetry import services as telemetry_services
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertSource
 from telemetry.models import Alert, Sensor
@@ -284,28 +285,47 @@ def _assess_category(mv: ModelVersion, assets: list[Asset], now, stamp, report: 
     _record(mv, stamp, rows, report)
 
 
+_INSERT_ASSESSMENTS = f"""
+    INSERT INTO {HealthAssessment._meta.db_table}
+        (asset_id, model_version_id, assessed_at, health_score, failure_probability, rul, rul_lower, rul_upper,
+         contributions)
+    SELECT a, %(mv)s, %(at)s, h, p, r, lo, hi, c
+    FROM unnest(%(assets)s::bigint[], %(health)s::float8[], %(pfail)s::float8[], %(rul)s::float8[],
+                %(lower)s::float8[], %(upper)s::float8[], %(contrib)s::jsonb[]) AS t(a, h, p, r, lo, hi, c)
+    ON CONFLICT (asset_id, model_version_id, assessed_at) DO NOTHING
+    RETURNING asset_id, id"""
+
+
 @transaction.atomic
 def _record(mv: ModelVersion, stamp: datetime, rows: list[HealthAssessment], report: FleetAssessment) -> None:
-    """Write a category's assessments in bulk (a constant number of queries however many assets),
-    skipping assets already assessed in this interval; then alerts for the few that cross a threshold."""
-    asset_ids = [r.asset_id for r in rows]
-    done = set(HealthAssessment.objects.filter(model_version=mv, assessed_at=stamp, asset_id__in=asset_ids)
-               .values_list("asset_id", flat=True))
-    fresh = [r for r in rows if r.asset_id not in done]
-    # ignore_conflicts: a concurrent run of the same interval may have written some meanwhile.
-    HealthAssessment.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=5000)  # ~45k parameters
-    written = {a.asset_id: a for a in HealthAssessment.objects.filter(
-        model_version=mv, assessed_at=stamp, asset_id__in=[r.asset_id for r in fresh])}
-    fresh = [r for r in fresh if r.asset_id in written]
+    """Write a category's assessments in one statement whatever the number of assets (arrays
+    unnested by PostgreSQL); an asset already assessed in this interval, by an earlier or a
+    concurrent run, is skipped by the unique constraint. Then alerts for the few that cross a
+    threshold, and one live message per site and block of assets."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ASSESSMENTS, {
+            "mv": mv.pk, "at": stamp, "assets": [r.asset_id for r in rows],
+            "health": [r.health_score for r in rows], "pfail": [r.failure_probability for r in rows],
+            "rul": [r.rul for r in rows], "lower": [r.rul_lower for r in rows], "upper": [r.rul_upper for r in rows],
+            "contrib": [Jsonb(r.contributions) for r in rows]})
+        ids = dict(cursor.fetchall())
+    fresh = [r for r in rows if r.asset_id in ids]
+    for r in fresh:
+        r.pk = ids[r.asset_id]
     report.assessed += len(fresh)
-    broadcast_many_on_commit([(r.asset_id, r.asset.site_id, "predictions.assessment", {
-        "asset": r.asset_id, "health": r.health_score, "rul": r.rul, "rul_lower": r.rul_lower,
-        "rul_upper": r.rul_upper, "failure_probability": r.failure_probability, "assessed_at": stamp.isoformat(),
-        "contributions": r.contributions}) for r in fresh])
+    by_site: dict[int, list[dict]] = {}
+    for r in fresh:
+        by_site.setdefault(r.asset.site_id, []).append({
+            "asset": r.asset_id, "health": r.health_score, "rul": r.rul, "rul_lower": r.rul_lower,
+            "rul_upper": r.rul_upper, "failure_probability": r.failure_probability,
+            "assessed_at": stamp.isoformat(), "contributions": r.contributions})
+    broadcast_fleet_on_commit("predictions.assessment", by_site)
     low = [r for r in fresh if r.health_score < settings.HEALTH_ALERT_BELOW]
     high = {r.asset_id: r for r in fresh if r.health_score > settings.HEALTH_ALERT_CLEAR_ABOVE}
     for row in low:
-        _open_low_health_alert(row.asset, written[row.asset_id], report)
+        _open_low_health_alert(row.asset, row, report)
     if high:
         for alert in Alert.objects.filter(asset_id__in=list(high), cause=constants.LOW_HEALTH_CAUSE,
                                           status__in=ACTIVE_ALERT_STATUSES):

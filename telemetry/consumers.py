@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from assets.models import Asset, Site
-from prosync.events import asset_group, site_group
+from prosync.events import asset_group, fleet_group, site_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -23,21 +23,26 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         pk = self.scope["url_route"]["kwargs"]["pk"]
-        if not await self.may_view(user, pk):
+        site_id = await self.site_of(user, pk)
+        if site_id is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.group = type(self).group_for(pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = [self.group, fleet_group(site_id)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "payload": {"group": self.group}})
 
     @database_sync_to_async
-    def may_view(self, user, pk) -> bool:
-        return self.model.objects.for_user(user, "view").filter(pk=pk).exists()
+    def site_of(self, user, pk) -> int | None:
+        """The site of the asset or site, if the user may view it; None otherwise."""
+        site_field = f"{self.model.site_field}_id" if self.model.site_field else "pk"
+        return self.model.objects.for_user(user, "view").filter(pk=pk).values_list(site_field, flat=True).first()
 
     async def disconnect(self, code):
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":
@@ -46,10 +51,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def broadcast(self, message):
         await self.send_json({"type": message["event"], "payload": message["payload"]})
 
+    async def broadcast_fleet(self, message):
+        """A block of per-asset results of the site: a site feed gets it as one event (the type
+        in the plural, items in the payload); an asset feed gets its own item, if any."""
+        await self.send_json({"type": f"{message['event']}s", "payload": {"items": message["items"]}})
+
 
 class AssetConsumer(LiveConsumer):
     model = Asset
     group_for = staticmethod(asset_group)
+
+    async def broadcast_fleet(self, message):
+        asset_id = int(self.scope["url_route"]["kwargs"]["pk"])
+        for item in message["items"]:
+            if item.get("asset") == asset_id:
+                await self.send_json({"type": message["event"], "payload": item})
 
 
 class SiteConsumer(LiveConsumer):

@@ -101,3 +101,46 @@ def test_beat_schedule_is_installed_idempotently():
     task = PeriodicTask.objects.get(task="predictions.assess_fleet")
     assert task.enabled and task.interval.every == 60 and task.interval.period == "seconds"
     assert json.loads(task.args or "[]") == []
+
+
+async def test_fleet_assessments_reach_each_asset_feed_alone_and_the_site_feed_in_one_block(live_plant):
+    """A fleet's assessments go out as one message per site and block of assets: the asset page
+    gets its own result only; the site feed gets the whole block as one event."""
+    from assets.models import Asset
+    from telemetry.models import Sensor
+
+    p = live_plant
+    await sync_to_async(register_active_model)(p.category)
+
+    def second_pump():
+        other = Asset.objects.create(site=p.site_a, category=p.category, tag="P-101", name="Feed pump A2")
+        sensors = {m: Sensor.objects.create(asset=other, name=m, metric=m, key=f"alpha.p-101.{m}")
+                   for m in p.sensors_a}
+        jwt_client(p.tech_a).post("/api/v1/readings/bulk/", degrading_readings(p.sensors_a, wear_from=0.1,
+                                                                               wear_to=0.12), format="json")
+        jwt_client(p.tech_a).post("/api/v1/readings/bulk/", degrading_readings(sensors, wear_from=0.7,
+                                                                               wear_to=0.9), format="json")
+        return other
+
+    other = await sync_to_async(second_pump)()
+    token = await sync_to_async(lambda: str(RefreshToken.for_user(p.tech_a).access_token))()
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    asset_feed = WebsocketCommunicator(application, f"/ws/assets/{p.asset_a.pk}/?token={token}", headers=headers)
+    site_feed = WebsocketCommunicator(application, f"/ws/sites/{p.site_a.pk}/?token={token}", headers=headers)
+    for feed in (asset_feed, site_feed):
+        assert (await feed.connect())[0] and (await feed.receive_json_from())["type"] == "hello"
+
+    result = await sync_to_async(lambda: assess_fleet.apply().get())()
+    assert result["assessed"] == 2
+    mine, _ = await receive_until(asset_feed, "predictions.assessment")
+    assert mine["payload"]["asset"] == p.asset_a.pk
+    block, _ = await receive_until(site_feed, "predictions.assessments")
+    items = {item["asset"]: item for item in block["payload"]["items"]}
+    assert set(items) == {p.asset_a.pk, other.pk}
+    assert items[other.pk]["health"] < items[p.asset_a.pk]["health"]
+    # Nothing about the other pump reaches the first pump's page.
+    while not await asset_feed.receive_nothing(timeout=1.0):
+        message = await asset_feed.receive_json_from()
+        assert message["type"] != "predictions.assessment", message
+    for feed in (asset_feed, site_feed):
+        await feed.disconnect()
