@@ -47,10 +47,9 @@ def send_many(messages: list[tuple[list[str], str, dict]]) -> None:
         return
 
     async def _send():
-        # Concurrently: each group_send is a few Redis round trips, and a batch touching a hundred
-        # assets sends two hundred of them.
-        await asyncio.gather(*(layer.group_send(group, {"type": "broadcast", "event": event_type, "payload": payload})
-                               for groups, event_type, payload in messages for group in groups))
+        for groups, event_type, payload in messages:
+            message = {"type": "broadcast", "event": event_type, "payload": payload}
+            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
 
     try:
         async_to_sync(_send)()
