@@ -1,9 +1,11 @@
 """FilterSets shared by the HTML lists (list, board, calendar) and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from assets.models import Asset
 from prosync.filters import ScopedFilterSet
 from workorders.choices import WorkOrderPriority, WorkOrderStatus, WorkOrderType
 from workorders.models import WorkOrder
@@ -16,6 +18,8 @@ class WorkOrderFilterSet(ScopedFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=WorkOrderStatus.choices, distinct=False)
     priority = django_filters.MultipleChoiceFilter(choices=WorkOrderPriority.choices, distinct=False)
     kind = django_filters.MultipleChoiceFilter(choices=WorkOrderType.choices, label="Type", distinct=False)
+    # An id (the asset page links here), not a select of every asset; the search finds a tag too.
+    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=forms.HiddenInput)
     is_open = django_filters.BooleanFilter(method="filter_open", label="Open only")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Mine")
@@ -31,7 +35,8 @@ class WorkOrderFilterSet(ScopedFilterSet):
         number = value.upper().removeprefix("WO-")
         if number.isdigit():
             return queryset.filter(Q(pk=int(number)) | Q(title__icontains=value))
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)
+                               | Q(asset__tag__iexact=value))
 
     def filter_open(self, queryset, name, value):
         return queryset.open() if value else queryset.exclude(pk__in=queryset.open().values("pk"))

@@ -655,7 +655,8 @@ def workorders_panel(request, asset):
                           open=Count("pk", filter=Q(status__in=OPEN_STATUSES)))
     totals["total"] = totals["labour"] + totals["parts"]
     return {"work_orders": list(qs.select_related("assignee")[:20]), "totals": totals,
-            "new_url": f"{reverse('workorders:create')}?asset={asset.pk}"}
+            "new_url": f"{reverse('workorders:create')}?asset={asset.pk}",
+            "list_url": f"{reverse('workorders:list')}?asset={asset.pk}"}
 
 
 
