@@ -24,7 +24,7 @@ from assets.api.views import (
     SiteViewSet,
 )
 from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet, TrainingRunViewSet
-from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, EventListView
+from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, DerivedMeterViewSet, EventListView
 from telemetry.api.store import (
     CsvImportViewSet,
     GatewayViewSet,
@@ -76,6 +76,7 @@ router.register("csv-imports", CsvImportViewSet)
 router.register("alerts", AlertViewSet)
 router.register("alarm-rules", AlarmRuleViewSet)
 router.register("alarm-states", AlarmStateViewSet)
+router.register("derived-meters", DerivedMeterViewSet)
 router.register("model-versions", ModelVersionViewSet)
 router.register("health-assessments", HealthAssessmentViewSet)
 router.register("feedback-labels", FeedbackLabelViewSet)

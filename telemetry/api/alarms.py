@@ -9,10 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from prosync.api import ScopedModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
-from telemetry import alarms
+from telemetry import alarms, meters
 from telemetry.eventlog import events_for
 from telemetry.filters import AlarmRuleFilterSet, AlarmStateFilterSet
-from telemetry.models import AlarmRule, AlarmState, Event
+from telemetry.models import AlarmRule, AlarmState, DerivedMeter, Event
 
 
 class AlarmRuleSerializer(ScopedModelSerializer):
@@ -63,6 +63,30 @@ class AlarmStateViewSet(ScopedReadOnlyViewSet):
     serializer_class = AlarmStateSerializer
     filterset_class = AlarmStateFilterSet
     ordering_fields = ["updated_at"]
+
+
+class DerivedMeterSerializer(ScopedModelSerializer):
+    class Meta:
+        model = DerivedMeter
+        fields = ["id", "sensor", "meter", "mode", "threshold", "max_gap_s", "is_enabled", "is_running", "last_ts",
+                  "pending"]
+        read_only_fields = ["is_running", "last_ts", "pending"]
+
+
+class DerivedMeterViewSet(ScopedViewSet):
+    """Running hours or cycles of an asset counted from one of its sensors into an asset meter."""
+
+    queryset = DerivedMeter.objects.select_related("sensor", "meter")
+    serializer_class = DerivedMeterSerializer
+    filterset_fields = ["sensor", "meter", "mode", "is_enabled"]
+    ordering_fields = ["id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = meters.create_derived_meter(acting_user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = meters.update_derived_meter(serializer.instance, acting_user=self.request.user,
+                                                          **serializer.validated_data)
 
 
 class EventSerializer(serializers.Serializer):

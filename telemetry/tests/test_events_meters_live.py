@@ -135,3 +135,20 @@ def test_burst_of_readings_is_coalesced_and_the_last_value_arrives(live_plant, s
     assert len(messages) < 40
     last = messages[-1]["payload"]["readings"]
     assert {r["sensor"]: r["value"] for r in last}[sensor.pk] == 39.0
+
+
+@pytest.mark.django_db
+def test_derived_meter_api(plant, api):
+    from assets.services import create_meter
+
+    hours = create_meter(user=plant.manager_a, asset=plant.asset_a, name="Run hours", kind="running_hours", unit="h")
+    other = create_meter(user=plant.admin, asset=plant.asset_b, name="Run hours", kind="running_hours", unit="h")
+    url = "/api/v1/derived-meters/"
+    manager = api(plant.manager_a)
+    ok = manager.post(url, {"sensor": plant.sensors_a["current"].pk, "meter": hours.pk, "threshold": 5.0})
+    assert ok.status_code == 201 and ok.json()["mode"] == "running_hours"
+    wrong = manager.post(url, {"sensor": plant.sensors_a["current"].pk, "meter": other.pk, "threshold": 5.0})
+    assert wrong.status_code == 400 and "meter" in wrong.json()  # another site's meter does not exist for them
+    assert api(plant.viewer_a).post(url, {"sensor": plant.sensors_a["current"].pk, "meter": hours.pk,
+                                          "threshold": 1.0}).status_code == 403
+    assert api(plant.tech_b).get(f"{url}{ok.json()['id']}/").status_code == 404
