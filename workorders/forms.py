@@ -123,18 +123,27 @@ class DependencyForm(forms.Form):
 
 
 class IssuePartForm(ScopedFormMixin, forms.Form):
-    part = forms.ModelChoiceField(queryset=None)
+    # Typed (or scanned) part number, not a select of the whole catalogue.
+    part = forms.CharField(max_length=60, label="Part number")
     storeroom = forms.ModelChoiceField(queryset=None)
     quantity = forms.DecimalField(min_value=Decimal("0.001"), decimal_places=3, initial=1)
 
     def __init__(self, *args, work_order=None, user=None, **kwargs):
-        from assets.models import Part, Storeroom
+        from assets.models import Storeroom
 
         super().__init__(*args, **kwargs)
-        self.fields["part"].queryset = Part.objects.all()
         self.fields["storeroom"].queryset = Storeroom.objects.filter(site_id=work_order.site_id) if work_order \
             else Storeroom.objects.all()
         self.scope(user)
+
+    def clean_part(self):
+        from assets.models import Part
+
+        number = self.cleaned_data["part"].strip()
+        part = Part.objects.filter(part_number__iexact=number).first()
+        if part is None:
+            raise forms.ValidationError(f"No part numbered “{number}” in the catalogue.")
+        return part
 
 
 class SaveViewForm(forms.Form):

@@ -377,3 +377,18 @@ def test_saved_views_are_personal_and_keep_the_query_string(plant, client):
     assert jwt_client(plant.manager_a).get("/api/v1/saved-views/").json()["count"] == 0
     mine = jwt_client(plant.tech_a).get("/api/v1/saved-views/").json()["results"]
     assert [v["url"] for v in mine] == ["/work-orders/?priority=urgent&sort=-due"]
+
+
+def test_parts_from_the_order_page_by_part_number(plant, stock, client):
+    part, store = stock
+    wo = order(plant)
+    client.force_login(plant.tech_a)
+    html = client.post(f"/work-orders/{wo.pk}/parts/", {"part": "brg-6205", "storeroom": store.pk, "quantity": "2"},
+                       follow=True).content.decode()
+    assert "Issued 2 × BRG-6205" in html and "25.00" in html
+    html = client.post(f"/work-orders/{wo.pk}/parts/", {"part": "NOPE-1", "storeroom": store.pk, "quantity": "1"},
+                       follow=True).content.decode()
+    assert "No part numbered “NOPE-1”" in html
+    html = client.post(f"/work-orders/{wo.pk}/parts/", {"part": "BRG-6205", "storeroom": store.pk, "quantity": "7"},
+                       follow=True).content.decode()
+    assert "Only 3 pcs of BRG-6205 on hand" in html
