@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from assets.choices import (
     AssetStatus,
@@ -167,6 +169,11 @@ class AssetDocumentFilterSet(ScopedFilterSet):
 # --- Spare parts and stock ---------------------------------------------------------------------
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class StoreroomIdFilter(django_filters.ModelChoiceFilter):
+    """A storeroom id, filtered through a method (parts have no storeroom field of their own)."""
+
+
 def _user_levels(request):
     """Stock rows the requesting user may see (their sites' storerooms)."""
     return StockLevel.objects.for_user(getattr(request, "user", None), "view")
@@ -176,8 +183,7 @@ class PartFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     category = django_filters.ChoiceFilter(choices=[], label="Category")
     manufacturer = django_filters.CharFilter(lookup_expr="icontains")
-    storeroom = django_filters.ModelChoiceFilter(queryset=Storeroom.objects.all(), method="filter_storeroom",
-                                                 label="Stocked in")
+    storeroom = StoreroomIdFilter(queryset=Storeroom.objects.all(), method="filter_storeroom", label="Stocked in")
     low_stock = django_filters.BooleanFilter(method="filter_low_stock", label="Low stock")
     # An id, not a select of every asset (thousands); the asset page links here with ?asset=<id>.
     asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), field_name="bom_lines__asset",

@@ -233,6 +233,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "AssetStatusEnum": "assets.choices.AssetStatus",
+        "StockMovementKindEnum": "assets.choices.MovementKind",
+        # Several models have a "kind" field: each its own enum name.
+        "LocationKindEnum": "assets.choices.LocationKind",
+        "MeterKindEnum": "assets.choices.MeterKind",
+        "DocumentKindEnum": "assets.choices.DocumentKind",
+        "NotificationKindEnum": "accounts.models.NotificationKind",
+        "WorkOrderTypeEnum": "workorders.choices.WorkOrderType",
+        "FailureCodeKindEnum": "workorders.choices.FailureCodeKind",
+        "ChecklistItemKindEnum": "workorders.choices.ChecklistItemKind",
+        "AttachmentKindEnum": "workorders.choices.AttachmentKind",
         "WorkOrderStatusEnum": "workorders.choices.WorkOrderStatus",
         "AlertStatusEnum": "telemetry.choices.AlertStatus",
         "ModelStatusEnum": "predictions.choices.ModelStatus",

@@ -5,10 +5,10 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from assets.imports import KINDS, MAX_BYTES, may_import, run_import
 
@@ -23,7 +23,8 @@ class ImportUploadSerializer(serializers.Serializer):
         return f
 
 
-class ImportView(APIView):
+class ImportView(GenericAPIView):
+    serializer_class = ImportUploadSerializer
     parser_classes = [MultiPartParser, FormParser]
     permission_classes = [IsAuthenticated]  # run_import checks the role's add/change permission on the model
 
