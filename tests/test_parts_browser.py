@@ -76,6 +76,17 @@ def test_storekeeper_finds_low_stock_issues_parts_and_sees_the_ledger(browser, l
     expect(page.locator("#parts")).to_contain_text("Low")
     page.locator("#parts").screenshot(path=str(output_dir / "asset-parts-tab-desktop.png"))
 
+    page.goto(f"{asgi_server}/assets/import/")
+    page.select_option("#id_kind", "assets")
+    page.set_input_files("#id_file", files=[{"name": "assets.csv", "mimeType": "text/csv", "buffer": (
+        b"site,tag,name,parent\nalpha,L-9,Line 9,\nalpha,P-9,Pump 9,L-9\nalpha,P-9,Pump again,\n"
+        b"alpha,X-1,Loop one,X-2\nalpha,X-2,Loop two,X-1\n")}])
+    page.get_by_role("button", name="Check only (dry run)").click()
+    errors = page.locator("table.import-errors tbody tr")
+    expect(errors).to_have_count(3)  # the duplicate tag and both rows of the cycle
+    expect(page.locator(".import-report")).to_contain_text("Nothing was imported")
+    shot(page, output_dir, "import-errors-desktop")
+
     phone = new_page(browser, PHONE, storage_state=page.context.storage_state())
     for name, path in [("parts", "/assets/parts/"), ("part", f"/assets/parts/{seal.pk}/"),
                        ("stock", "/assets/stock/"), ("import", "/assets/import/")]:
