@@ -192,3 +192,24 @@ def test_asset_page_has_the_maintenance_plan_tab(plant):
     assert "Maintenance plan" in html and "Weekly walk-round" in html and wr.get_absolute_url() in html
     assert f"{reverse('workorders:request-new')}?asset={plant.asset_a.pk}" in html
     assert "Plan preventive maintenance" not in html, "a technician does not plan schedules"
+
+
+def test_api_request_with_photos_multipart(plant):
+    from conftest import jwt_client
+
+    api = jwt_client(plant.tech_a)
+    r = api.post("/api/v1/work-requests/", {"asset": plant.asset_a.pk, "title": "Cracked guard",
+                                            "description": "The coupling guard is cracked",
+                                            "upload_photos": [png("a.png"), png("b.png")]}, format="multipart")
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["channel"] == "api" and body["status"] == "pending" and len(body["photos"]) == 2
+    assert body["site"] == plant.site_a.pk and body["requested_by"] == plant.tech_a.pk
+    bad = api.post("/api/v1/work-requests/", {"asset": plant.asset_a.pk, "title": "x", "description": "y",
+                                              "upload_photos": [SimpleUploadedFile("n.png", b"nope",
+                                                                                   content_type="image/png")]},
+                   format="multipart")
+    assert bad.status_code == 400 and "upload_photos" in bad.json()
+    other = api.post("/api/v1/work-requests/", {"asset": plant.asset_b.pk, "title": "x", "description": "y"},
+                     format="json")
+    assert other.status_code == 400 and "asset" in other.json(), "another site's asset does not exist for them"
