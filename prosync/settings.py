@@ -89,8 +89,16 @@ else:
     from prosync import embedded
 
     DATABASES = {"default": env.db_url_config(embedded.postgres_url())}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Outside tests, connections come from a psycopg pool per process (Django's recommended way
+# under ASGI): a page no longer pays for a new PostgreSQL connection. DB_POOL_MAX_SIZE=0 turns
+# it off. Tests keep plain connections: the test runner creates and drops its own database.
+_pool_max = env.int("DB_POOL_MAX_SIZE", default=0 if TESTING else 10)
+if _pool_max > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1), "max_size": _pool_max, "timeout": 10}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # One test database per test run, so that runs side by side on one server do not collide.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME",
                                                               default=f"test_prosync_{os.getpid()}")
