@@ -73,6 +73,7 @@ class AssetFilterSet(ScopedFilterSet):
         return queryset.filter(Q(tag__icontains=value) | Q(name__icontains=value) | Q(serial_number__icontains=value)
                                | Q(manufacturer__icontains=value))
 
+    @extend_schema_field(OpenApiTypes.INT)
     def filter_location(self, queryset, name, value):
         """The location and every location below it."""
         return queryset.filter(location__path__startswith=value.path) if value else queryset
@@ -103,6 +104,7 @@ class LocationFilterSet(ScopedFilterSet):
     def search(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
 
+    @extend_schema_field(OpenApiTypes.INT)
     def filter_within(self, queryset, name, value):
         return queryset.filter(path__startswith=value.path).exclude(pk=value.pk) if value else queryset
 

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
@@ -127,7 +128,7 @@ class DowntimeSerializer(ScopedModelSerializer):
 
 
 class MeterSerializer(ScopedModelSerializer):
-    initial_value = serializers.DecimalField(max_digits=16, decimal_places=3, min_value=0, write_only=True,
+    initial_value = serializers.DecimalField(max_digits=16, decimal_places=3, min_value=Decimal(0), write_only=True,
                                              required=False, default=0,
                                              help_text="The reading when the meter is added (create only).")
 
