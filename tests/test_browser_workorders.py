@@ -95,6 +95,16 @@ def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_pat
     expect(page.locator(".prewrap")).to_contain_text("measured 84 °C, limits 10–70 °C")
     shot(page, output_dir, "4-follow-up-phone")
 
+    # A comment to the planner, picked from the @mention suggestions.
+    page.goto(f"{asgi_server}{wo.get_absolute_url()}")
+    box = page.locator("#comments textarea[name=body]")
+    box.press_sequentially("Follow-up raised, @mana")
+    expect(page.locator(".mention-list li").first).to_have_text("@manager_a")
+    box.press("Tab")
+    box.press_sequentially("please order a bearing")
+    page.locator("#comments").get_by_role("button", name="Comment").click()
+    expect(page.locator("#comments .comment").last).to_contain_text("Follow-up raised, @manager_a please order")
+
     # A photo of the finding, then back to the order to stop the timer and complete it.
     photo = tmp_path / "after.png"
     Image.new("RGB", (64, 48), (90, 120, 200)).save(photo)
@@ -161,11 +171,13 @@ def test_board_drag_moves_an_order_and_an_illegal_move_comes_back_with_the_reaso
     card.locator(".wo-title").drag_to(page.locator('.board-col[data-status="in_progress"] [data-drop]'))
     expect(page.locator('.board-col[data-status="in_progress"]')).to_contain_text("Align coupling")
     expect(page.locator('.board-col[data-status="in_progress"] [data-count]')).to_have_text("1")
+    expect(card).to_have_attribute("data-status", "in_progress")
     expect(card.locator(".card-error")).to_be_hidden()
     assert off_the_loop(lambda: WorkOrder.objects.get(pk=wo.pk).status) == "in_progress"
 
     card.locator("select[data-move]").select_option("on_hold")  # the menu does the same without a mouse
     expect(page.locator('.board-col[data-status="on_hold"]')).to_contain_text("Align coupling")
+    expect(card).to_have_attribute("data-status", "on_hold")  # set once the server has answered
     shot(page, output_dir, "3-moved")
     assert off_the_loop(lambda: WorkOrder.objects.get(pk=wo.pk).status) == "on_hold"
 

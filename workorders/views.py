@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
@@ -268,6 +269,11 @@ class WorkOrderDetailView(ScopedDetailView):
             now=timezone.now(),
         )
         ctx["may_log_others"] = can(user, "change", LabourRate)
+        if ctx["may_comment"]:  # @mention suggestions: the people of the order's site
+            ctx["mention_people"] = [
+                {"u": u, "n": f"{f} {la}".strip()} for u, f, la in get_user_model().objects.filter(
+                    memberships__site_id=wo.site_id, is_active=True).order_by("username")
+                .values_list("username", "first_name", "last_name")[:300]]
         if ctx["may_log_others"]:
             ctx["time_form"].scope(user)
         ctx["timeline"] = timeline(wo, **{k: ctx[k] for k in ("checklist", "comments", "time_entries", "part_usages",

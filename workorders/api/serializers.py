@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -143,8 +145,8 @@ class TimeEntrySerializer(ScopedModelSerializer):
         fields = ["id", "work_order", "user", "started_at", "ended_at", "hours", "hourly_rate", "cost", "note"]
         read_only_fields = ["work_order", "ended_at", "hourly_rate"]
         validators = []  # the one-running-timer rule is the service's (a manual entry is never running)
-        extra_kwargs = {"started_at": {"required": False}, "hours": {"required": True, "min_value": 0.01,
-                                                                     "max_value": 24}}
+        extra_kwargs = {"started_at": {"required": False}, "hours": {"required": True, "min_value": Decimal("0.01"),
+                                                                     "max_value": Decimal("24")}}
 
 
 class TeamSerializer(ScopedModelSerializer):
@@ -227,7 +229,7 @@ class PartUsageSerializer(ScopedModelSerializer):
         fields = ["id", "work_order", "part", "storeroom", "quantity", "unit_cost", "cost", "movement", "issued_by",
                   "issued_at", "note"]
         read_only_fields = ["work_order", "unit_cost", "movement", "issued_by", "issued_at"]
-        extra_kwargs = {"quantity": {"min_value": 0.001}}
+        extra_kwargs = {"quantity": {"min_value": Decimal("0.001")}}
 
     def validate(self, attrs):
         attrs = dict(attrs)
