@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from functools import cache
 
 import redis
@@ -138,4 +139,7 @@ def latest_payloads(asset_ids) -> dict[int, dict]:
 
 def _send(asset_ids: list[int], sites: dict[int, int]) -> None:
     payloads = latest_payloads(asset_ids)
+    sent_at = time.time()  # lets a client tell how stale an update is when it arrives
+    for p in payloads.values():
+        p["sent_at"] = sent_at
     send_many([([asset_group(a), site_group(sites[a])], "telemetry.readings", p) for a, p in payloads.items()])
