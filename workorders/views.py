@@ -558,7 +558,7 @@ def board(request):
     params = request.GET.copy()
     return render(request, "workorders/board.html", {
         "columns": columns, "filterset": fs, "tabs": _tabs("board"), "may_change": may_change, "now": timezone.now(),
-        "querystring": params.urlencode(), "limit": BOARD_CARDS,
+        "querystring": params.urlencode(), "limit": BOARD_CARDS, "order_base": reverse("workorders:list"),
         "transitions": {s: [(t, labels[t]) for t in BOARD_COLUMNS if t in ALLOWED_TRANSITIONS[s]]
                         for s in BOARD_COLUMNS}})
 
