@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from assets import parts as stock
 from assets.filters import PartFilterSet, StockLevelFilterSet, StoreroomFilterSet
+from assets.forms import PartNumberField
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.stock_selectors import low_stock_count, parts_with_stock
 from prosync.generic import FilteredListView, ScopedDetailView
@@ -317,6 +318,8 @@ def part_edit(request, pk: int):
 
 
 class BomLineForm(forms.ModelForm):
+    part = PartNumberField()
+
     class Meta:
         model = BomLine
         fields = ["part", "quantity", "note"]

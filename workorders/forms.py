@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 
+from assets.forms import PartNumberField
 from workorders.choices import AttachmentKind, FailureCodeKind
 from workorders.models import ChecklistTemplate, FailureCode, WorkOrder
 
@@ -123,8 +124,7 @@ class DependencyForm(forms.Form):
 
 
 class IssuePartForm(ScopedFormMixin, forms.Form):
-    # Typed (or scanned) part number, not a select of the whole catalogue.
-    part = forms.CharField(max_length=60, label="Part number")
+    part = PartNumberField()
     storeroom = forms.ModelChoiceField(queryset=None)
     quantity = forms.DecimalField(min_value=Decimal("0.001"), decimal_places=3, initial=1)
 
@@ -135,15 +135,6 @@ class IssuePartForm(ScopedFormMixin, forms.Form):
         self.fields["storeroom"].queryset = Storeroom.objects.filter(site_id=work_order.site_id) if work_order \
             else Storeroom.objects.all()
         self.scope(user)
-
-    def clean_part(self):
-        from assets.models import Part
-
-        number = self.cleaned_data["part"].strip()
-        part = Part.objects.filter(part_number__iexact=number).first()
-        if part is None:
-            raise forms.ValidationError(f"No part numbered “{number}” in the catalogue.")
-        return part
 
 
 class SaveViewForm(forms.Form):

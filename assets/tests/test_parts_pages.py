@@ -139,12 +139,17 @@ def test_asset_parts_tab_shows_bom_with_site_stock(client, plant, store):
     login(client, plant.manager_a)
     html = client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
     assert 'id="parts"' in html and "BRG-6205" in html and "drive end" in html and "Low" in html
-    r = client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": seal.pk, "quantity": "1"})
+    # The part is typed by its number (the page never lists the whole catalogue in a select).
+    assert "<select" not in html.split('id="parts"')[1].split("</section>")[0]
+    r = client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": "seal-40", "quantity": "1"})
     assert r.status_code == 302 and BomLine.objects.filter(asset=plant.asset_a, part=seal).exists()
-    r = client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": seal.pk, "quantity": "1"})
+    r = client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": "SEAL-40", "quantity": "1"})
     assert BomLine.objects.filter(asset=plant.asset_a).count() == 2  # a duplicate is refused
+    r = client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": "NOPE-1", "quantity": "1"}, follow=True)
+    assert "No part numbered “NOPE-1”" in r.content.decode()
+    assert BomLine.objects.filter(asset=plant.asset_a).count() == 2
     login(client, plant.tech_a)
-    assert client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": seal.pk, "quantity": "1"}).status_code == 403
+    assert client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": "SEAL-40", "quantity": "1"}).status_code == 403
 
 
 def test_empty_states(client, plant):
