@@ -11,6 +11,7 @@ import hmac
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from telemetry.models import Gateway
@@ -67,3 +68,15 @@ class GatewayKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return KEYWORD
+
+
+class GatewayKeyScheme(OpenApiAuthenticationExtension):
+    """The gateway key in the OpenAPI schema: an ``Authorization: Gateway <key>`` header."""
+
+    target_class = GatewayKeyAuthentication
+    name = "gatewayKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": f"Per-gateway API key, sent as '{KEYWORD} <key>'; issued once when the gateway is "
+                               "created, stored only as a hash."}
