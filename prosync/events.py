@@ -61,21 +61,17 @@ def broadcast_on_commit(*, asset_id: int, site_id: int, event_type: str, payload
     broadcast_many_on_commit([(asset_id, site_id, event_type, payload)])
 
 
-def broadcast_fleet_on_commit(event_type: str, items_by_site: dict[int, list[dict]]) -> None:
-    """{site_id: [payload with an "asset" key, ...]}: sent after commit to each site's fleet
-    group in blocks of FLEET_BLOCK (consumers unpack them: see telemetry.consumers)."""
-    layer_messages = []
+def send_fleet(event_type: str, items_by_site: dict[int, list[dict]]) -> None:
+    """{site_id: [payload with an "asset" key, ...]}: one channel-layer message per site and
+    block of FLEET_BLOCK items to the site's fleet group; the site's feeds pass every item on as
+    an ``event_type`` event, an asset's feed only its own (see telemetry.consumers)."""
+    messages = []
     for site_id, items in items_by_site.items():
         for k in range(0, len(items), FLEET_BLOCK):
-            layer_messages.append((fleet_group(site_id), {"type": "broadcast_fleet", "event": event_type,
-                                                          "items": items[k:k + FLEET_BLOCK]}))
-    if layer_messages:
-        transaction.on_commit(lambda: _send_raw(layer_messages))
-
-
-def _send_raw(messages: list[tuple[str, dict]]) -> None:
+            messages.append((fleet_group(site_id), {"type": "broadcast_fleet", "event": event_type,
+                                                    "items": items[k:k + FLEET_BLOCK]}))
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
 
     async def _send():
@@ -85,6 +81,12 @@ def _send_raw(messages: list[tuple[str, dict]]) -> None:
         async_to_sync(_send)()
     except Exception:  # best effort, as send_many
         logger.warning("live events not delivered", extra={"events": len(messages)}, exc_info=True)
+
+
+def broadcast_fleet_on_commit(event_type: str, items_by_site: dict[int, list[dict]]) -> None:
+    """``send_fleet`` after commit."""
+    if items_by_site:
+        transaction.on_commit(lambda: send_fleet(event_type, items_by_site))
 
 
 def broadcast_many_on_commit(events: list[tuple[int, int, str, dict]]) -> None:

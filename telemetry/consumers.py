@@ -52,9 +52,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": message["event"], "payload": message["payload"]})
 
     async def broadcast_fleet(self, message):
-        """A block of per-asset results of the site: a site feed gets it as one event (the type
-        in the plural, items in the payload); an asset feed gets its own item, if any."""
-        await self.send_json({"type": f"{message['event']}s", "payload": {"items": message["items"]}})
+        """A block of per-asset updates of the site (latest values, assessments): a site feed
+        passes each on as its own event; an asset feed only its own (below)."""
+        for item in message["items"]:
+            await self.send_json({"type": message["event"], "payload": item})
 
 
 class AssetConsumer(LiveConsumer):

@@ -103,9 +103,9 @@ def test_beat_schedule_is_installed_idempotently():
     assert json.loads(task.args or "[]") == []
 
 
-async def test_fleet_assessments_reach_each_asset_feed_alone_and_the_site_feed_in_one_block(live_plant):
-    """A fleet's assessments go out as one message per site and block of assets: the asset page
-    gets its own result only; the site feed gets the whole block as one event."""
+async def test_fleet_assessments_reach_each_asset_feed_alone_and_the_site_feed_whole(live_plant):
+    """A fleet's assessments go out as one channel-layer message per site and block of assets:
+    the asset page gets its own result only; the site feed gets every asset's."""
     from assets.models import Asset
     from telemetry.models import Sensor
 
@@ -134,8 +134,9 @@ async def test_fleet_assessments_reach_each_asset_feed_alone_and_the_site_feed_i
     assert result["assessed"] == 2
     mine, _ = await receive_until(asset_feed, "predictions.assessment")
     assert mine["payload"]["asset"] == p.asset_a.pk
-    block, _ = await receive_until(site_feed, "predictions.assessments")
-    items = {item["asset"]: item for item in block["payload"]["items"]}
+    first, _ = await receive_until(site_feed, "predictions.assessment")
+    second, _ = await receive_until(site_feed, "predictions.assessment")
+    items = {m["payload"]["asset"]: m["payload"] for m in (first, second)}
     assert set(items) == {p.asset_a.pk, other.pk}
     assert items[other.pk]["health"] < items[p.asset_a.pk]["health"]
     # Nothing about the other pump reaches the first pump's page.
