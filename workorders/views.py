@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from prosync.generic import FilteredListView, ScopedDetailView
@@ -550,10 +551,13 @@ def board(request):
         else:
             col = col.order_by("-pk")
             count = col.order_by()[:BOARD_COUNT_CAP].count()
+        allowed = [(s, labels[s]) for s in BOARD_COLUMNS if s in ALLOWED_TRANSITIONS[status]]
         columns.append({"status": status, "label": labels[status], "count": count,
                         "capped": count >= BOARD_COUNT_CAP,
                         "cards": list(col[:BOARD_CARDS]), "allowed_values": sorted(ALLOWED_TRANSITIONS[status]),
-                        "allowed": [(s, labels[s]) for s in BOARD_COLUMNS if s in ALLOWED_TRANSITIONS[status]]})
+                        "allowed_attr": " ".join(sorted(ALLOWED_TRANSITIONS[status])), "allowed": allowed,
+                        # The same "Move to" options on every card of a column: rendered once, not per card.
+                        "move_options": format_html_join("", '<option value="{}">{}</option>', allowed)})
     may_change = can(request.user, "change", WorkOrder)
     params = request.GET.copy()
     return render(request, "workorders/board.html", {
