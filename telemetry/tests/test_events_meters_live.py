@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from prosync.events import fleet_group
+from prosync.events import asset_group
 from telemetry import meters
 from telemetry.eventlog import events_for
 from telemetry.services import ingest_readings
@@ -123,7 +123,7 @@ def _drain(layer, channel, wait_s):
 def test_burst_of_readings_is_coalesced_and_the_last_value_arrives(live_plant, settings):
     settings.LIVE_PUSH_WINDOW_MS = 200
     sensor = live_plant.sensors_a["vibration"]
-    layer, channel = _listen(fleet_group(live_plant.site_a.pk))  # the asset page's feed listens here
+    layer, channel = _listen(asset_group(live_plant.asset_a.pk))
     t = timezone.now() - timedelta(minutes=10)
     started = time.monotonic()
     for i in range(40):  # 40 batches as fast as they come
@@ -133,7 +133,7 @@ def test_burst_of_readings_is_coalesced_and_the_last_value_arrives(live_plant, s
     # At most one per window while the burst lasted, plus the trailing one.
     assert 1 <= len(messages) <= burst_s / 0.2 + 2, (len(messages), burst_s)
     assert len(messages) < 40
-    [last] = [item["readings"] for item in messages[-1]["items"] if item["asset"] == live_plant.asset_a.pk]
+    last = messages[-1]["payload"]["readings"]
     assert {r["sensor"]: r["value"] for r in last}[sensor.pk] == 39.0
 
 

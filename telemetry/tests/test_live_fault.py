@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from conftest import free_port, wait_for_port
 from prosync.embedded import _redis_binary
-from prosync.events import fleet_group
+from prosync.events import asset_group
 from telemetry.models import Reading
 from telemetry.services import ingest_readings
 
@@ -85,7 +85,7 @@ def test_ingestion_survives_redis_down_and_live_push_resumes(live_plant, setting
         settings.LIVE_PUSH_WINDOW_MS = 50
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
             "hosts": [{"address": redis_server.url, "socket_timeout": 15}], "prefix": "fault-test", "expiry": 30}}}
-        listener = Listener(fleet_group(live_plant.site_a.pk))  # the asset page's feed listens here
+        listener = Listener(asset_group(live_plant.asset_a.pk))
         sensor = live_plant.sensors_a["vibration"]
         t = timezone.now() - timedelta(minutes=5)
 
@@ -96,7 +96,7 @@ def test_ingestion_survives_redis_down_and_live_push_resumes(live_plant, setting
 
         ingest(0, 1.0)
         first = listener.receive(5)
-        assert first is not None and first["items"][0]["readings"][0]["value"] == 1.0
+        assert first is not None and first["payload"]["readings"][0]["value"] == 1.0
 
         redis_server.stop()
         caplog.set_level(logging.WARNING)
@@ -116,7 +116,7 @@ def test_ingestion_survives_redis_down_and_live_push_resumes(live_plant, setting
             message = listener.receive(1)
             i += 1
         assert message is not None, "live push did not resume after Redis came back"
-        assert message["items"][0]["readings"][0]["value"] == 3.0
+        assert message["payload"]["readings"][0]["value"] == 3.0
         listener.close()
     finally:
         if redis_server.proc and redis_server.proc.poll() is None:
