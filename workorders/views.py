@@ -19,7 +19,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from prosync.generic import FilteredListView, ScopedDetailView
@@ -527,6 +528,29 @@ BOARD_CARDS = 20  # per column; the column's count and a link to the full list s
 BOARD_COUNT_CAP = 1000
 
 
+def _board_card(wo: WorkOrder, col: dict, *, may_change: bool, order_base: str) -> str:
+    """One card of the board. Built in Python rather than in the template: a board shows up to
+    140 cards and the template engine cost a third of a millisecond each."""
+    due = ""
+    if wo.due_at:
+        due = format_html(' · <span{}>due {}</span>', mark_safe(' class="overdue"') if wo.is_overdue else "",
+                          timezone.localtime(wo.due_at).strftime("%m-%d"))
+    move = ""
+    if may_change and col["allowed"]:
+        move = format_html('<label class="move-to small">Move to <select data-move aria-label="Move {} to">'
+                           '<option value="">…</option>{}</select></label>', wo.number, col["move_options"])
+    return format_html(
+        '<li class="wo-card prio-edge-{prio}" draggable="{drag}" data-id="{pk}" data-version="{version}" '
+        'data-status="{status}" data-allowed="{allowed}">'
+        '<a href="{base}{pk}/" class="wo-num">{number}</a> <span class="pill prio-{prio}">{prio_label}</span>'
+        '<div class="wo-title">{title}</div><div class="muted small">{asset}{who}{due}</div>{move}'
+        '<p class="card-error" role="alert" hidden></p></li>',
+        prio=wo.priority, drag="true" if may_change else "false", pk=wo.pk, version=wo.version, status=wo.status,
+        allowed=col["allowed_attr"], base=order_base, number=wo.number, prio_label=wo.get_priority_display(),
+        title=wo.title, asset=f"{wo.asset.tag} · " if wo.asset_id else "",
+        who=str(wo.assignee) if wo.assignee_id else "unassigned", due=due, move=move)
+
+
 def _filtered(request):
     _require(request, "view", WorkOrder)
     qs = WorkOrder.objects.for_user(request.user, "view")
@@ -559,10 +583,13 @@ def board(request):
                         # The same "Move to" options on every card of a column: rendered once, not per card.
                         "move_options": format_html_join("", '<option value="{}">{}</option>', allowed)})
     may_change = can(request.user, "change", WorkOrder)
+    order_base = reverse("workorders:list")
+    for col in columns:
+        col["card_html"] = [_board_card(wo, col, may_change=may_change, order_base=order_base) for wo in col["cards"]]
     params = request.GET.copy()
     return render(request, "workorders/board.html", {
         "columns": columns, "filterset": fs, "tabs": _tabs("board"), "may_change": may_change, "now": timezone.now(),
-        "querystring": params.urlencode(), "limit": BOARD_CARDS, "order_base": reverse("workorders:list"),
+        "querystring": params.urlencode(), "limit": BOARD_CARDS, "order_base": order_base,
         "transitions": {s: [(t, labels[t]) for t in BOARD_COLUMNS if t in ALLOWED_TRANSITIONS[s]]
                         for s in BOARD_COLUMNS}})
 
