@@ -23,6 +23,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 BASE_DIR = Path(__file__).resolve().parent
+# The browser fixtures (one Chromium per module, a window per test) for every test module.
+pytest_plugins = ["tests.browser"]
 PASSWORD = "Test-pass-9731"
 
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.test_browser import PHONE, browser, chromium, log_in, needs_chromium, new_page, off_the_loop  # noqa: F401
+from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop
 
 
 @needs_chromium
-def test_rule_editor_alarm_acknowledge_and_activity(live_plant, asgi_server, browser, output_dir):  # noqa: F811
+def test_rule_editor_alarm_acknowledge_and_activity(live_plant, asgi_server, browser, output_dir):
     from telemetry.models import Alert
     from telemetry.services import ingest_readings
 

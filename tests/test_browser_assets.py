@@ -11,9 +11,7 @@ import re
 
 import pytest
 
-from tests.test_browser import PHONE, browser, chromium, log_in, needs_chromium, new_page, off_the_loop, shot
-
-__all__ = ["browser", "chromium"]  # fixtures used by the test below
+from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
 
 
 def _png() -> bytes:

@@ -12,17 +12,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    PHONE,
-    browser,
-    chromium,
-    log_in,
-    needs_chromium,
-    new_page,
-    off_the_loop,
-    shot,
-)
+from tests.browser import DESKTOP, PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
 
 
 def _day_setup(plant):
@@ -48,7 +38,7 @@ def _day_setup(plant):
 
 @pytest.mark.browser
 @needs_chromium
-def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_path):  # noqa: F811
+def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_path):
     from playwright.sync_api import expect
 
     from workorders.models import ChecklistItem, TimeEntry, WorkOrder
@@ -144,7 +134,7 @@ def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_pat
 @pytest.mark.browser
 @needs_chromium
 def test_board_drag_moves_an_order_and_an_illegal_move_comes_back_with_the_reason(
-        browser, live_plant, asgi_server, output_dir):  # noqa: F811
+        browser, live_plant, asgi_server, output_dir):
     from playwright.sync_api import expect
 
     from workorders import services

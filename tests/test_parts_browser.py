@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import (  # noqa: F401  (fixtures)
-    PHONE,
-    browser,
-    chromium,
-    log_in,
-    needs_chromium,
-    new_page,
-    off_the_loop,
-    shot,
-)
+from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
 
 
 @pytest.mark.browser
 @needs_chromium
-def test_storekeeper_finds_low_stock_issues_parts_and_sees_the_ledger(browser, live_plant, asgi_server,  # noqa: F811
+def test_storekeeper_finds_low_stock_issues_parts_and_sees_the_ledger(browser, live_plant, asgi_server,
                                                                        output_dir):
     from playwright.sync_api import expect
 

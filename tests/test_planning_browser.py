@@ -11,9 +11,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.test_browser import PHONE, browser, chromium, log_in, needs_chromium, new_page, off_the_loop, shot
+from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
 
-__all__ = ["browser", "chromium"]  # the fixtures, for this module's tests
 LIVE = 10_000
 
 

@@ -11,22 +11,12 @@ import pytest
 from django.utils import timezone
 
 from conftest import jwt_client
-from tests.test_browser import (  # noqa: F401  (chromium and browser are fixtures)
-    LIVE_TIMEOUT,
-    PHONE,
-    browser,
-    chromium,
-    log_in,
-    needs_chromium,
-    new_page,
-    off_the_loop,
-    shot,
-)
+from tests.browser import LIVE_TIMEOUT, PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
 
 
 @pytest.mark.browser
 @needs_chromium
-def test_chart_shows_history_switches_range_and_appends_live(browser, live_plant, asgi_server, output_dir):  # noqa: F811
+def test_chart_shows_history_switches_range_and_appends_live(browser, live_plant, asgi_server, output_dir):
     from playwright.sync_api import expect
 
     from telemetry import services
