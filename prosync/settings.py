@@ -152,6 +152,8 @@ TELEMETRY_RAW_RETENTION_DAYS = env.int("TELEMETRY_RAW_RETENTION_DAYS", default=9
 # stays within this budget: 30 days of 1 Hz data come from the hourly rollup, 7 days from the
 # minute rollup, a few hours raw.
 TELEMETRY_SERIES_ROW_BUDGET = env.int("TELEMETRY_SERIES_ROW_BUDGET", default=20_000)
+# Writes leave their rollup aggregates pending; beat folds them this often (reads fold first).
+TELEMETRY_ROLLUP_FOLD_SECONDS = env.int("TELEMETRY_ROLLUP_FOLD_SECONDS", default=5)
 TELEMETRY_CSV_CHUNK = env.int("TELEMETRY_CSV_CHUNK", default=5_000)
 
 # --- Celery -----------------------------------------------------------------------------------

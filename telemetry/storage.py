@@ -47,6 +47,10 @@ def write_batch(batch: Batch) -> int:
     return get_store().write(batch)
 
 
+def fold_rollups(sensor_ids=None) -> int:
+    return get_store().fold_rollups(sensor_ids)
+
+
 def write_readings(rows: Sequence[tuple[int, datetime, float]]) -> int:
     """Store rows (sensor_id, ts, value); duplicates of (sensor, ts) are kept once, the first
     stored wins. Returns how many rows were new. Must run inside a transaction."""

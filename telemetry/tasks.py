@@ -12,6 +12,15 @@ def apply_retention() -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in done.items()}
 
 
+@shared_task(name="telemetry.fold_rollups", ignore_result=True)
+def fold_rollups() -> int:
+    """Scheduled by beat every few seconds: fold what writes left pending into the rollups
+    (reads fold their own sensors first, so this only keeps the pending table short)."""
+    from telemetry import storage
+
+    return storage.fold_rollups()
+
+
 @shared_task(name="telemetry.import_csv")
 def import_csv(job_id: int) -> dict:
     """Import an uploaded CSV; progress is saved on the CsvImport row as it goes."""

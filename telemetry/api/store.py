@@ -109,6 +109,10 @@ class RollupMinuteViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["sensor"]
     ordering_fields = ["bucket"]
 
+    def get_queryset(self):
+        storage.fold_rollups()  # what writes left pending, so the list has every reading
+        return super().get_queryset()
+
 
 class RollupHourViewSet(RollupMinuteViewSet):
     queryset = ReadingRollupHour.objects.all()

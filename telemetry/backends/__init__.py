@@ -3,8 +3,9 @@
 A batch is three aligned numpy arrays (sensor id, timestamp in microseconds since the Unix
 epoch UTC, value), already validated by ``telemetry.services.ingest_readings``. Every store:
 keeps (sensor, ts) once (the first value written wins), accepts any order, keeps the 1-minute
-and 1-hour rollups current in the same write (so a chart never misses data that was written),
-answers range queries raw or from a rollup, and drops old raw data while keeping rollups.
+and 1-hour rollups current (a store may defer folding a write into them, as long as every
+rollup read sees every written reading: see ``fold_rollups``), answers range queries raw or
+from a rollup, and drops old raw data while keeping rollups.
 The latest value of each sensor lives on its ``Sensor`` row in PostgreSQL for every store."""
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ class ReadingStore:
     def rollup(self, sensor_id: int, resolution: str, start_us: int, end_us: int):
         """(bucket_us, min, max, sum, count) of one sensor's buckets starting in [start, end]."""
         raise NotImplementedError
+
+    def fold_rollups(self, sensor_ids=None) -> int:
+        """Bring the rollups of these sensors (or all) up to date with every write; returns how
+        much deferred work was done. Stores that update rollups in the write do nothing."""
+        return 0
 
     def count_raw(self, sensor_ids=None) -> int:
         raise NotImplementedError

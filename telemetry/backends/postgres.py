@@ -1,6 +1,13 @@
-"""PostgreSQL reading store: a table partitioned by day on ``ts``, written by binary COPY into a
-staging table and one statement that inserts each new (sensor, ts) once and folds exactly the
-inserted rows into the 1-minute and 1-hour rollups; retention drops whole day partitions."""
+"""PostgreSQL reading store: a table partitioned by day on ``ts``, written by binary COPY (or,
+when some (sensor, ts) are already stored, through a staging table that inserts each new one
+once); retention drops whole day partitions.
+
+Rollups: a write adds the 1-minute aggregates of exactly the rows it inserted to a pending table
+(a plain heap: no conflict to resolve, no foreign key to check), and ``fold`` moves pending
+aggregates into the 1-minute and 1-hour rollups, many batches at a time. Every rollup read folds
+the sensors it reads first, and beat folds everything every few seconds, so readers never miss
+a written reading. Upserting each batch's buckets into the rollups in the write cost as much as
+the COPY itself, mostly on buckets the next batch upserts again."""
 
 from __future__ import annotations
 
@@ -8,13 +15,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from psycopg.errors import UniqueViolation
 
 from telemetry.backends import BUCKET_US, Batch, ReadingStore, aggregate, first_per_key, latest_per_sensor
 
 READINGS = "telemetry_reading"
 ROLLUP_TABLES = {"1m": "telemetry_readingrollupminute", "1h": "telemetry_readingrolluphour"}
+PENDING = "telemetry_rollup_pending"
 SENSORS = "telemetry_sensor"
 PARTITION_NAME = re.compile(r"^telemetry_reading_p(\d{8})$")
 
@@ -39,55 +47,61 @@ def copy_payload(batch: Batch) -> bytes:
 def _rollup_upsert(name: str, table: str, bucket: str) -> str:
     return f"""{name} AS (
         INSERT INTO {table} AS r (sensor_id, bucket, min, max, sum, count)
-        SELECT sensor_id, date_trunc('{bucket}', ts, 'UTC'), min(value), max(value), sum(value), count(*)
-        FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+        SELECT sensor_id, date_trunc('{bucket}', bucket, 'UTC'), min(min), max(max), sum(sum), sum(count)::bigint
+        FROM d GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (sensor_id, bucket) DO UPDATE SET min = least(r.min, excluded.min),
             max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
         RETURNING 1)"""
 
 
-# One round trip: new rows in, rollups folded from exactly those rows, latest values moved on.
-# Rows are taken in (sensor, ts) order so that concurrent writers lock in the same order.
+# Pending aggregates of sensors deleted since are dropped with them (the join); rollup rows are
+# locked in (sensor, bucket) order so that concurrent folds cannot deadlock.
+FOLD_SQL = f"""
+WITH taken AS (DELETE FROM {PENDING} p {{where}} RETURNING p.sensor_id, p.bucket, p.min, p.max, p.sum, p.count),
+d AS (SELECT taken.* FROM taken JOIN {SENSORS} s ON s.id = taken.sensor_id),
+{_rollup_upsert("m", ROLLUP_TABLES["1m"], "minute")},
+{_rollup_upsert("h", ROLLUP_TABLES["1h"], "hour")}
+SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM m), (SELECT count(*) FROM h)
+"""
+
+_LATEST_CTE = f"""latest AS (
+    UPDATE {SENSORS} s SET last_value = l.value, last_ts = l.ts FROM (
+        SELECT DISTINCT ON (sensor_id) sensor_id, ts, value FROM ins ORDER BY sensor_id, ts DESC) l
+    WHERE s.id = l.sensor_id AND (s.last_ts IS NULL OR l.ts > s.last_ts)
+    RETURNING 1)"""
+
+# The staged write, in one round trip: new rows in, their minute aggregates pending, latest
+# values moved on. Rows are taken in (sensor, ts) order so that concurrent writers lock in the
+# same order.
 WRITE_SQL = f"""
 WITH ins AS (
     INSERT INTO {READINGS} (sensor_id, ts, value)
     SELECT DISTINCT ON (sensor_id, ts) sensor_id, ts, value FROM reading_stage ORDER BY sensor_id, ts, seq
     ON CONFLICT (sensor_id, ts) DO NOTHING
     RETURNING sensor_id, ts, value),
-{_rollup_upsert("m", ROLLUP_TABLES["1m"], "minute")},
-{_rollup_upsert("h", ROLLUP_TABLES["1h"], "hour")},
-latest AS (
-    UPDATE {SENSORS} s SET last_value = l.value, last_ts = l.ts FROM (
-        SELECT DISTINCT ON (sensor_id) sensor_id, ts, value FROM ins ORDER BY sensor_id, ts DESC) l
-    WHERE s.id = l.sensor_id AND (s.last_ts IS NULL OR l.ts > s.last_ts)
-    RETURNING 1)
-SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM m), (SELECT count(*) FROM h), (SELECT count(*) FROM latest)
+pending AS (
+    INSERT INTO {PENDING} (sensor_id, bucket, min, max, sum, count)
+    SELECT sensor_id, date_trunc('minute', ts, 'UTC'), min(value), max(value), sum(value), count(*)
+    FROM ins GROUP BY 1, 2
+    RETURNING 1),
+{_LATEST_CTE}
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM pending), (SELECT count(*) FROM latest)
 """
 
-
-FOLD_SQL = f"""
-WITH m AS (
-    INSERT INTO {ROLLUP_TABLES["1m"]} AS r (sensor_id, bucket, min, max, sum, count)
+# After a plain COPY: the batch's minute aggregates (from numpy) pending, latest values moved on.
+AFTER_COPY_SQL = f"""
+WITH pending AS (
+    INSERT INTO {PENDING} (sensor_id, bucket, min, max, sum, count)
     SELECT s, timestamptz 'epoch' + b * interval '1 microsecond', lo, hi, tot, n
     FROM unnest(%(m_s)s::bigint[], %(m_b)s::bigint[], %(m_lo)s::float8[], %(m_hi)s::float8[],
                 %(m_tot)s::float8[], %(m_n)s::bigint[]) AS a(s, b, lo, hi, tot, n)
-    ON CONFLICT (sensor_id, bucket) DO UPDATE SET min = least(r.min, excluded.min),
-        max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
-    RETURNING 1),
-h AS (
-    INSERT INTO {ROLLUP_TABLES["1h"]} AS r (sensor_id, bucket, min, max, sum, count)
-    SELECT s, timestamptz 'epoch' + b * interval '1 microsecond', lo, hi, tot, n
-    FROM unnest(%(h_s)s::bigint[], %(h_b)s::bigint[], %(h_lo)s::float8[], %(h_hi)s::float8[],
-                %(h_tot)s::float8[], %(h_n)s::bigint[]) AS a(s, b, lo, hi, tot, n)
-    ON CONFLICT (sensor_id, bucket) DO UPDATE SET min = least(r.min, excluded.min),
-        max = greatest(r.max, excluded.max), sum = r.sum + excluded.sum, count = r.count + excluded.count
     RETURNING 1),
 latest AS (
     UPDATE {SENSORS} s SET last_value = l.v, last_ts = timestamptz 'epoch' + l.t * interval '1 microsecond'
     FROM unnest(%(l_s)s::bigint[], %(l_t)s::bigint[], %(l_v)s::float8[]) AS l(s, t, v)
     WHERE s.id = l.s AND (s.last_ts IS NULL OR timestamptz 'epoch' + l.t * interval '1 microsecond' > s.last_ts)
     RETURNING 1)
-SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM h), (SELECT count(*) FROM latest)
+SELECT (SELECT count(*) FROM pending), (SELECT count(*) FROM latest)
 """
 
 
@@ -97,17 +111,33 @@ def pg_array(values: np.ndarray) -> str:
     return "{" + ",".join(map(repr, values.tolist())) + "}"
 
 
-def _fold_params(batch: Batch) -> dict:
-    """Rollup rows (sorted by sensor and bucket, so concurrent writers lock in one order) and
-    each sensor's newest reading, from a batch of new readings."""
-    params = {}
-    for prefix, resolution in (("m", "1m"), ("h", "1h")):
-        cols = aggregate(batch, BUCKET_US[resolution])
-        params.update({f"{prefix}_{name}": pg_array(col) for name, col in zip(("s", "b", "lo", "hi", "tot", "n"), cols,
-                                                                                strict=True)})
+def _after_copy_params(batch: Batch) -> dict:
+    """The batch's minute aggregates and each sensor's newest reading, from a batch of new
+    readings sorted by (sensor, ts)."""
+    cols = aggregate(batch, BUCKET_US["1m"])
+    params = {f"m_{name}": pg_array(col) for name, col in zip(("s", "b", "lo", "hi", "tot", "n"), cols, strict=True)}
     s, t, v = latest_per_sensor(batch)
     params.update({"l_s": pg_array(s), "l_t": pg_array(t), "l_v": pg_array(v)})
     return params
+
+
+def fold(sensor_ids=None) -> int:
+    """Move pending aggregates (of these sensors, or all) into the rollups; returns how many
+    pending rows were folded. Each pending row is taken by exactly one fold (DELETE ...
+    RETURNING), so concurrent folds and writes neither lose nor double-count a reading."""
+    where, params = "", []
+    if sensor_ids is not None:
+        where, params = "WHERE p.sensor_id = ANY(%s)", [[int(s) for s in sensor_ids]]
+    sql = FOLD_SQL.replace("{where}", where)
+    for attempt in range(3):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()[0]
+        except OperationalError as exc:  # two folds meeting on the same rollup rows
+            if getattr(exc.__cause__, "sqlstate", None) != "40P01" or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def days_of(ts_us: np.ndarray) -> list[str]:
@@ -119,8 +149,9 @@ class PostgresReadingStore(ReadingStore):
     name = "postgres"
 
     def write(self, batch: Batch) -> int:
-        """Fast path: COPY the batch (deduplicated in numpy) straight into the readings table
-        and fold its rollups and latest values from numpy aggregates. If any (sensor, ts) is
+        """Fast path: COPY the batch (deduplicated in numpy) straight into the readings table,
+        then add its minute aggregates (from numpy) to the pending rollups and move the latest
+        values on. If any (sensor, ts) is
         already stored, the COPY fails on the unique key, is rolled back to its savepoint, and
         the batch goes through the staging table, which inserts only the new rows."""
         if not len(batch):
@@ -137,7 +168,7 @@ class PostgresReadingStore(ReadingStore):
                     cp.write(payload)
             except UniqueViolation:
                 return self._write_staged(cursor, payload)
-            cursor.execute(FOLD_SQL, _fold_params(batch))
+            cursor.execute(AFTER_COPY_SQL, _after_copy_params(batch))
         return len(batch)
 
     def _write_staged(self, cursor, payload: bytes) -> int:
@@ -151,6 +182,9 @@ class PostgresReadingStore(ReadingStore):
         cursor.execute("TRUNCATE reading_stage")
         return inserted
 
+    def fold_rollups(self, sensor_ids=None) -> int:
+        return fold(sensor_ids)
+
     def raw(self, sensor_id, start_us, end_us):
         rows = _copy_out(
             f"SELECT ts, value FROM {READINGS} WHERE sensor_id = {{}} AND ts >= {{}} AND ts <= {{}} ORDER BY ts",
@@ -158,6 +192,7 @@ class PostgresReadingStore(ReadingStore):
         return rows["ts"].astype(np.int64) + _PG_EPOCH_US, rows["value"].astype(np.float64)
 
     def rollup(self, sensor_id, resolution, start_us, end_us):
+        fold([sensor_id])
         rows = _copy_out(
             f"SELECT bucket, min, max, sum, count::int8 FROM {ROLLUP_TABLES[resolution]} "
             "WHERE sensor_id = {} AND bucket >= {} AND bucket <= {} ORDER BY bucket",
