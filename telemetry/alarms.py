@@ -49,7 +49,8 @@ def matching_pairs(sensor_ids: Iterable[int] | None = None, *,
     """(rule id, sensor id) of every enabled rule watching one of these sensors (or every sensor
     these rules watch); one query."""
     if sensor_ids is not None:
-        where, params = "s.id = ANY(%(ids)s)", {"ids": list(sensor_ids)}
+        ids = list(sensor_ids)
+        where, params = "s.id = ANY(%(ids)s::bigint[])", {"ids": "{" + ",".join(map(str, ids)) + "}" if ids else []}
     else:
         where, params = "r.id = ANY(%(ids)s)", {"ids": list(rule_ids or ())}
     if not params["ids"]:

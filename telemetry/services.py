@@ -118,7 +118,8 @@ def ingest_readings(items, *, acting_user=None, atomic: bool = False, dry_run: b
     keys = {r for r in refs if type(r) is str}
     # The ids travel as one array parameter: a batch may name hundreds of sensors.
     by_ids = Q(id__in=RawSQL("SELECT unnest(%s::bigint[])", ("{" + ",".join(map(str, ids)) + "}",)))
-    found = list(sensors.filter(is_active=True).filter(by_ids | Q(key__in=keys))
+    # No ordering: the model's default order joins the site and sorts, for a lookup.
+    found = list(sensors.filter(is_active=True).filter(by_ids | Q(key__in=keys)).order_by()
                  .values_list("id", "key", "asset_id", "asset__site_id"))
     placement = {row[0]: (row[2], row[3]) for row in found}  # sensor: (asset, site)
     by_id = {row[0]: row[0] for row in found}
@@ -162,15 +163,23 @@ def _timestamps_us(stamps: list, now: datetime) -> tuple[np.ndarray, np.ndarray]
     out = np.zeros(n, np.int64)
     ok = np.zeros(n, bool)
     try:  # the usual batch: every timestamp an ISO string with an offset
-        parsed = [_fromiso(s) for s in stamps]
+        # Each distinct string is parsed once: a gateway's batch holds many sensors read at the
+        # same instants (400 sensors at 1 Hz: 5,000 readings, 13 distinct timestamps).
+        distinct = list(dict.fromkeys(stamps))  # TypeError for an unhashable item: slow path
+        parsed = [_fromiso(s) for s in distinct]
         if any(d.tzinfo is None for d in parsed):
             raise ValueError
         # Exact microseconds without a timedelta per item: whole seconds from the float
         # timestamp (far from any rounding edge once the microseconds are taken off), plus
         # the microseconds themselves.
-        micro = np.fromiter((d.microsecond for d in parsed), np.int64, n)
-        seconds = np.fromiter((d.timestamp() for d in parsed), np.float64, n)
-        out[:] = np.round(seconds - micro / 1e6).astype(np.int64) * 1_000_000 + micro
+        micro = np.fromiter((d.microsecond for d in parsed), np.int64, len(parsed))
+        seconds = np.fromiter((d.timestamp() for d in parsed), np.float64, len(parsed))
+        us = np.round(seconds - micro / 1e6).astype(np.int64) * 1_000_000 + micro
+        if len(distinct) == n:
+            out[:] = us
+        else:
+            us_of = dict(zip(distinct, us.tolist(), strict=True))
+            out[:] = np.fromiter(map(us_of.__getitem__, stamps), np.int64, n)
         ok[:] = True
     except (TypeError, ValueError):
         for i, raw in enumerate(stamps):
