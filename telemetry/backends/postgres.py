@@ -88,21 +88,27 @@ pending AS (
 SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM pending), (SELECT count(*) FROM latest)
 """
 
-# After a plain COPY: the batch's minute aggregates (from numpy) pending, latest values moved on.
-AFTER_COPY_SQL = f"""
-WITH pending AS (
-    INSERT INTO {PENDING} (sensor_id, bucket, min, max, sum, count)
-    SELECT s, timestamptz 'epoch' + b * interval '1 microsecond', lo, hi, tot, n
-    FROM unnest(%(m_s)s::bigint[], %(m_b)s::bigint[], %(m_lo)s::float8[], %(m_hi)s::float8[],
-                %(m_tot)s::float8[], %(m_n)s::bigint[]) AS a(s, b, lo, hi, tot, n)
-    RETURNING 1),
-latest AS (
-    UPDATE {SENSORS} s SET last_value = l.v, last_ts = timestamptz 'epoch' + l.t * interval '1 microsecond'
-    FROM unnest(%(l_s)s::bigint[], %(l_t)s::bigint[], %(l_v)s::float8[]) AS l(s, t, v)
-    WHERE s.id = l.s AND (s.last_ts IS NULL OR timestamptz 'epoch' + l.t * interval '1 microsecond' > s.last_ts)
-    RETURNING 1)
-SELECT (SELECT count(*) FROM pending), (SELECT count(*) FROM latest)
+# After a plain COPY: each sensor's latest value moved on (the newest of the batch, if newer).
+LATEST_SQL = f"""
+UPDATE {SENSORS} s SET last_value = l.v, last_ts = timestamptz 'epoch' + l.t * interval '1 microsecond'
+FROM unnest(%s::bigint[], %s::bigint[], %s::float8[]) AS l(s, t, v)
+WHERE s.id = l.s AND (s.last_ts IS NULL OR timestamptz 'epoch' + l.t * interval '1 microsecond' > s.last_ts)
 """
+
+_PENDING_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("sensor", ">i8"), ("l2", ">i4"), ("bucket", ">i8"),
+                         ("l3", ">i4"), ("min", ">f8"), ("l4", ">i4"), ("max", ">f8"), ("l5", ">i4"), ("sum", ">f8"),
+                         ("l6", ">i4"), ("count", ">i8")])
+
+
+def pending_payload(batch: Batch) -> bytes:
+    """The batch's minute aggregates as a binary COPY into the pending table."""
+    s, bucket, lo, hi, total, count = aggregate(batch, BUCKET_US["1m"])
+    rows = np.empty(len(s), _PENDING_ROW)
+    rows["n"] = 6
+    rows["l1"] = rows["l2"] = rows["l3"] = rows["l4"] = rows["l5"] = rows["l6"] = 8
+    rows["sensor"], rows["bucket"] = s, bucket - _PG_EPOCH_US
+    rows["min"], rows["max"], rows["sum"], rows["count"] = lo, hi, total, count
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
 def pg_array(values: np.ndarray) -> str:
@@ -111,14 +117,8 @@ def pg_array(values: np.ndarray) -> str:
     return "{" + ",".join(map(repr, values.tolist())) + "}"
 
 
-def _after_copy_params(batch: Batch) -> dict:
-    """The batch's minute aggregates and each sensor's newest reading, from a batch of new
-    readings sorted by (sensor, ts)."""
-    cols = aggregate(batch, BUCKET_US["1m"])
-    params = {f"m_{name}": pg_array(col) for name, col in zip(("s", "b", "lo", "hi", "tot", "n"), cols, strict=True)}
-    s, t, v = latest_per_sensor(batch)
-    params.update({"l_s": pg_array(s), "l_t": pg_array(t), "l_v": pg_array(v)})
-    return params
+def _latest_params(batch: Batch) -> list[str]:
+    return [pg_array(col) for col in latest_per_sensor(batch)]
 
 
 def fold(sensor_ids=None) -> int:
@@ -150,10 +150,10 @@ class PostgresReadingStore(ReadingStore):
 
     def write(self, batch: Batch) -> int:
         """Fast path: COPY the batch (deduplicated in numpy) straight into the readings table,
-        then add its minute aggregates (from numpy) to the pending rollups and move the latest
-        values on. If any (sensor, ts) is
-        already stored, the COPY fails on the unique key, is rolled back to its savepoint, and
-        the batch goes through the staging table, which inserts only the new rows."""
+        COPY its minute aggregates (from numpy) into the pending rollups, and move the latest
+        values on. If any (sensor, ts) is already stored, the COPY fails on the unique key, is
+        rolled back to its savepoint, and the batch goes through the staging table, which
+        inserts only the new rows."""
         if not len(batch):
             return 0
         batch = first_per_key(batch)
@@ -168,7 +168,10 @@ class PostgresReadingStore(ReadingStore):
                     cp.write(payload)
             except UniqueViolation:
                 return self._write_staged(cursor, payload)
-            cursor.execute(AFTER_COPY_SQL, _after_copy_params(batch))
+            with cursor.cursor.copy(f"COPY {PENDING} (sensor_id, bucket, min, max, sum, count) "
+                                    "FROM STDIN (FORMAT binary)") as cp:
+                cp.write(pending_payload(batch))
+            cursor.execute(LATEST_SQL, _latest_params(batch))
         return len(batch)
 
     def _write_staged(self, cursor, payload: bytes) -> int:
