@@ -3,10 +3,12 @@ change the status of assets, meters and documents, the location tree, QR codes a
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -14,7 +16,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -32,7 +36,7 @@ from assets.forms import (
     apply_errors,
 )
 from assets.models import Asset, AssetDocument, AssetStatusChange, Location, Meter, MeterReading
-from assets.qr import asset_qr_svg
+from assets.qr import asset_qr_svg, asset_qr_url
 from assets.selectors import availability_periods, location_tree
 from prosync.generic import FilteredListView, ScopedDetailView
 from prosync.permissions import can
@@ -104,7 +108,35 @@ class AssetListView(FilteredListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["can_add"] = can(self.request.user, "add", Asset)
+        base = reverse("assets:list")
+        for asset in ctx["object_list"]:
+            asset.row_html = _register_row(asset, base)
         return ctx
+
+
+def _register_row(a: Asset, base: str) -> str:
+    """One row of the register, built in Python: the template engine cost about a millisecond
+    a row (25 a page), more than the page's queries."""
+    location = (format_html('<a href="?location={}" title="{}">{}</a>', a.location_id, a.location.name, a.location.code)
+                if a.location_id else "—")
+    parent = format_html('<a href="{}{}/">{}</a>', base, a.parent_id, a.parent.tag) if a.parent_id else "—"
+    return format_html(
+        '<tr>\n      <td class="id" data-label="Tag"><a href="{base}{pk}/">{tag}</a> '
+        '<input type="checkbox" class="pick" name="ids" value="{pk}" form="label-form" '
+        'aria-label="Print a label for {tag}" title="Print a label"></td>'
+        '<td data-label="Name">{name}</td><td data-label="Site">{site}</td>\n'
+        '      <td data-label="Location">{location}</td>\n'
+        '      <td data-label="Category">{category}</td><td data-label="Status"><span class="pill st-{status}">'
+        '{status_label}</span></td>\n'
+        '      <td data-label="Criticality">{criticality}</td>\n'
+        '      <td class="id" data-label="Warranty">{warranty}</td>\n'
+        '      <td class="id" data-label="Parent">{parent}</td>\n'
+        '      <td class="num" data-label="Sensors">{sensors}</td>\n    </tr>',
+        base=base, pk=a.pk, tag=a.tag, name=a.name, site=str(a.site), location=location,
+        category=str(a.category) if a.category_id else "—", status=a.status, status_label=a.get_status_display(),
+        criticality=a.get_criticality_display(),
+        warranty=a.warranty_end.strftime("%Y-%m-%d") if a.warranty_end else "—", parent=parent,
+        sensors=a.sensor_count)
 
 
 class AssetDetailView(ScopedDetailView):
@@ -123,7 +155,7 @@ class AssetDetailView(ScopedDetailView):
         ctx["panels"] = [(p, p.context(self.request, asset)) for p in panels.panels()]
         ctx["availability"] = availability_periods(asset)
         ctx["meters"] = list(asset.meters.all())
-        ctx["qr_svg"] = asset_qr_svg(self.request, asset, scale=3)
+        ctx["qr_svg"] = _cached_qr_svg(self.request, asset, scale=3)
         ctx["today"] = timezone.localdate()
         ctx["can_change"] = can(user, "change", Asset)
         ctx["can_status"] = can(user, "add", AssetStatusChange)
@@ -132,6 +164,18 @@ class AssetDetailView(ScopedDetailView):
         if ctx["can_status"]:
             ctx["status_form"] = StatusChangeForm(asset=asset)
         return ctx
+
+
+def _cached_qr_svg(request, asset, *, scale: int) -> str:
+    """The asset page's QR code from the cache: drawing it took a few milliseconds a page, and
+    it only changes with the address it encodes (host and label token) and the tag in its title."""
+    url = asset_qr_url(request, asset)
+    key = "asset-qr:" + hashlib.blake2b(f"{url}|{asset.tag}|{scale}".encode(), digest_size=16).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = asset_qr_svg(request, asset, scale=scale)
+        cache.set(key, str(svg), 24 * 3600)
+    return mark_safe(svg)  # noqa: S308 - segno's SVG, the tag escaped inside it
 
 
 def children_panel(request, asset):

@@ -6,3 +6,8 @@ class ProsyncConfig(AppConfig):
 
     name = "prosync"
     verbose_name = "ProSyncHub"
+
+    def ready(self):
+        from prosync import filter_choices
+
+        filter_choices.connect_signals()

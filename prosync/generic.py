@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView
 
+from prosync.filter_choices import apply_cached_choices
 from prosync.permissions import can
 from prosync.renderers import spreadsheet_safe
 
@@ -58,6 +59,8 @@ class FilteredListView(ScopedMixin, ListView):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
+        if not getattr(self.request, "htmx", False) or self.request.htmx.boosted:  # the partial has no form
+            apply_cached_choices(self.filterset.form)
         ctx.update(filterset=self.filterset, sort=self.sort, querystring=params.urlencode())
         no_sort = params.copy()
         no_sort.pop("sort", None)

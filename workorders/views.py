@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from prosync.filter_choices import apply_cached_choices
 from prosync.generic import FilteredListView, ScopedDetailView
 from prosync.permissions import can
 from workorders import services
@@ -106,13 +107,41 @@ class WorkOrderListView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        now = timezone.now()
+        base, asset_base = reverse("workorders:list"), reverse("assets:list")
+        for wo in ctx["object_list"]:
+            wo.row_html = _list_row(wo, now=now, base=base, asset_base=asset_base)
         if not getattr(self.request, "htmx", False):
             ctx["saved_views"] = list(SavedView.objects.for_user(self.request.user, "view"))
             ctx["tabs"] = _tabs("list")
             ctx["may_add"] = can(self.request.user, "add", WorkOrder)
             ctx["may_save"] = can(self.request.user, "add", SavedView)
-        ctx["now"] = timezone.now()
+        ctx["now"] = now
         return ctx
+
+
+def _list_row(wo: WorkOrder, *, now, base: str, asset_base: str) -> str:
+    """One row of the list, built in Python like the board's cards: the template engine cost
+    about a millisecond a row (25 a page)."""
+    overdue = wo.status in OPEN_STATUSES and wo.due_at is not None and wo.due_at < now
+    due = timezone.localtime(wo.due_at).strftime("%Y-%m-%d") if wo.due_at else "—"
+    return format_html(
+        '<tr>\n      <td class="id" data-label="Number"><a href="{base}{pk}/">{number}</a></td>'
+        '<td class="title-cell" data-label="Title">{title}</td>\n'
+        '      <td class="id" data-label="Asset">{asset}</td>\n'
+        '      <td data-label="Type">{kind}</td><td data-label="Priority"><span class="pill prio-{prio}">{prio_label}'
+        '</span></td>\n'
+        '      <td data-label="Status"><span class="pill st-{status}">{status_label}</span></td>'
+        '<td data-label="Assignee">{assignee}</td>\n'
+        '      <td class="num{overdue_class}" data-label="Due">{due}{overdue_pill}</td>'
+        '<td class="num" data-label="Created">{created}</td>\n    </tr>',
+        base=base, pk=wo.pk, number=wo.number, title=wo.title,
+        asset=format_html('<a href="{}{}/">{}</a>', asset_base, wo.asset_id, wo.asset.tag) if wo.asset_id else "—",
+        kind=wo.get_kind_display(), prio=wo.priority, prio_label=wo.get_priority_display(), status=wo.status,
+        status_label=wo.get_status_display(), assignee=str(wo.assignee) if wo.assignee_id else "—",
+        overdue_class=" overdue" if overdue else "", due=due,
+        overdue_pill=mark_safe(' <span class="pill late">overdue</span>') if overdue else "",
+        created=timezone.localtime(wo.created_at).strftime("%Y-%m-%d %H:%M"))
 
 
 @login_required
@@ -555,6 +584,7 @@ def _filtered(request):
     _require(request, "view", WorkOrder)
     qs = WorkOrder.objects.for_user(request.user, "view")
     fs = WorkOrderFilterSet(request.GET or None, queryset=qs, request=request)
+    apply_cached_choices(fs.form)
     return fs, (fs.qs if fs.is_bound and fs.is_valid() else qs)
 
 
@@ -564,7 +594,9 @@ def board(request):
     fs, qs = _filtered(request)
     # Exact counts for the work in hand; the finished columns (most of a plant's history) are
     # counted up to a cap, so the board costs the same with ten thousand or a million old orders.
-    counts = dict(qs.filter(status__in=OPEN_STATUSES).order_by().values_list("status").annotate(n=Count("pk")))
+    # COUNT(*), not COUNT(id): the (site, status) index then answers alone (an index-only scan);
+    # counting the id made PostgreSQL visit every open order's row.
+    counts = dict(qs.filter(status__in=OPEN_STATUSES).order_by().values_list("status").annotate(n=Count("*")))
     labels = dict(S.choices)
     columns = []
     for status in BOARD_COLUMNS:
