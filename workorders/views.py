@@ -588,6 +588,11 @@ def _filtered(request):
     return fs, (fs.qs if fs.is_bound and fs.is_valid() else qs)
 
 
+def _board_order(status: str) -> tuple:
+    """Work in hand by due date (undated last), finished work newest first."""
+    return (F("due_at").asc(nulls_last=True), "pk") if status in OPEN_STATUSES else ("-pk",)
+
+
 @login_required
 def board(request):
     """Kanban: a column per status; dragging a card posts the transition to the API."""
@@ -597,20 +602,27 @@ def board(request):
     # COUNT(*), not COUNT(id): the (site, status) index then answers alone (an index-only scan);
     # counting the id made PostgreSQL visit every open order's row.
     counts = dict(qs.filter(status__in=OPEN_STATUSES).order_by().values_list("status").annotate(n=Count("*")))
+    # Each column's first cards in one query: the ids of every column (its own order and limit,
+    # joined with UNION ALL), then those orders with their asset and assignee.
+    heads = [qs.filter(status=status).order_by(*_board_order(status)).values("pk")[:BOARD_CARDS]
+             for status in BOARD_COLUMNS]
+    by_status = defaultdict(list)
+    for wo in WorkOrder.objects.filter(pk__in=heads[0].union(*heads[1:], all=True)).select_related("asset",
+                                                                                                  "assignee"):
+        by_status[wo.status].append(wo)
     labels = dict(S.choices)
     columns = []
     for status in BOARD_COLUMNS:
-        col = qs.filter(status=status).select_related("asset", "assignee")
         if status in OPEN_STATUSES:
-            col = col.order_by(F("due_at").asc(nulls_last=True), "pk")
             count = counts.get(status, 0)
+            cards = sorted(by_status[status], key=lambda wo: (wo.due_at is None, wo.due_at or 0, wo.pk))
         else:
-            col = col.order_by("-pk")
-            count = col.order_by()[:BOARD_COUNT_CAP].count()
+            count = qs.filter(status=status).order_by()[:BOARD_COUNT_CAP].count()
+            cards = sorted(by_status[status], key=lambda wo: -wo.pk)
         allowed = [(s, labels[s]) for s in BOARD_COLUMNS if s in ALLOWED_TRANSITIONS[status]]
         columns.append({"status": status, "label": labels[status], "count": count,
                         "capped": count >= BOARD_COUNT_CAP,
-                        "cards": list(col[:BOARD_CARDS]), "allowed_values": sorted(ALLOWED_TRANSITIONS[status]),
+                        "cards": cards, "allowed_values": sorted(ALLOWED_TRANSITIONS[status]),
                         "allowed_attr": " ".join(sorted(ALLOWED_TRANSITIONS[status])), "allowed": allowed,
                         # The same "Move to" options on every card of a column: rendered once, not per card.
                         "move_options": format_html_join("", '<option value="{}">{}</option>', allowed)})
