@@ -1,8 +1,9 @@
-"""Choices of the filter forms' related-object selects (sites, locations, categories, people,
-teams), kept in the cache between requests instead of read and turned into model instances on
-every list page. Any write to one of these models (save, delete, membership change) starts a
-new generation, so a select never offers a deleted location or misses a new one; writes that
-send no signal (bulk updates) are covered by a short lifetime."""
+"""Choices of related-object selects (the filter forms' sites, locations, categories, people
+and teams; the order page's checklists, storerooms and people), kept in the cache between
+requests instead of read and turned into model instances on every page. Any write to one of
+these models (save, delete, membership change) starts a new generation, so a select never
+offers a deleted location or misses a new one; writes that send no signal (bulk updates) are
+covered by a short lifetime."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 
 # Models whose rows are offered by a filter select, and those that decide who sees them
 # (site memberships scope the people).
-CHOICE_MODELS = frozenset({"assets.Site", "assets.Location", "assets.AssetCategory", "accounts.User",
-                           "accounts.SiteMembership", "workorders.Team"})
+CHOICE_MODELS = frozenset({"assets.Site", "assets.Location", "assets.AssetCategory", "assets.Storeroom",
+                           "accounts.User", "accounts.SiteMembership", "workorders.Team",
+                           "workorders.ChecklistTemplate"})
 LIFETIME_S = 300
 _GENERATION_KEY = "filter-choices:generation"
 
