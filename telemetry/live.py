@@ -53,30 +53,49 @@ def push_latest_on_commit(assets: dict[int, int]) -> None:
         transaction.on_commit(lambda: push_latest(dict(assets)))
 
 
+# One trip to Redis for a batch's assets, however many (a pipeline of SET/PTTL per asset cost
+# 8 ms for 100 assets, mostly redis-py packing the commands; the script takes about 1 ms).
+# KEYS: the gates, then the pending marks, of the same assets. Returns the 1-based positions of
+# the assets whose gate opened, and the longest time left on a closed gate (ms, -1 if none).
+_OPEN_GATES = """
+local window = tonumber(ARGV[1])
+local n = #KEYS / 2
+local opened, wait = {}, -1
+for i = 1, n do
+  if redis.call('SET', KEYS[i], 1, 'PX', window, 'NX') then
+    opened[#opened + 1] = i
+  else
+    redis.call('SET', KEYS[n + i], 1, 'PX', window * 8)
+    local t = redis.call('PTTL', KEYS[i])
+    if t > wait then wait = t end
+  end
+end
+return {opened, wait}
+"""
+
+
+@cache
+def _open_gates_script(url: str):
+    return _client(url).register_script(_OPEN_GATES)
+
+
 def push_latest(assets: dict[int, int]) -> None:
     window = settings.LIVE_PUSH_WINDOW_MS
     ids = list(assets)
     try:
-        pipe = _redis().pipeline(transaction=False)
-        for a in ids:
-            pipe.set(_gate(a), 1, px=window, nx=True)
-        opened = pipe.execute()
-        closed = [a for a, ok in zip(ids, opened, strict=True) if not ok]
-        if closed:
-            pipe = _redis().pipeline(transaction=False)
-            for a in closed:
-                pipe.set(_pending(a), 1, px=window * 8)
-                pipe.pttl(_gate(a))
-            ttls = pipe.execute()[1::2]
+        opened_at, wait = _open_gates_script(settings.LIVE_PUSH_REDIS_URL)(
+            keys=[_gate(a) for a in ids] + [_pending(a) for a in ids], args=[window])
     except redis.RedisError as exc:
         logger.warning("live push degraded: Redis unreachable, readings stored without a live update",
                        extra={"assets": len(ids), "error": str(exc)})
         return
-    now = [a for a, ok in zip(ids, opened, strict=True) if ok]
+    opened = set(opened_at)
+    now = [a for i, a in enumerate(ids, 1) if i in opened]
+    closed = [a for i, a in enumerate(ids, 1) if i not in opened]
     if now:
         _send(now, assets)
     if closed:
-        delay = max(max(ttls), 5) / 1000  # flush when the window that held them back closes
+        delay = max(wait, 5) / 1000  # flush when the window that held them back closes
         _schedule_flush({a: assets[a] for a in closed}, delay)
 
 
