@@ -21,29 +21,34 @@ CHOICE_MODELS = frozenset({"assets.Site", "assets.Location", "assets.AssetCatego
                            "accounts.User", "accounts.SiteMembership", "workorders.Team",
                            "workorders.ChecklistTemplate"})
 LIFETIME_S = 300
-_GENERATION_KEY = "filter-choices:generation"
 
 
-def _generation() -> str:
-    gen = cache.get(_GENERATION_KEY)
+def _generation_key(using: str) -> str:
+    # Per database: projects, tests and benchmarks sharing one Redis never invalidate each other.
+    return f"filter-choices:{connections[using].settings_dict['NAME']}:generation"
+
+
+def _generation(using: str) -> str:
+    key = _generation_key(using)
+    gen = cache.get(key)
     if gen is None:
-        cache.add(_GENERATION_KEY, uuid.uuid4().hex, None)
-        gen = cache.get(_GENERATION_KEY)
+        cache.add(key, uuid.uuid4().hex, None)
+        gen = cache.get(key)
     return gen
 
 
-def new_generation(**kwargs) -> None:
-    cache.set(_GENERATION_KEY, uuid.uuid4().hex, None)
+def new_generation(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    cache.set(_generation_key(using), uuid.uuid4().hex, None)
 
 
-def _on_write(sender, **kwargs) -> None:
+def _on_write(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     if getattr(sender, "_meta", None) is not None and sender._meta.label in CHOICE_MODELS:
-        new_generation()
+        new_generation(using)
 
 
-def _on_m2m(sender, instance, model, **kwargs) -> None:
+def _on_m2m(sender, instance, model, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     if type(instance)._meta.label in CHOICE_MODELS or model._meta.label in CHOICE_MODELS:
-        new_generation()
+        new_generation(using)
 
 
 def connect_signals() -> None:
@@ -67,12 +72,12 @@ def apply_cached_choices(form) -> None:
             sql, params = qs.query.sql_with_params()
         except EmptyResultSet:  # .none(): nothing to read, nothing to cache
             continue
-        db = connections[qs.db or DEFAULT_DB_ALIAS].settings_dict["NAME"]
-        digest = hashlib.blake2b(f"{db}|{sql}|{params!r}".encode(), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(f"{sql}|{params!r}".encode(), digest_size=16).hexdigest()
         fields[name] = (field, digest)
+        using = qs.db
     if not fields:
         return
-    gen = _generation()
+    gen = _generation(using)
     keys = {name: f"filter-choices:{gen}:{digest}" for name, (_, digest) in fields.items()}
     found = cache.get_many(keys.values())
     missing = {}
