@@ -21,7 +21,7 @@ import redis
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 
-from prosync.events import asset_group, send_many, site_group
+from prosync.events import send_per_asset
 from telemetry.models import Sensor
 
 logger = logging.getLogger(__name__)
@@ -161,4 +161,7 @@ def _send(asset_ids: list[int], sites: dict[int, int]) -> None:
     sent_at = time.time()  # lets a client tell how stale an update is when it arrives
     for p in payloads.values():
         p["sent_at"] = sent_at
-    send_many([([asset_group(a), site_group(sites[a])], "telemetry.readings", p) for a, p in payloads.items()])
+    by_site: dict[int, list[dict]] = {}
+    for a, p in payloads.items():
+        by_site.setdefault(sites[a], []).append(p)
+    send_per_asset("telemetry.readings", by_site)
