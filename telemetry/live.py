@@ -19,7 +19,7 @@ from functools import cache
 
 import redis
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connection, connections, transaction
 
 from prosync.events import send_per_asset
 from telemetry.models import Sensor
@@ -144,15 +144,25 @@ def _flush(assets: dict[int, int]) -> None:
         connections.close_all()
 
 
+# The timestamp is formatted by PostgreSQL: converting 400 timestamptz values to aware datetimes
+# and back to text cost 10 ms in Python, the query itself 0.4 ms.
+_LATEST_SQL = f"""
+SELECT id, asset_id, metric, unit, last_value,
+       to_char(last_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+FROM {Sensor._meta.db_table}
+WHERE asset_id = ANY(%s::bigint[]) AND is_active AND last_ts IS NOT NULL
+ORDER BY asset_id, metric"""
+
+
 def latest_payloads(asset_ids) -> dict[int, dict]:
     """{asset_id: {"asset": id, "readings": [...]}} with the latest value of each active sensor."""
     out: dict[int, dict] = {}
-    rows = (Sensor.objects.filter(asset_id__in=list(asset_ids), is_active=True, last_ts__isnull=False)
-            .order_by("asset_id", "metric").values("id", "asset_id", "metric", "unit", "last_value", "last_ts"))
-    for row in rows:
-        out.setdefault(row["asset_id"], {"asset": row["asset_id"], "readings": []})["readings"].append({
-            "sensor": row["id"], "metric": row["metric"], "unit": row["unit"], "value": row["last_value"],
-            "ts": row["last_ts"].isoformat()})
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SQL, ["{" + ",".join(map(str, asset_ids)) + "}"])
+        rows = cursor.fetchall()
+    for sensor, asset, metric, unit, value, ts in rows:
+        out.setdefault(asset, {"asset": asset, "readings": []})["readings"].append({
+            "sensor": sensor, "metric": metric, "unit": unit, "value": value, "ts": ts})
     return out
 
 
