@@ -66,10 +66,7 @@ def load(n_orders: int) -> dict:
                  ON a.pos = g.i %% %(nassets)s
             CROSS JOIN LATERAL (SELECT ({statuses})[1 + (g.i * 7919) %% 100] AS s) st
         """, {"techs": [t.pk for t in techs], "ntech": len(techs), "n": n_orders, "nassets": len(assets)})
-        # VACUUM as well: the visibility map autovacuum builds within a minute or two of a bulk load
-        # lets counts read the indexes alone; without it, figures depended on whether autovacuum
-        # happened to reach the table during the measurement.
-        cur.execute("VACUUM ANALYZE workorders_workorder")
+        cur.execute("ANALYZE workorders_workorder")
     template = ChecklistTemplate.objects.create(name="Round")
     ChecklistTemplateItem.objects.bulk_create(ChecklistTemplateItem(template=template, position=i, label=f"Check {i}",
                                                                     kind="pass_fail") for i in range(8))
