@@ -50,9 +50,16 @@ async def test_update_reaches_every_feed_while_the_sync_thread_is_busy(live_plan
         await layer.group_send(events.site_group(p.site_a.pk), message)
         await layer.group_send(events.asset_group(p.asset_a.pk), message)
         received = await asyncio.gather(*(comm.receive_json_from(timeout=5) for comm in comms))
+        assert received == [{"type": "telemetry.readings", "payload": payload}] * FEEDS
+        # A block of per-asset results to the site's fleet group: each feed of the site and of
+        # asset A gets asset A's item.
+        item = {"asset": p.asset_a.pk, "health": 0.4}
+        await layer.group_send(events.fleet_group(p.site_a.pk), {
+            "type": "broadcast_fleet", "event": "predictions.assessment", "items": [item]})
+        received = await asyncio.gather(*(comm.receive_json_from(timeout=5) for comm in comms))
+        assert received == [{"type": "predictions.assessment", "payload": item}] * FEEDS
         elapsed = time.monotonic() - started
         assert not holder.done()  # every feed was served while the thread was still held
-        assert received == [{"type": "telemetry.readings", "payload": payload}] * FEEDS
         assert elapsed < 2
     finally:
         release.set()
