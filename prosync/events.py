@@ -54,13 +54,37 @@ def _deliver(messages: list[tuple[str, dict]]) -> None:
         return
 
     async def _send():
+        watched = await _groups_with_members(layer, {group for group, _m in messages})
         for group, message in messages:
-            await layer.group_send(group, message)
+            if group in watched:
+                await layer.group_send(group, message)
 
     try:
         async_to_sync(_send)()
     except Exception:  # the live push is best effort; the stored data is what matters
         logger.warning("live events not delivered", extra={"events": len(messages)}, exc_info=True)
+
+
+async def _groups_with_members(layer, groups: set[str]) -> set[str]:
+    """The groups that have a member (an open feed), asked in one pipeline per Redis host: most
+    assets have nobody watching their page, and a group send costs two trips to Redis and the
+    layer's Python work even for an empty group (an update of 100 assets: 50 ms of sends). A
+    feed that joins between the question and the send misses this one update, as it would had
+    it joined a moment later. Layers other than channels_redis's get every group."""
+    key_of = getattr(layer, "_group_key", None)
+    if key_of is None or len(groups) < 2:
+        return groups
+    by_host: dict[int, list[str]] = {}
+    for group in groups:
+        by_host.setdefault(layer.consistent_hash(group), []).append(group)
+    watched = set()
+    for index, names in by_host.items():
+        async with layer.connection(index).pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.exists(key_of(name))
+            found = await pipe.execute()
+        watched.update(name for name, n in zip(names, found, strict=True) if n)
+    return watched
 
 
 def _blocks(group_of, event_type: str, items_by_site: dict[int, list[dict]]) -> list[tuple[str, dict]]:
