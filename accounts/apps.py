@@ -17,5 +17,8 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from accounts import access
+
+        access.connect_signals()
         # After every migrate, so permissions of models added later reach the roles too.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")

@@ -41,7 +41,9 @@ class User(AbstractUser):
 
     @cached_property
     def role(self) -> str | None:
-        names = {g.name for g in self.groups.all()}
+        from accounts.access import profile
+
+        names = set(profile(self)["groups"])
         for role in Role.values:
             if role in names:
                 return role
@@ -53,7 +55,9 @@ class User(AbstractUser):
 
     @cached_property
     def site_ids(self) -> list[int]:
-        return list(self.memberships.values_list("site_id", flat=True))
+        from accounts.access import profile
+
+        return profile(self)["sites"]
 
 
 class SiteMembership(models.Model):

@@ -8,12 +8,13 @@ covered by a short lifetime."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+from prosync import generations
 
 # Models whose rows are offered by a filter select, and those that decide who sees them
 # (site memberships scope the people).
@@ -23,22 +24,11 @@ CHOICE_MODELS = frozenset({"assets.Site", "assets.Location", "assets.AssetCatego
 LIFETIME_S = 300
 
 
-def _generation_key(using: str) -> str:
-    # Per database: projects, tests and benchmarks sharing one Redis never invalidate each other.
-    return f"filter-choices:{connections[using].settings_dict['NAME']}:generation"
-
-
-def _generation(using: str) -> str:
-    key = _generation_key(using)
-    gen = cache.get(key)
-    if gen is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        gen = cache.get(key)
-    return gen
+NAMESPACE = "filter-choices"
 
 
 def new_generation(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    cache.set(_generation_key(using), uuid.uuid4().hex, None)
+    generations.new_generation(NAMESPACE, using)
 
 
 def _on_write(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
@@ -77,7 +67,7 @@ def apply_cached_choices(form) -> None:
         using = qs.db
     if not fields:
         return
-    gen = _generation(using)
+    gen = generations.generation(NAMESPACE, using)
     keys = {name: f"filter-choices:{gen}:{digest}" for name, (_, digest) in fields.items()}
     found = cache.get_many(keys.values())
     missing = {}

@@ -172,6 +172,8 @@ CELERY_TIMEZONE = "UTC"
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's model backend with each user's permissions read from the cached access profile.
+AUTHENTICATION_BACKENDS = ["accounts.access.CachedModelBackend"]
 PASSWORD_HASHERS = [
     "prosync.hashers.TestArgon2PasswordHasher" if TESTING else "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

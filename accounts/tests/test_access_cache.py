@@ -1,0 +1,62 @@
+"""The access profile (role, sites, permissions) is cached between requests; a change of role,
+of a group's permissions or of a site membership must show on the very next request."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import SiteMembership
+from accounts.roles import Role
+from accounts.services import set_role
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_page_reads_no_access_tables_once_cached(plant):
+    client = signed_in(plant.manager_a)
+    assert client.get("/assets/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/assets/").status_code == 200
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "auth_permission" not in tables and "accounts_sitemembership" not in tables and "auth_group" not in tables
+
+
+def test_role_change_applies_on_next_request(plant):
+    client = signed_in(plant.tech_a)
+    assert client.get(f"/assets/{plant.asset_a.pk}/edit/").status_code == 403  # a Technician may not edit assets
+    set_role(plant.tech_a, Role.MANAGER)
+    assert client.get(f"/assets/{plant.asset_a.pk}/edit/").status_code == 200
+    set_role(plant.tech_a, Role.VIEWER)
+    assert client.get(f"/assets/{plant.asset_a.pk}/edit/").status_code == 403
+
+
+def test_group_permission_change_applies_on_next_request(plant):
+    client = signed_in(plant.viewer_a)
+    assert client.get("/api/v1/assets/").status_code == 200
+    Group.objects.get(name=Role.VIEWER).permissions.remove(Permission.objects.get(codename="view_asset"))
+    assert client.get("/api/v1/assets/").status_code == 403
+
+
+def test_membership_change_applies_on_next_request(plant):
+    client = signed_in(plant.manager_a)
+    assert plant.asset_b.tag not in client.get("/assets/").content.decode()
+    SiteMembership.objects.create(user=plant.manager_a, site=plant.site_b)
+    assert plant.asset_b.tag in client.get("/assets/").content.decode()
+    SiteMembership.objects.filter(user=plant.manager_a, site=plant.site_b).delete()
+    assert client.get(f"/assets/{plant.asset_b.pk}/").status_code == 404
+
+
+def test_deactivated_user_is_refused_at_once(plant):
+    client = signed_in(plant.manager_a)
+    assert client.get("/api/v1/assets/").status_code == 200
+    plant.manager_a.is_active = False
+    plant.manager_a.save()
+    assert client.get("/api/v1/assets/").status_code in (401, 403)
