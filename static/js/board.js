@@ -11,6 +11,7 @@
   function column(status) { return board.querySelector('.board-col[data-status="' + status + '"]'); }
   function bump(status, delta) {
     var c = column(status).querySelector("[data-count]");
+    if (!c) return;  // a column counted up to its cap ("1000+") keeps its figure
     c.textContent = String(parseInt(c.textContent, 10) + delta);
   }
   function tidy(list) {

@@ -42,6 +42,28 @@ def test_board_has_a_column_per_status_with_counts_and_only_the_users_sites(plan
     assert 'draggable="false"' in html and "data-move" not in html and "may look at the board" in html
 
 
+def test_board_counts_a_long_column_up_to_its_cap(plant, client, monkeypatch):
+    from workorders import views
+
+    monkeypatch.setattr(views, "BOARD_COUNT_CAP", 3)
+    for i in range(3):
+        order(plant, title=f"Assigned {i}", assignee=plant.tech_a)
+    for i in range(5):
+        order(plant, title=f"Waiting {i}")
+    client.force_login(plant.manager_a)
+    html = client.get("/work-orders/board/").content.decode()
+    assert '<span class="count" title="More than 3">3+</span>' in html  # five open: past the cap
+    assert '<span class="count" data-count>3</span>' in html  # three assigned: exactly the cap, exact
+    assert "Waiting 4" in html and "Assigned 2" in html
+
+
+def test_board_card_escapes_what_people_typed(plant, client):
+    order(plant, title="<script>alert(1)</script> & co", assignee=plant.tech_a)
+    client.force_login(plant.manager_a)
+    html = client.get("/work-orders/board/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html and "<script>alert(1)" not in html
+
+
 def test_board_filters_like_the_list(plant, client):
     order(plant, title="Urgent one", priority="urgent")
     order(plant, title="Low one", priority="low")
