@@ -601,6 +601,43 @@ def issue_part(wo: WorkOrder, *, part, storeroom, quantity, acting_user, note: s
     return usage
 
 
+def outstanding_quantity(wo: WorkOrder, part, storeroom) -> Decimal:
+    """What of a part issued to the order from a storeroom has not been returned yet."""
+    return PartUsage.objects.filter(work_order=wo, part=part, storeroom=storeroom) \
+        .aggregate(q=Coalesce(Sum("quantity"), Decimal("0")))["q"]
+
+
+@transaction.atomic
+def return_part(usage: PartUsage, *, quantity, acting_user, note: str = "") -> PartUsage:
+    """Bring unused parts of an issue back to its storeroom, through the stock ledger: a return
+    row (negative quantity, at the cost they were issued at) lowers the order's parts cost. No
+    more than what is still out can come back; the order's lock makes two returns of the last
+    unit queue, so only one succeeds."""
+    from assets.services import return_stock
+
+    wo = _locked(usage.work_order)
+    _refuse_if_finished(wo, "its parts")
+    if usage.quantity <= 0:
+        raise ValidationError({"usage": "This row is itself a return; return from the issue it came from."})
+    out = outstanding_quantity(wo, usage.part, usage.storeroom)
+    # The ledger checks the quantity itself (a number, above zero, three decimals); a return of
+    # more than is out is refused after it, which rolls the movement back with the transaction.
+    movement = return_stock(usage.part, usage.storeroom, quantity, user=acting_user, reference=wo.number,
+                            asset=wo.asset, note=note or f"Unused, back from {wo.number}")
+    quantity = movement.quantity
+    if quantity > out:
+        raise ValidationError({"quantity": f"Only {out.normalize():f} {usage.part.unit} of {usage.part.part_number} "
+                                           f"from {usage.storeroom.code} are still out on {wo.number}."})
+    back = PartUsage.objects.create(work_order=wo, part=usage.part, storeroom=usage.storeroom, quantity=-quantity,
+                                    unit_cost=usage.unit_cost, movement=movement, issued_by=acting_user)
+    _roll_up(wo)
+    write_audit(actor=acting_user, action="workorder.part_return", obj=wo,
+                changes={"usage": back.pk, "part": usage.part.part_number, "quantity": str(quantity),
+                         "storeroom": usage.storeroom.code})
+    _event(wo, "workorder.updated")
+    return back
+
+
 # --- Saved views -----------------------------------------------------------------------------
 
 

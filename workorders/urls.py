@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/timer/stop/", views.stop_timer, name="timer-stop"),
     path("<int:pk>/time/", views.log_time, name="log-time"),
     path("<int:pk>/parts/", views.issue_part, name="issue-part"),
+    path("<int:pk>/parts/<int:usage_pk>/return/", views.return_part, name="return-part"),
     path("attachments/<int:pk>/", views.attachment_file, name="attachment-file"),
     path("checklist-photos/<int:pk>/", views.checklist_photo, name="checklist-photo"),
     # Requests, preventive maintenance, projects (views_planning).

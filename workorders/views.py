@@ -250,8 +250,10 @@ def timeline(wo: WorkOrder, *, checklist=None, comments=None, time_entries=None,
         text = "started the timer" if t.is_running else f"logged {t.hours} h"
         events.append({"at": t.ended_at or t.started_at, "who": t.user, "kind": "time", "text": text, "note": t.note})
     for p in part_usages:
+        verb, qty = ("used", p.quantity) if p.quantity > 0 else ("returned", -p.quantity)
         events.append({"at": p.issued_at, "who": p.issued_by, "kind": "part",
-                       "text": f"used {p.quantity.normalize():f} {p.part.unit} of {p.part} from {p.storeroom.code}"})
+                       "text": f"{verb} {qty.normalize():f} {p.part.unit} of {p.part} "
+                               f"{'from' if p.quantity > 0 else 'to'} {p.storeroom.code}"})
     for f in wo.follow_ups.select_related("created_by"):
         events.append({"at": f.created_at, "who": f.created_by, "kind": "follow_up",
                        "text": f"created the follow-up {f.number} {f.title}", "url": f.get_absolute_url()})
@@ -551,6 +553,23 @@ def issue_part(request, pk):
             messages.error(request, _error_text(exc))
     else:
         messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return _back(wo, "parts")
+
+
+@login_required
+@require_POST
+def return_part(request, pk, usage_pk):
+    """Unused parts of one issue back to its storeroom (the quantity field of the row's form)."""
+    _require(request, "add", PartUsage)
+    wo = _order(request, pk, "view")
+    usage = get_object_or_404(PartUsage.objects.select_related("part", "storeroom", "work_order"), pk=usage_pk,
+                              work_order=wo)
+    try:
+        back = services.return_part(usage, quantity=request.POST.get("quantity", "").strip(),
+                                    acting_user=request.user)
+        messages.success(request, f"Returned {-back.quantity.normalize():f} × {back.part} to {back.storeroom.code}.")
+    except (ValidationError, services.Conflict) as exc:
+        messages.error(request, _error_text(exc))
     return _back(wo, "parts")
 
 

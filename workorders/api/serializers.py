@@ -220,6 +220,11 @@ class SavedViewSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "query", "url", "created_at"]
 
 
+class PartReturnSerializer(serializers.Serializer):
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+
+
 class PartUsageSerializer(ScopedModelSerializer):
     cost = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     note = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=255)

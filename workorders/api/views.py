@@ -257,14 +257,25 @@ class PartUsageViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retrieve
     """Parts issued to the order, each through the stock ledger (409 when the storeroom has not
     enough, naming what is on hand)."""
 
-    queryset = PartUsage.objects.select_related("part", "storeroom")
+    queryset = PartUsage.objects.select_related("part", "storeroom", "work_order")
     serializer_class = s.PartUsageSerializer
+    action_permissions = {"return_": ["workorders.add_partusage"]}
 
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.issue_part(self.get_parent(), part=data["part"], storeroom=data["storeroom"],
                                                   quantity=data["quantity"], acting_user=self.request.user,
                                                   note=data.get("note", ""))
+
+    @extend_schema(request=s.PartReturnSerializer, responses={201: s.PartUsageSerializer, 409: None})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, *args, **kwargs):
+        """Unused parts of this issue back to its storeroom: a return row (negative quantity) and
+        a ledger movement; 400 when more than is still out would come back."""
+        params = s.PartReturnSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        back = services.return_part(self.get_object(), acting_user=request.user, **params.validated_data)
+        return Response(s.PartUsageSerializer(back, context=self.get_serializer_context()).data, status=201)
 
 
 class TeamViewSet(ScopedViewSet):

@@ -361,6 +361,54 @@ def test_parts_through_the_api(plant, stock):
     assert api.get(url).json()["count"] == 1
 
 
+def test_unused_parts_go_back_to_the_storeroom_and_off_the_cost(plant, stock):
+    from assets.models import StockLevel, StockMovement
+
+    part, store = stock
+    wo = order(plant)
+    usage = services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("3"), acting_user=plant.tech_a)
+    back = services.return_part(usage, quantity="2", acting_user=plant.tech_a)
+    assert back.quantity == Decimal("-2") and back.movement.kind == "return" and back.movement.reference == wo.number
+    assert StockLevel.objects.get(part=part, storeroom=store).on_hand == Decimal("4")
+    wo.refresh_from_db()
+    assert wo.parts_cost == Decimal("12.50"), "one bearing of three stays on the order"
+    with pytest.raises(ValidationError, match="Only 1 pcs of BRG-6205 from main are still out"):
+        services.return_part(usage, quantity="2", acting_user=plant.tech_a)
+    with pytest.raises(ValidationError, match="itself a return"):
+        services.return_part(back, quantity="1", acting_user=plant.tech_a)
+    with pytest.raises(ValidationError, match="greater than zero"):
+        services.return_part(usage, quantity="0", acting_user=plant.tech_a)
+    assert StockLevel.objects.get(part=part, storeroom=store).on_hand == Decimal("4"), "refusals moved nothing"
+    assert StockMovement.objects.filter(part=part, kind="return").count() == 1
+    services.transition_work_order(wo, "cancelled", acting_user=plant.manager_a, note="not needed")
+    with pytest.raises(services.Conflict, match="can no longer change"):
+        services.return_part(usage, quantity="1", acting_user=plant.tech_a)
+
+
+def test_returning_parts_through_the_api_and_the_page(plant, stock, client):
+    part, store = stock
+    wo = order(plant)
+    usage = services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("2"), acting_user=plant.tech_a)
+    api = jwt_client(plant.tech_a)
+    url = f"/api/v1/work-orders/{wo.pk}/parts/{usage.pk}/return/"
+    r = api.post(url, {"quantity": "5"}, format="json")
+    assert r.status_code == 400 and "still out" in r.json()["quantity"][0]
+    r = api.post(url, {"quantity": "1"}, format="json")
+    assert r.status_code == 201 and r.json()["quantity"] == "-1.000" and r.json()["cost"] == "-12.50"
+    assert jwt_client(plant.viewer_a).post(url, {"quantity": "1"}, format="json").status_code == 403
+    other = jwt_client(plant.tech_b)  # another site's technician: the order does not exist for them
+    assert other.post(url, {"quantity": "1"}, format="json").status_code == 404
+    client.force_login(plant.tech_a)
+    page = client.get(wo.get_absolute_url()).content.decode()
+    assert f"/parts/{usage.pk}/return/" in page and "returned to main" in page
+    r = client.post(f"/work-orders/{wo.pk}/parts/{usage.pk}/return/", {"quantity": "1"}, follow=True)
+    assert "Returned 1 × " in r.content.decode()
+    r = client.post(f"/work-orders/{wo.pk}/parts/{usage.pk}/return/", {"quantity": "1"}, follow=True)
+    assert "are still out" in r.content.decode()
+    wo.refresh_from_db()
+    assert wo.parts_cost == Decimal("0.00")
+
+
 # --- Saved views ----------------------------------------------------------------------------------
 
 
