@@ -28,11 +28,12 @@ from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, DerivedMet
 from telemetry.api.store import (
     CsvImportViewSet,
     GatewayViewSet,
+    ReadingViewSet,
     RollupHourViewSet,
     RollupMinuteViewSet,
     SeriesView,
 )
-from telemetry.api.views import AlertViewSet, BulkReadingsView, ReadingViewSet, SensorViewSet
+from telemetry.api.views import AlertViewSet, BulkReadingsView, SensorViewSet
 from workorders.api.views import (
     ChecklistTemplateViewSet,
     FailureCodeViewSet,
@@ -68,7 +69,7 @@ router.register("labour-rates", LabourRateViewSet)
 router.register("saved-views", SavedViewViewSet, basename="savedview")
 router.register("status-changes", StatusChangeViewSet)
 router.register("sensors", SensorViewSet)
-router.register("readings", ReadingViewSet)
+router.register("readings", ReadingViewSet, basename="reading")
 router.register("reading-rollups-1m", RollupMinuteViewSet, basename="readingrollupminute")
 router.register("reading-rollups-1h", RollupHourViewSet, basename="readingrolluphour")
 router.register("gateways", GatewayViewSet)

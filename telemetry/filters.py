@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from prosync.filters import ScopedFilterSet
 from telemetry.choices import AlarmCondition, AlertSeverity, AlertSource, AlertStatus
-from telemetry.models import AlarmRule, AlarmState, Alert, Reading, Sensor
+from telemetry.models import AlarmRule, AlarmState, Alert, Sensor
 
 
 class SensorFilterSet(ScopedFilterSet):
@@ -14,16 +14,6 @@ class SensorFilterSet(ScopedFilterSet):
     class Meta:
         model = Sensor
         fields = ["asset", "metric", "key", "is_active"]
-
-
-class ReadingFilterSet(ScopedFilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="ts", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="ts", lookup_expr="lte")
-    asset = django_filters.NumberFilter(field_name="sensor__asset")
-
-    class Meta:
-        model = Reading
-        fields = ["sensor"]
 
 
 class AlertFilterSet(ScopedFilterSet):

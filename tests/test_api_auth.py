@@ -65,16 +65,6 @@ def make_sensor(p, s):
     return _sensors(p, s)["vibration"]
 
 
-def make_reading(p, s):
-    from telemetry.models import Reading
-    from telemetry.services import ingest_readings
-
-    sensor = _sensors(p, s)["temperature"]
-    result = ingest_readings([{"sensor": sensor.pk, "ts": timezone.now().isoformat(), "value": 42.5}])
-    assert result.stored == 1, result.as_dict()
-    return Reading.objects.get(sensor=sensor)
-
-
 def make_alert(p, s):
     from telemetry.services import raise_alert
 
@@ -130,10 +120,6 @@ ENDPOINTS = [
     Endpoint("sensors", make_sensor,
              post_body=lambda p: {"asset": p.asset_a.pk, "name": "Flow", "metric": "flow", "key": "x.flow"},
              patch_body={"name": "Renamed"}),
-    Endpoint("readings", make_reading, row_key=lambda row: (row["sensor"], row["value"]),
-             obj_key=lambda obj: (obj.sensor_id, obj.value),
-             post_body=lambda p: {"sensor": p.sensors_a["vibration"].pk, "ts": timezone.now().isoformat(),
-                                  "value": 1.0}),
     Endpoint("alerts", make_alert),
     Endpoint("model-versions", make_model_version, shared=True),
     Endpoint("health-assessments", make_assessment),
@@ -147,7 +133,7 @@ WRITABLE = [e for e in ENDPOINTS if e.patch_body is not None]
 # the role may not, 405 where the role may but the endpoint has no such method.
 TECH_B_WRITE_ON_A = {
     "sites": (403, 403), "asset-categories": (403, 403), "assets": (403, 403), "work-orders": (404, 403),
-    "sensors": (403, 403), "readings": (403, 403), "alerts": (405, 403), "model-versions": (403, 403),
+    "sensors": (403, 403), "alerts": (405, 403), "model-versions": (403, 403),
     "health-assessments": (403, 403),
 }
 assert set(TECH_B_WRITE_ON_A) == {e.path for e in ENDPOINTS}
@@ -355,6 +341,24 @@ def test_other_site_user_cannot_create_asset_on_site_a(plant, manager_b):
     assert not Asset.objects.filter(name__startswith="Sneaky").exists()
     ok = client.post(f"{API}/assets/", {"site": plant.site_b.pk, "tag": "X-3", "name": "Fine"}, format="json")
     assert ok.status_code == 201, ok.json()
+
+
+def test_readings_list_is_scoped_through_the_sensor(plant):
+    """The store's lists (readings, rollups) name one sensor; it must be one the caller may see."""
+    from telemetry.services import ingest_readings
+
+    sensor_a = _sensors(plant, "a")["temperature"]
+    assert ingest_readings([{"sensor": sensor_a.pk, "ts": timezone.now().isoformat(), "value": 42.5}]).stored == 1
+    for path in ("readings", "reading-rollups-1m", "reading-rollups-1h"):
+        url = f"{API}/{path}/?sensor={sensor_a.pk}"
+        anonymous = APIClient().get(url)
+        assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+        mine = jwt_client(plant.viewer_a).get(url)
+        assert mine.status_code == 200 and mine.json()["count"] == 1, (path, mine.content)
+        assert jwt_client(plant.admin).get(url).json()["count"] == 1
+        other = jwt_client(plant.tech_b).get(url)
+        assert other.status_code == 400 and "among those you may see" in other.json()["sensor"]
+        assert jwt_client(plant.norole).get(url).status_code == 403
 
 
 @pytest.mark.parametrize("path", ["alerts", "model-versions", "readings", "health-assessments"])

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from prosync.api import ScopedModelSerializer
-from telemetry.models import Alert, Reading, Sensor
+from telemetry.models import Alert, Sensor
 
 
 class SensorSerializer(ScopedModelSerializer):
@@ -10,12 +10,6 @@ class SensorSerializer(ScopedModelSerializer):
         fields = ["id", "asset", "name", "metric", "unit", "key", "expected_min", "expected_max",
                   "sampling_interval_s", "is_active", "last_value", "last_ts"]
         read_only_fields = ["last_value", "last_ts"]
-
-
-class ReadingSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Reading
-        fields = ["sensor", "ts", "value"]
 
 
 class BulkReadingItemSerializer(serializers.Serializer):

@@ -17,10 +17,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from prosync.api import ScopedModelSerializer, ScopedQuerysetMixin, ScopedReadOnlyViewSet
+from prosync.api import ScopedModelSerializer, ScopedQuerysetMixin
 from prosync.permissions import SiteScopedPermission
 from telemetry import services, storage
-from telemetry.models import CsvImport, Gateway, ReadingRollupHour, ReadingRollupMinute, Sensor
+from telemetry.backends import BUCKET_US, from_us, to_us
+from telemetry.models import CsvImport, Gateway, Reading, ReadingRollupHour, ReadingRollupMinute, Sensor
 
 MAX_POINTS = 10_000
 DEFAULT_SPAN = timedelta(hours=24)
@@ -94,28 +95,96 @@ class SeriesView(APIView):
         return HttpResponse(orjson.dumps(body), content_type="application/json")
 
 
-class RollupSerializer(serializers.Serializer):
-    sensor = serializers.IntegerField(source="sensor_id")
-    bucket = serializers.DateTimeField()
-    min = serializers.FloatField()
-    max = serializers.FloatField()
-    mean = serializers.FloatField()
-    count = serializers.IntegerField()
+class StoreListViewSet(viewsets.ViewSet):
+    """Base of the store's lists (raw readings, 1-minute and 1-hour rollups): one sensor at a
+    time over ``since``..``until`` (default the last 24 h), at most ``limit`` rows oldest first,
+    and a ``next`` link that goes on after the last row. Read through the configured store, so
+    they answer alike on PostgreSQL and MongoDB."""
+
+    permission_classes = [SiteScopedPermission]
+    queryset = Reading.objects.none()  # names the model whose view permission is needed
+    resolution = "raw"
+    max_limit = 10_000
+
+    @extend_schema(parameters=[
+        OpenApiParameter("sensor", int, required=True, description="The sensor's id"),
+        OpenApiParameter("since", str, description="ISO 8601 or epoch seconds; default until - 24 h"),
+        OpenApiParameter("until", str, description="ISO 8601 or epoch seconds; default now"),
+        OpenApiParameter("limit", int, description="Rows per answer (1..10000, default 1000)"),
+    ], responses={200: None, 400: None})
+    def list(self, request):
+        params, errors = request.query_params, {}
+        raw_sensor, sensor = params.get("sensor", ""), None
+        if not raw_sensor:
+            errors["sensor"] = "give the sensor's id: the store is listed one sensor at a time"
+        elif not raw_sensor.isdigit():
+            errors["sensor"] = f"{raw_sensor!r} is not a sensor id"
+        else:
+            sensor = Sensor.objects.for_user(request.user, "view").filter(pk=int(raw_sensor)).first()
+            if sensor is None:
+                errors["sensor"] = f"no sensor {raw_sensor} among those you may see"
+        since, err = _parse_instant(params.get("since"), "since")
+        if err:
+            errors["since"] = err
+        until, err = _parse_instant(params.get("until"), "until")
+        if err:
+            errors["until"] = err
+        raw_limit = params.get("limit", "1000")
+        limit = int(raw_limit) if raw_limit.isdigit() else 0
+        if not 1 <= limit <= self.max_limit:
+            errors["limit"] = f"limit must be a whole number from 1 to {self.max_limit}"
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        until = until or timezone.now()
+        since = since or until - DEFAULT_SPAN
+        if since > until:
+            return Response({"since": "since must not be after until"}, status=status.HTTP_400_BAD_REQUEST)
+        rows, last_us = self.rows(sensor.pk, to_us(since), to_us(until), limit)
+        following = None
+        if len(rows) == limit:
+            query = params.copy()
+            query["since"], query["until"] = from_us(last_us + self.step_us).isoformat(), until.isoformat()
+            following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return Response({"sensor": sensor.pk, "resolution": self.resolution, "since": since.isoformat(),
+                         "until": until.isoformat(), "count": len(rows), "next": following, "results": rows})
+
+    step_us = 1  # the next answer starts just after the last reading
+
+    def rows(self, sensor_id: int, start_us: int, end_us: int, limit: int) -> tuple[list[dict], int]:
+        t, v = storage.get_store().raw(sensor_id, start_us, end_us, limit)
+        rows = [{"ts": from_us(ts).isoformat(), "value": value}
+                for ts, value in zip(t.tolist(), v.tolist(), strict=True)]
+        return rows, int(t[-1]) if len(t) else 0
 
 
-class RollupMinuteViewSet(ScopedReadOnlyViewSet):
-    queryset = ReadingRollupMinute.objects.all()
-    serializer_class = RollupSerializer
-    filterset_fields = ["sensor"]
-    ordering_fields = ["bucket"]
+class ReadingViewSet(StoreListViewSet):
+    """``GET /api/v1/readings/?sensor=<id>&since=&until=&limit=``: a sensor's raw readings."""
 
-    def get_queryset(self):
-        storage.fold_rollups()  # what writes left pending, so the list has every reading
-        return super().get_queryset()
+
+class RollupMinuteViewSet(StoreListViewSet):
+    """A sensor's 1-minute buckets (min, max, mean, count), pending aggregates folded first."""
+
+    queryset = ReadingRollupMinute.objects.none()
+    resolution = "1m"
+
+    @property
+    def step_us(self) -> int:  # the next answer starts with the bucket after the last one
+        return BUCKET_US[self.resolution]
+
+    def rows(self, sensor_id, start_us, end_us, limit):
+        bucket, lo, hi, total, count = storage.get_store().rollup(sensor_id, self.resolution, start_us, end_us,
+                                                                  limit)
+        rows = [{"bucket": from_us(b).isoformat(), "min": mn, "max": mx, "mean": sm / max(n, 1), "count": n}
+                for b, mn, mx, sm, n in zip(bucket.tolist(), lo.tolist(), hi.tolist(), total.tolist(),
+                                            count.tolist(), strict=True)]
+        return rows, int(bucket[-1]) if len(bucket) else 0
 
 
 class RollupHourViewSet(RollupMinuteViewSet):
-    queryset = ReadingRollupHour.objects.all()
+    """A sensor's 1-hour buckets (min, max, mean, count), pending aggregates folded first."""
+
+    queryset = ReadingRollupHour.objects.none()
+    resolution = "1h"
 
 
 class GatewaySerializer(ScopedModelSerializer):

@@ -19,10 +19,9 @@ from telemetry.api.serializers import (
     AlertSerializer,
     BulkReadingItemSerializer,
     BulkResultSerializer,
-    ReadingSerializer,
     SensorSerializer,
 )
-from telemetry.filters import AlertFilterSet, ReadingFilterSet, SensorFilterSet
+from telemetry.filters import AlertFilterSet, SensorFilterSet
 from telemetry.models import Alert, Reading, Sensor
 
 
@@ -32,13 +31,6 @@ class SensorViewSet(ScopedViewSet):
     filterset_class = SensorFilterSet
     search_fields = ["name", "key", "metric"]
     ordering_fields = ["name", "metric", "last_ts"]
-
-
-class ReadingViewSet(ScopedReadOnlyViewSet):
-    queryset = Reading.objects.all()
-    serializer_class = ReadingSerializer
-    filterset_class = ReadingFilterSet
-    ordering_fields = ["ts"]
 
 
 class BulkReadingsView(APIView):

@@ -106,12 +106,15 @@ class ReadingStore:
         and each sensor's latest value. Runs inside the caller's transaction where it can."""
         raise NotImplementedError
 
-    def raw(self, sensor_id: int, start_us: int, end_us: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ts_us, value) of one sensor in [start, end], oldest first."""
+    def raw(self, sensor_id: int, start_us: int, end_us: int,
+            limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ts_us, value) of one sensor in [start, end], oldest first; the first ``limit`` only
+        when given."""
         raise NotImplementedError
 
-    def rollup(self, sensor_id: int, resolution: str, start_us: int, end_us: int):
-        """(bucket_us, min, max, sum, count) of one sensor's buckets starting in [start, end]."""
+    def rollup(self, sensor_id: int, resolution: str, start_us: int, end_us: int, limit: int | None = None):
+        """(bucket_us, min, max, sum, count) of one sensor's buckets that hold a moment of
+        [start, end], oldest first; the first ``limit`` only when given."""
         raise NotImplementedError
 
     def fold_rollups(self, sensor_ids=None) -> int:

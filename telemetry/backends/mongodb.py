@@ -27,6 +27,14 @@ def _dt(us) -> datetime:
     return _EPOCH + timedelta(microseconds=int(us))
 
 
+def _since(us) -> dict:
+    """The condition "at or after ``us``" on a BSON date, which holds milliseconds: a bound
+    inside a millisecond moves up to the next one (else "just after this reading" would find
+    that reading again), written as "after the millisecond before", which also holds on servers
+    that compare dates more coarsely."""
+    return {"$gt": _dt(-(-int(us) // 1000) * 1000 - 1000)}
+
+
 def _us(dt: datetime) -> int:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
@@ -88,18 +96,18 @@ class MongoReadingStore(ReadingStore):
         update_latest(inserted)
         return int(new.sum())
 
-    def raw(self, sensor_id, start_us, end_us):
-        cur = self.readings.find({"sensor": int(sensor_id), "ts": {"$gte": _dt(start_us), "$lte": _dt(end_us)}},
-                                 {"_id": 0, "ts": 1, "value": 1}).sort("ts", ASCENDING)
+    def raw(self, sensor_id, start_us, end_us, limit=None):
+        cur = self.readings.find({"sensor": int(sensor_id), "ts": {**_since(start_us), "$lte": _dt(end_us)}},
+                                 {"_id": 0, "ts": 1, "value": 1}).sort("ts", ASCENDING).limit(int(limit or 0))
         docs = list(cur)
         return (np.array([_us(d["ts"]) for d in docs], np.int64),
                 np.array([d["value"] for d in docs], np.float64))
 
-    def rollup(self, sensor_id, resolution, start_us, end_us):
+    def rollup(self, sensor_id, resolution, start_us, end_us, limit=None):
         cur = self.rollups[resolution].find(
             {"sensor": int(sensor_id),
-             "bucket": {"$gte": _dt(start_us - BUCKET_US[resolution] + 1), "$lte": _dt(end_us)}},
-            {"_id": 0}).sort("bucket", ASCENDING)
+             "bucket": {**_since(start_us - BUCKET_US[resolution] + 1), "$lte": _dt(end_us)}},
+            {"_id": 0}).sort("bucket", ASCENDING).limit(int(limit or 0))
         docs = list(cur)
         return (np.array([_us(d["bucket"]) for d in docs], np.int64),
                 np.array([d["min"] for d in docs], np.float64), np.array([d["max"] for d in docs], np.float64),

@@ -175,18 +175,20 @@ class PostgresReadingStore(ReadingStore):
     def fold_rollups(self, sensor_ids=None) -> int:
         return fold(sensor_ids)
 
-    def raw(self, sensor_id, start_us, end_us):
+    def raw(self, sensor_id, start_us, end_us, limit=None):
         rows = _copy_out(
-            f"SELECT ts, value FROM {READINGS} WHERE sensor_id = {{}} AND ts >= {{}} AND ts <= {{}} ORDER BY ts",
-            [int(sensor_id), _dt(start_us), _dt(end_us)], _RAW_OUT)
+            f"SELECT ts, value FROM {READINGS} WHERE sensor_id = {{}} AND ts >= {{}} AND ts <= {{}} ORDER BY ts"
+            + (" LIMIT {}" if limit else ""),
+            [int(sensor_id), _dt(start_us), _dt(end_us), *([int(limit)] if limit else [])], _RAW_OUT)
         return rows["ts"].astype(np.int64) + _PG_EPOCH_US, rows["value"].astype(np.float64)
 
-    def rollup(self, sensor_id, resolution, start_us, end_us):
+    def rollup(self, sensor_id, resolution, start_us, end_us, limit=None):
         fold([sensor_id])
         rows = _copy_out(
             f"SELECT bucket, min, max, sum, count::int8 FROM {ROLLUP_TABLES[resolution]} "
-            "WHERE sensor_id = {} AND bucket >= {} AND bucket <= {} ORDER BY bucket",
-            [int(sensor_id), _dt(start_us - BUCKET_US[resolution] + 1), _dt(end_us)], _ROLLUP_OUT)
+            "WHERE sensor_id = {} AND bucket >= {} AND bucket <= {} ORDER BY bucket" + (" LIMIT {}" if limit else ""),
+            [int(sensor_id), _dt(start_us - BUCKET_US[resolution] + 1), _dt(end_us), *([int(limit)] if limit else [])],
+            _ROLLUP_OUT)
         return (rows["ts"].astype(np.int64) + _PG_EPOCH_US, rows["min"].astype(np.float64),
                 rows["max"].astype(np.float64), rows["sum"].astype(np.float64), rows["count"].astype(np.int64))
 

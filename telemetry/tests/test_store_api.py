@@ -162,3 +162,47 @@ def test_a_larger_csv_is_imported_in_chunks_and_a_binary_file_is_refused_with_a_
     binary = SimpleUploadedFile("dump.csv", b"\xff\xfe\x00\x81garbage\x00", content_type="text/csv")
     job = services.run_csv_import(services.start_csv_import(upload=binary, acting_user=plant.tech_a).pk)
     assert job.status == CsvImport.Status.FAILED and "not a readable UTF-8 CSV" in job.message
+
+
+def test_reading_and_rollup_lists_page_through_the_store_on_both_backends(plant, store):
+    vib = plant.sensors_a["vibration"]
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=2)
+    services.ingest_readings([{"sensor": vib.pk, "ts": (start + timedelta(seconds=10 * i)).isoformat(),
+                               "value": float(i % 7)} for i in range(150)])  # 25 minutes of data
+    api = jwt_client(plant.tech_a)
+    since = (start - timedelta(minutes=1)).isoformat()
+    first = api.get("/api/v1/readings/", {"sensor": vib.pk, "since": since, "limit": 100})
+    assert first.status_code == 200
+    body = first.json()
+    assert body["count"] == 100 and body["results"][0]["value"] == 0.0 and body["next"]
+    rest = api.get(body["next"]).json()
+    assert rest["count"] == 50 and rest["next"] is None
+    stamps = [r["ts"] for r in body["results"] + rest["results"]]
+    assert len(set(stamps)) == 150 and stamps == sorted(stamps), "every reading once, oldest first, across pages"
+    page = api.get("/api/v1/reading-rollups-1m/", {"sensor": vib.pk, "since": since, "limit": 10}).json()
+    pages = [page]
+    while page["next"]:
+        page = api.get(page["next"]).json()
+        pages.append(page)
+    assert [p["count"] for p in pages] == [10, 10, 5] and pages[0]["resolution"] == "1m"  # 25 minutes
+    buckets = [r for p in pages for r in p["results"]]
+    assert len({r["bucket"] for r in buckets}) == 25 and sum(r["count"] for r in buckets) == 150
+    hours = api.get("/api/v1/reading-rollups-1h/", {"sensor": vib.pk, "since": since}).json()
+    assert sum(r["count"] for r in hours["results"]) == 150 and hours["next"] is None
+    assert abs(sum(r["mean"] * r["count"] for r in hours["results"]) - sum(i % 7 for i in range(150))) < 1e-6
+
+
+def test_store_lists_refuse_bad_parameters_by_name_and_hide_other_sites(plant, store):
+    api = jwt_client(plant.tech_a)
+    assert api.get("/api/v1/readings/").json() == {
+        "sensor": "give the sensor's id: the store is listed one sensor at a time"}
+    body = api.get("/api/v1/readings/", {"sensor": plant.sensors_b["vibration"].pk}).json()
+    assert "among those you may see" in body["sensor"]
+    r = api.get("/api/v1/reading-rollups-1m/", {"sensor": plant.sensors_a["vibration"].pk, "since": "yesterday",
+                                                 "until": "2026-01-01T00:00:00", "limit": "0"})
+    assert r.status_code == 400 and set(r.json()) == {"since", "until", "limit"}
+    r = api.get("/api/v1/readings/", {"sensor": plant.sensors_a["vibration"].pk, "since": "2026-02-01T00:00:00Z",
+                                      "until": "2026-01-01T00:00:00Z"})
+    assert r.status_code == 400 and "after" in r.json()["since"]
+    anonymous = APIClient().get("/api/v1/readings/", {"sensor": plant.sensors_a["vibration"].pk})
+    assert anonymous.status_code in (401, 403)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from telemetry import services
-from telemetry.models import Reading, Sensor
+from telemetry.models import Sensor
 from telemetry.simulation import FleetSimulator
 from workorders.models import WorkOrder
 
@@ -27,7 +27,8 @@ class Command(BaseCommand):
         sim = FleetSimulator()
         self._refresh(sim)
         started = timezone.now()
-        recent = Reading.objects.filter(ts__gte=started - timezone.timedelta(minutes=2)).exists()
+        # Each sensor's latest value is kept by both stores, so this holds on PostgreSQL and MongoDB.
+        recent = Sensor.objects.filter(last_ts__gte=started - timezone.timedelta(minutes=2)).exists()
         if opts["backfill_minutes"] > 0 and not recent:
             rows = sim.history(opts["backfill_minutes"] * 60, interval, started.timestamp())
             for i in range(0, len(rows), CHUNK):
