@@ -312,7 +312,7 @@ class ChecklistTemplateViewSet(ScopedViewSet):
 
 
 class LabourRateViewSet(ScopedViewSet):
-    queryset = LabourRate.objects.select_related("user")
+    queryset = LabourRate.objects.select_related("user").order_by("user__username", "pk")
     serializer_class = s.LabourRateSerializer
 
 
