@@ -626,8 +626,10 @@ def return_part(usage: PartUsage, *, quantity, acting_user, note: str = "") -> P
                             asset=wo.asset, note=note or f"Unused, back from {wo.number}")
     quantity = movement.quantity
     if quantity > out:
-        raise ValidationError({"quantity": f"Only {out.normalize():f} {usage.part.unit} of {usage.part.part_number} "
-                                           f"from {usage.storeroom.code} are still out on {wo.number}."})
+        what = f"{usage.part.part_number} from {usage.storeroom.code}"
+        raise ValidationError({"quantity": f"Nothing of {what} is still out on {wo.number}: it has all come back."
+                               if out <= 0 else f"Only {out.normalize():f} {usage.part.unit} of {what} are still out "
+                                                f"on {wo.number}."})
     back = PartUsage.objects.create(work_order=wo, part=usage.part, storeroom=usage.storeroom, quantity=-quantity,
                                     unit_cost=usage.unit_cost, movement=movement, issued_by=acting_user)
     _roll_up(wo)

@@ -260,6 +260,18 @@ def timeline(wo: WorkOrder, *, checklist=None, comments=None, time_entries=None,
     return sorted(events, key=lambda e: e["at"])
 
 
+def _with_returnable(usages) -> list[PartUsage]:
+    """The order's part rows, each issue with ``returnable``: how much of it may still come back
+    (what is still out of that part and storeroom on the order, at most the issue itself)."""
+    usages = list(usages)
+    out = defaultdict(Decimal)
+    for u in usages:
+        out[u.part_id, u.storeroom_id] += u.quantity
+    for u in usages:
+        u.returnable = min(u.quantity, out[u.part_id, u.storeroom_id]) if u.quantity > 0 else Decimal(0)
+    return usages
+
+
 class WorkOrderDetailView(ScopedDetailView):
     model = WorkOrder
     template_name = "workorders/workorder_detail.html"
@@ -290,7 +302,7 @@ class WorkOrderDetailView(ScopedDetailView):
             comments=list(wo.comments.select_related("author")),
             attachments=list(wo.attachments.select_related("uploaded_by")),
             time_entries=list(wo.time_entries.select_related("user")),
-            part_usages=list(wo.part_usages.select_related("part", "storeroom", "issued_by")),
+            part_usages=_with_returnable(wo.part_usages.select_related("part", "storeroom", "issued_by")),
             running=TimeEntry.objects.filter(user=user, ended_at__isnull=True).select_related("work_order").first(),
             may_check=can(user, "change", ChecklistItem) and wo.status not in (S.CLOSED, S.CANCELLED),
             may_comment=can(user, "add", Comment),

@@ -403,8 +403,9 @@ def test_returning_parts_through_the_api_and_the_page(plant, stock, client):
     assert f"/parts/{usage.pk}/return/" in page and "returned to main" in page
     r = client.post(f"/work-orders/{wo.pk}/parts/{usage.pk}/return/", {"quantity": "1"}, follow=True)
     assert "Returned 1 × " in r.content.decode()
+    assert f"/parts/{usage.pk}/return/" not in r.content.decode(), "nothing left out: no Return form"
     r = client.post(f"/work-orders/{wo.pk}/parts/{usage.pk}/return/", {"quantity": "1"}, follow=True)
-    assert "are still out" in r.content.decode()
+    assert "Nothing of BRG-6205 from main is still out" in r.content.decode()
     wo.refresh_from_db()
     assert wo.parts_cost == Decimal("0.00")
 
