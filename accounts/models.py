@@ -101,6 +101,7 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", "Due soon"
     OVERDUE = "overdue", "Overdue"
     STATUS_CHANGE = "status_change", "Status change"
+    STOCK_LOW = "stock_low", "Stock at reorder point"
 
 
 # Which channels a user gets when they have not chosen: in-app always, e-mail for what needs action.
@@ -110,6 +111,7 @@ DEFAULT_CHANNELS: dict[str, tuple[bool, bool]] = {
     NotificationKind.DUE_SOON: (True, False),
     NotificationKind.OVERDUE: (True, True),
     NotificationKind.STATUS_CHANGE: (True, False),
+    NotificationKind.STOCK_LOW: (True, True),
 }
 
 

@@ -1,5 +1,6 @@
 """Reactions to work-order events: tell the people concerned (assignment, status change, due
-soon, overdue) and record preventive-maintenance compliance when an order completes."""
+soon, overdue) and record preventive-maintenance compliance when an order completes; tell a
+site's planners when a spare part falls to its reorder point."""
 
 from __future__ import annotations
 
@@ -84,8 +85,34 @@ def notify_due_orders(*, now: datetime | None = None) -> dict:
     return counts
 
 
+def planners_of(site_id: int) -> list:
+    """Who plans a site's work: its Managers, else (a site without one) the Admins."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.roles import Role
+
+    people = get_user_model().objects.filter(is_active=True)
+    managers = list(people.filter(groups__name=Role.MANAGER, memberships__site_id=site_id).distinct())
+    return managers or list(people.filter(groups__name=Role.ADMIN).distinct())
+
+
+def on_stock_low(sender, level, **kwargs):
+    """A part fell to its reorder point in a storeroom: its site's planners are told, once per
+    crossing (the ledger sends the signal when the stock crosses, not on every movement below)."""
+    part, room = level.part, level.storeroom
+    for user in planners_of(room.site_id):
+        notify(user, kind=NotificationKind.STOCK_LOW, title=f"Reorder {part.part_number}: {level.on_hand.normalize():f}"
+                                                             f" {part.unit} left in {room.code}",
+               body=f"{part.name} · reorder point {level.reorder_point.normalize():f}, reorder quantity "
+                    f"{level.reorder_quantity.normalize():f}",
+               url=part.get_absolute_url())
+
+
 def connect() -> None:
+    from assets.signals import stock_low
     from workorders import signals
+
+    stock_low.connect(on_stock_low, dispatch_uid="workorders.receivers.stock_low")
 
     pairs = [("work_order_assigned", on_assigned), ("work_order_status_changed", on_status_changed),
              ("work_order_completed", on_completed)]

@@ -100,6 +100,28 @@ def test_low_stock_is_announced_once_when_crossing_the_reorder_point(plant, stoc
     assert list(StockLevel.objects.low()) == [StockLevel.objects.get(part=part, storeroom=main)]
 
 
+def test_the_sites_planners_are_told_when_a_part_reaches_its_reorder_point(plant, stock, mailoutbox,
+                                                                             django_capture_on_commit_callbacks):
+    from accounts.models import Notification, NotificationKind
+
+    part, main, _ = stock
+    plant.manager_a.email = "planner@example.com"
+    plant.manager_a.save()
+    parts.receive_stock(part, main, 10, user=plant.manager_a)
+    parts.set_reorder_levels(part, main, user=plant.manager_a, reorder_point=3, reorder_quantity=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        parts.issue_stock(part, main, 7, user=plant.tech_a)  # 3 left: at the reorder point
+        parts.issue_stock(part, main, 1, user=plant.tech_a)  # still low: nobody is told twice
+    notes = Notification.objects.filter(kind=NotificationKind.STOCK_LOW)
+    assert [(n.recipient, n.title) for n in notes] == [(plant.manager_a, "Reorder BRG-6205: 3 pcs left in main")]
+    assert notes[0].url == part.get_absolute_url() and "reorder quantity 20" in notes[0].body
+    assert [m.to for m in mailoutbox] == [["planner@example.com"]], "it needs action: e-mailed by default"
+    with django_capture_on_commit_callbacks(execute=True):
+        parts.receive_stock(part, main, 20, user=plant.manager_a)  # back above the point...
+        parts.issue_stock(part, main, 20, user=plant.tech_a)  # ...and down again: a new crossing
+    assert Notification.objects.filter(kind=NotificationKind.STOCK_LOW, recipient=plant.manager_a).count() == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_issues_of_the_last_unit_cannot_both_succeed():
     """Two threads, each with its own database connection, issue the last bearing at once on the
