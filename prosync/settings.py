@@ -316,6 +316,9 @@ LIVE_PUSH_REDIS_URL = env.str("LIVE_PUSH_REDIS_URL", default=CACHES["default"]["
 MQTT_URL = env.str("MQTT_URL", default="")
 MQTT_TOPIC = env.str("MQTT_TOPIC", default="prosync/+/readings")
 MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/errors")
+# The topic level that names a site by its code (1 in prosync/<site>/readings): each message is
+# then stored for that site's sensors only. Unset: topics do not name sites.
+MQTT_TOPIC_SITE_LEVEL = env.int("MQTT_TOPIC_SITE_LEVEL", default=None)
 # A category whose active model has seen this many new labels (inspections, repaired failures)
 # gets a candidate model trained on them, checked every RETRAIN_CHECK_HOURS by beat.
 RETRAIN_MIN_NEW_LABELS = env.int("RETRAIN_MIN_NEW_LABELS", default=5)

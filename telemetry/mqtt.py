@@ -4,8 +4,14 @@ validation as the HTTP bulk endpoint.
 
 A message is one reading ``{"sensor": ..., "ts": ..., "value": ...}`` or a JSON list of them.
 Whatever is refused (bad JSON, a bad item with its index and reason) is logged and published to
-``MQTT_ERROR_TOPIC`` with the topic it came from, so the gateway can see it. Gateways are
-trusted by the broker's own authentication and ACLs: the worker writes for every sensor.
+``MQTT_ERROR_TOPIC`` with the topic it came from, so the gateway can see it.
+
+Who may publish is the broker's business (its authentication and ACLs). With
+``MQTT_TOPIC_SITE_LEVEL`` set, one level of the topic names a site by its code
+(``prosync/<site>/readings`` is level 1) and a message is stored for that site's sensors only, so
+a broker ACL per site (mosquitto: ``pattern write prosync/%u/readings``, the gateway's user
+named after its site) confines each gateway to its own site; without it the worker writes for
+every sensor.
 """
 
 from __future__ import annotations
@@ -46,9 +52,25 @@ def parse_url(url: str) -> Broker:
                   password=unquote(parts.password) if parts.password else None, tls=tls)
 
 
-def handle_message(topic: str, payload: bytes) -> dict:
+def site_of_topic(topic: str, level: int | None) -> tuple[int | None, str | None]:
+    """(site id, None) for the site the topic names at ``level``; (None, reason) when it names
+    none; (None, None) when topics do not name sites."""
+    from assets.models import Site
+
+    if level is None:
+        return None, None
+    parts = topic.split("/")
+    code = parts[level] if 0 <= level < len(parts) else ""
+    site_id = Site.objects.filter(code=code).values_list("pk", flat=True).first() if code else None
+    if site_id is None:
+        return None, f"the topic names no site (level {level} is {code!r}); nothing was stored"
+    return site_id, None
+
+
+def handle_message(topic: str, payload: bytes, *, site_level: int | None = None) -> dict:
     """Store one message's readings. Returns the outcome: received, stored, duplicates, refused,
-    errors (each with index, field, reason), and the topic."""
+    errors (each with index, field, reason), and the topic. With ``site_level``, only the
+    sensors of the site the topic names at that level are known."""
     outcome = {"topic": topic, "received": 0, "stored": 0, "duplicates": 0, "refused": 0, "errors": []}
     try:
         data = json.loads(payload.decode("utf-8"))
@@ -57,8 +79,12 @@ def handle_message(topic: str, payload: bytes) -> dict:
         return outcome
     items = [data] if isinstance(data, dict) else data
     close_old_connections()  # a long-running worker must survive a database restart
+    site_id, refused = site_of_topic(topic, site_level)
+    if refused:
+        outcome["errors"] = [{"index": None, "field": None, "reason": refused}]
+        return outcome
     try:
-        result = ingest_readings(items)
+        result = ingest_readings(items, site_id=site_id)
     except BatchRefused as exc:
         outcome["errors"] = [{"index": None, "field": None, "reason": exc.reason}]
         return outcome
@@ -68,11 +94,12 @@ def handle_message(topic: str, payload: bytes) -> dict:
 
 class MqttIngestor:
     def __init__(self, url: str | None = None, topic: str | None = None, error_topic: str | None = None,
-                 client_id: str | None = None, qos: int = 1):
+                 client_id: str | None = None, qos: int = 1, site_level: int | None = -1):
         import paho.mqtt.client as mqtt
 
         self.broker = parse_url(url or settings.MQTT_URL)
         self.topic = topic or settings.MQTT_TOPIC
+        self.site_level = settings.MQTT_TOPIC_SITE_LEVEL if site_level == -1 else site_level
         self.error_topic = error_topic if error_topic is not None else settings.MQTT_ERROR_TOPIC
         self.qos = qos
         # A stable client id with a persistent session keeps QoS 1 messages queued at the broker
@@ -105,7 +132,7 @@ class MqttIngestor:
     def _on_message(self, client, userdata, msg):
         self.messages += 1
         try:
-            outcome = handle_message(msg.topic, msg.payload)
+            outcome = handle_message(msg.topic, msg.payload, site_level=self.site_level)
         except Exception as exc:  # the worker keeps running; the message is reported as failed
             logger.exception("MQTT message not ingested", extra={"topic": msg.topic})
             outcome = {"topic": msg.topic, "received": 0, "stored": 0, "refused": 0,

@@ -87,12 +87,15 @@ def _parse_value(raw) -> tuple[float | None, str | None]:
     return value, None
 
 
-def ingest_readings(items, *, acting_user=None, atomic: bool = False, dry_run: bool = False) -> IngestResult:
+def ingest_readings(items, *, acting_user=None, site_id: int | None = None, atomic: bool = False,
+                    dry_run: bool = False) -> IngestResult:
     """Validate and store readings ``[{sensor, ts, value}, ...]``; ``sensor`` is an id or a key.
 
     Each bad item is refused with its index, field and reason while the valid items are stored
     (or nothing is stored when ``atomic``). Sensors are looked up among those the acting user
     may see, so another site's sensor is as unknown as one that does not exist.
+
+    ``site_id`` narrows the lookup further to one site's sensors (an MQTT topic per site).
 
     Validation runs column by column over the whole batch (the per-item messages are built
     only for the items that fail), and the store writes the batch in one COPY.
@@ -114,6 +117,8 @@ def ingest_readings(items, *, acting_user=None, atomic: bool = False, dry_run: b
     values = [item.get("value") for item in items]
 
     sensors = Sensor.objects.all() if acting_user is None else Sensor.objects.for_user(acting_user, "view")
+    if site_id is not None:
+        sensors = sensors.filter(asset__site_id=site_id)
     ids = {r for r in refs if type(r) is int}
     keys = {r for r in refs if type(r) is str}
     # The ids travel as one array parameter: a batch may name hundreds of sensors.

@@ -134,6 +134,42 @@ def test_mqtt_worker_ingests_and_reports_bad_payloads(live_plant, broker_url):
             worker.kill()
 
 
+def test_topics_naming_sites_confine_each_message_to_its_sites_sensors(live_plant, broker_url):
+    topic_root = f"prosync-site-{os.getpid()}"
+    error_topic = f"{topic_root}/errors"
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "mqtt_ingest", "--url", broker_url, "--topic", f"{topic_root}/+/readings",
+         "--error-topic", error_topic, "--site-level", "1"],
+        cwd=BASE_DIR, env=service_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    collector = Collector(broker_url, error_topic)
+    try:
+        assert "MQTT ingestion" in worker.stdout.readline()
+        time.sleep(0.5)
+        vib_a, vib_b = live_plant.sensors_a["vibration"], live_plant.sensors_b["vibration"]
+        t = (timezone.now() - timedelta(minutes=5)).isoformat()
+        site_a, site_b = live_plant.site_a.code, live_plant.site_b.code
+        # Site A's topic: its own sensor is stored, site B's is as unknown as a sensor that does not exist.
+        collector.publish(f"{topic_root}/{site_a}/readings", [{"sensor": vib_a.key, "ts": t, "value": 1.5},
+                                                              {"sensor": vib_b.key, "ts": t, "value": 9.9}])
+        collector.publish(f"{topic_root}/nowhere/readings", {"sensor": vib_a.key, "ts": t, "value": 7.0})
+        collector.publish(f"{topic_root}/{site_b}/readings", {"sensor": vib_b.pk, "ts": t, "value": 2.5})
+        assert wait_until(lambda: Reading.objects.filter(sensor__in=[vib_a, vib_b]).count() == 2)
+        assert wait_until(lambda: len(collector.errors) >= 2)
+        by_topic = {e["topic"]: e for e in collector.errors}
+        mixed = by_topic[f"{topic_root}/{site_a}/readings"]
+        assert mixed["stored"] == 1 and mixed["errors"] == [{"index": 1, "field": "sensor",
+                                                             "reason": f"unknown sensor {vib_b.key!r}"}]
+        assert "names no site" in by_topic[f"{topic_root}/nowhere/readings"]["errors"][0]["reason"]
+        assert Reading.objects.get(sensor=vib_a).value == 1.5 and Reading.objects.get(sensor=vib_b).value == 2.5
+    finally:
+        collector.close()
+        worker.terminate()
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 def test_broker_url_parsing():
     assert parse_url("mqtt://u%40x:p@broker:1884") == parse_url("mqtt://u%40x:p@broker:1884")
     b = parse_url("mqtts://gw:secret@broker.example")

@@ -16,14 +16,17 @@ class Command(BaseCommand):
         parser.add_argument("--topic", default=settings.MQTT_TOPIC, help="Topic pattern (MQTT_TOPIC)")
         parser.add_argument("--error-topic", default=settings.MQTT_ERROR_TOPIC,
                             help="Where refused readings are reported (MQTT_ERROR_TOPIC; empty: log only)")
+        parser.add_argument("--site-level", type=int, default=settings.MQTT_TOPIC_SITE_LEVEL,
+                            help="Topic level naming the site by its code; its sensors only (MQTT_TOPIC_SITE_LEVEL)")
         parser.add_argument("--client-id", default=None,
                             help="A stable id keeps a persistent session: QoS 1 messages wait during restarts")
 
-    def handle(self, *args, url, topic, error_topic, client_id, **options):
+    def handle(self, *args, url, topic, error_topic, client_id, site_level, **options):
         if not url:
             raise CommandError("No broker: set MQTT_URL or pass --url mqtt://host:1883")
         try:
-            worker = MqttIngestor(url=url, topic=topic, error_topic=error_topic, client_id=client_id)
+            worker = MqttIngestor(url=url, topic=topic, error_topic=error_topic, client_id=client_id,
+                                  site_level=site_level)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         for sig in (signal.SIGTERM, signal.SIGINT):
