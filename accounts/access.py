@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from prosync import generations
@@ -24,7 +24,9 @@ def profile(user) -> dict:
     if found is not None:
         return found
     using = user._state.db or DEFAULT_DB_ALIAS
-    key = f"access:{generations.generation(NAMESPACE, using)}:{user.pk}"
+    # The flags are part of the key: they come with the user row on every request, and a profile
+    # read while someone was a superuser (or inactive) must not outlive the change.
+    key = f"access:{generations.generation(NAMESPACE, using)}:{user.pk}:{user.is_active:d}{user.is_superuser:d}"
     found = cache.get(key)
     if found is None:
         reader = ModelBackend()
@@ -35,6 +37,14 @@ def profile(user) -> dict:
         cache.set(key, found, LIFETIME_S)
     user._access_profile = found
     return found
+
+
+def forget(user) -> None:
+    """Drop what this instance has read of its access (after changing it in the same request)."""
+    for attr in ("_access_profile", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(attr, None)
+    for prop in ("role", "site_ids"):
+        user.__dict__.pop(prop, None)
 
 
 class CachedModelBackend(ModelBackend):
@@ -52,9 +62,16 @@ def new_generation(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     generations.new_generation(NAMESPACE, using)
 
 
+def _renew(using: str) -> None:
+    """A new generation now, and again when the writing transaction commits: a request that
+    read the old rows in between must not leave them cached under the newest generation."""
+    new_generation(using)
+    transaction.on_commit(lambda: new_generation(using), using=using)
+
+
 def _on_write(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     if getattr(sender, "_meta", None) is not None and sender._meta.label in ACCESS_MODELS:
-        new_generation(using)
+        _renew(using)
 
 
 def _on_m2m(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
@@ -63,7 +80,7 @@ def _on_m2m(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
 
     user_model = get_user_model()
     if sender in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
-        new_generation(using)
+        _renew(using)
 
 
 def connect_signals() -> None:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from accounts.access import forget
 from accounts.models import AuditLog, SiteMembership, User
 from accounts.roles import ROLE_PERMISSIONS, Role
 from prosync.events import send_now
@@ -49,7 +50,7 @@ def set_role(user: User, role: str, *, acting_user: User | None = None) -> None:
         raise ValueError(f"unknown role {role!r}")
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
     user.groups.add(Group.objects.get(name=role))
-    user.__dict__.pop("role", None)
+    forget(user)
     write_audit(actor=acting_user, action="set_role", obj=user, changes={"role": role})
 
 

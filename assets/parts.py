@@ -5,6 +5,7 @@ ledger's sum and two people issuing the last unit cannot both succeed."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -17,6 +18,8 @@ from assets.choices import MovementKind
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.signals import stock_low
 from prosync.events import send_many, site_group
+
+logger = logging.getLogger(__name__)
 
 
 class InsufficientStock(ValidationError):
@@ -35,20 +38,21 @@ def _fmt(q: Decimal) -> str:
     return f"{q.normalize():f}" if q == q.to_integral_value() else f"{q:f}".rstrip("0").rstrip(".")
 
 
-def _quantity(value, *, field: str = "quantity", allow_negative: bool = False) -> Decimal:
+def parse_quantity(value, *, field: str = "quantity", allow_negative: bool = False) -> Decimal:
+    """A ledger quantity from what a person or a client sent, or a ValidationError on ``field``."""
     try:
-        q = Decimal(str(value))
+        q = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
         raise ValidationError({field: f"{value!r} is not a number."}) from None
     if not q.is_finite():
         raise ValidationError({field: "The quantity must be a finite number."})
+    if abs(q) >= Decimal("1e11"):  # before the rounding check: 1e999 cannot even be rounded
+        raise ValidationError({field: "The quantity is too large."})
     if q != q.quantize(Decimal("0.001")):
         raise ValidationError({field: "At most three decimal places."})
     if q == 0 or (q < 0 and not allow_negative):
         raise ValidationError({field: "The quantity must be greater than zero." if not allow_negative
                                else "The change cannot be zero."})
-    if abs(q) >= Decimal("1e11"):
-        raise ValidationError({field: "The quantity is too large."})
     return q
 
 
@@ -97,10 +101,14 @@ def _on_low_stock(level: StockLevel) -> None:
     site_id = level.storeroom.site_id
 
     def after_commit():
-        stock_low.send(sender=StockLevel, level=level)
+        # The movement is committed: a listener that fails (a notification, an e-mail) is logged
+        # and must neither fail the request that moved the stock nor keep the others from hearing.
+        for receiver, error in stock_low.send_robust(sender=StockLevel, level=level):
+            if isinstance(error, Exception):
+                logger.error("stock_low listener failed", exc_info=error, extra={"receiver": repr(receiver)})
         send_many([([site_group(site_id)], "assets.stock_low", payload)])
 
-    transaction.on_commit(after_commit)
+    transaction.on_commit(after_commit, robust=True)
 
 
 def _check_asset(asset: Asset | None, storeroom: Storeroom) -> None:
@@ -112,7 +120,7 @@ def _check_asset(asset: Asset | None, storeroom: Storeroom) -> None:
 def receive_stock(part: Part, storeroom: Storeroom, quantity, *, user, unit_cost=None, reference: str = "",
                   note: str = "") -> StockMovement:
     """Goods received into a storeroom (a delivery, a purchase order)."""
-    quantity = _quantity(quantity)
+    quantity = parse_quantity(quantity)
     if unit_cost is not None:
         try:
             unit_cost = Decimal(str(unit_cost))
@@ -129,7 +137,7 @@ def issue_stock(part: Part, storeroom: Storeroom, quantity, *, user, reference: 
                 note: str = "") -> StockMovement:
     """Parts taken out of a storeroom, usually for a work order (``reference="WO-00042"``) on an
     asset. Raises InsufficientStock (naming the quantity on hand) when there is not enough."""
-    quantity = _quantity(quantity)
+    quantity = parse_quantity(quantity)
     _check_asset(asset, storeroom)
     return _move(_locked_level(part, storeroom), MovementKind.ISSUE, -quantity, user=user, unit_cost=part.unit_cost,
                  reference=reference, asset=asset, note=note)
@@ -139,7 +147,7 @@ def issue_stock(part: Part, storeroom: Storeroom, quantity, *, user, reference: 
 def return_stock(part: Part, storeroom: Storeroom, quantity, *, user, reference: str = "", asset: Asset | None = None,
                  note: str = "") -> StockMovement:
     """Unused parts brought back to the storeroom."""
-    quantity = _quantity(quantity)
+    quantity = parse_quantity(quantity)
     _check_asset(asset, storeroom)
     return _move(_locked_level(part, storeroom), MovementKind.RETURN, quantity, user=user, reference=reference,
                  asset=asset, note=note)
@@ -161,9 +169,9 @@ def adjust_stock(part: Part, storeroom: Storeroom, quantity=None, *, user, count
             raise ValidationError({"counted": "A counted quantity cannot be negative."})
         if counted == level.on_hand:
             return None
-        delta = _quantity(counted - level.on_hand, field="counted", allow_negative=True)
+        delta = parse_quantity(counted - level.on_hand, field="counted", allow_negative=True)
     else:
-        delta = _quantity(quantity, allow_negative=True)
+        delta = parse_quantity(quantity, allow_negative=True)
     return _move(level, MovementKind.ADJUSTMENT, delta, user=user, reference=reference, note=note)
 
 
@@ -171,7 +179,7 @@ def adjust_stock(part: Part, storeroom: Storeroom, quantity=None, *, user, count
 def transfer_stock(part: Part, from_storeroom: Storeroom, to_storeroom: Storeroom, quantity, *, user,
                    reference: str = "", note: str = "") -> tuple[StockMovement, StockMovement]:
     """Move stock between storerooms: two ledger rows sharing one transfer id."""
-    quantity = _quantity(quantity)
+    quantity = parse_quantity(quantity)
     if from_storeroom.pk == to_storeroom.pk:
         raise ValidationError({"to_storeroom": "Choose a different storeroom to transfer to."})
     # Lock both rows in one fixed order, so two opposite transfers cannot deadlock.

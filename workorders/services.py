@@ -613,23 +613,22 @@ def return_part(usage: PartUsage, *, quantity, acting_user, note: str = "") -> P
     row (negative quantity, at the cost they were issued at) lowers the order's parts cost. No
     more than what is still out can come back; the order's lock makes two returns of the last
     unit queue, so only one succeeds."""
+    from assets.parts import parse_quantity
     from assets.services import return_stock
 
     wo = _locked(usage.work_order)
     _refuse_if_finished(wo, "its parts")
     if usage.quantity <= 0:
         raise ValidationError({"usage": "This row is itself a return; return from the issue it came from."})
+    quantity = parse_quantity(quantity)
     out = outstanding_quantity(wo, usage.part, usage.storeroom)
-    # The ledger checks the quantity itself (a number, above zero, three decimals); a return of
-    # more than is out is refused after it, which rolls the movement back with the transaction.
-    movement = return_stock(usage.part, usage.storeroom, quantity, user=acting_user, reference=wo.number,
-                            asset=wo.asset, note=note or f"Unused, back from {wo.number}")
-    quantity = movement.quantity
     if quantity > out:
         what = f"{usage.part.part_number} from {usage.storeroom.code}"
         raise ValidationError({"quantity": f"Nothing of {what} is still out on {wo.number}: it has all come back."
                                if out <= 0 else f"Only {out.normalize():f} {usage.part.unit} of {what} are still out "
                                                 f"on {wo.number}."})
+    movement = return_stock(usage.part, usage.storeroom, quantity, user=acting_user, reference=wo.number,
+                            asset=wo.asset, note=note or f"Unused, back from {wo.number}")
     back = PartUsage.objects.create(work_order=wo, part=usage.part, storeroom=usage.storeroom, quantity=-quantity,
                                     unit_cost=usage.unit_cost, movement=movement, issued_by=acting_user)
     _roll_up(wo)

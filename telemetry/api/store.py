@@ -3,7 +3,8 @@ the rollups themselves (read-only), gateways and their keys, and CSV imports."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.http import HttpResponse
@@ -27,6 +28,9 @@ MAX_POINTS = 10_000
 DEFAULT_SPAN = timedelta(hours=24)
 
 
+EARLIEST, LATEST = datetime(1970, 1, 2, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _parse_instant(raw: str | None, name: str):
     if raw in (None, ""):
         return None, None
@@ -36,12 +40,18 @@ def _parse_instant(raw: str | None, name: str):
         value = None
     if value is None:
         try:
-            value = timezone.datetime.fromtimestamp(float(raw), tz=timezone.UTC)
+            value = datetime.fromtimestamp(float(raw), tz=UTC)
         except (ValueError, OverflowError, OSError):
             return None, f"{name} must be an ISO 8601 instant with offset, or epoch seconds"
     if timezone.is_naive(value):
         return None, f"{name} has no time-zone offset (add Z or +hh:mm)"
+    if not EARLIEST <= value <= LATEST:
+        return None, f"{name} must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}"
     return value, None
+
+
+def _whole_number(raw: str) -> int | None:
+    return int(raw) if re.fullmatch(r"[0-9]{1,12}", raw) else None
 
 
 class SeriesView(APIView):
@@ -117,10 +127,10 @@ class StoreListViewSet(viewsets.ViewSet):
         raw_sensor, sensor = params.get("sensor", ""), None
         if not raw_sensor:
             errors["sensor"] = "give the sensor's id: the store is listed one sensor at a time"
-        elif not raw_sensor.isdigit():
+        elif _whole_number(raw_sensor) is None:
             errors["sensor"] = f"{raw_sensor!r} is not a sensor id"
         else:
-            sensor = Sensor.objects.for_user(request.user, "view").filter(pk=int(raw_sensor)).first()
+            sensor = Sensor.objects.for_user(request.user, "view").filter(pk=_whole_number(raw_sensor)).first()
             if sensor is None:
                 errors["sensor"] = f"no sensor {raw_sensor} among those you may see"
         since, err = _parse_instant(params.get("since"), "since")
@@ -130,7 +140,7 @@ class StoreListViewSet(viewsets.ViewSet):
         if err:
             errors["until"] = err
         raw_limit = params.get("limit", "1000")
-        limit = int(raw_limit) if raw_limit.isdigit() else 0
+        limit = _whole_number(raw_limit) or 0
         if not 1 <= limit <= self.max_limit:
             errors["limit"] = f"limit must be a whole number from 1 to {self.max_limit}"
         if errors:

@@ -204,5 +204,11 @@ def test_store_lists_refuse_bad_parameters_by_name_and_hide_other_sites(plant, s
     r = api.get("/api/v1/readings/", {"sensor": plant.sensors_a["vibration"].pk, "since": "2026-02-01T00:00:00Z",
                                       "until": "2026-01-01T00:00:00Z"})
     assert r.status_code == 400 and "after" in r.json()["since"]
+    vib = plant.sensors_a["vibration"].pk
+    assert api.get("/api/v1/readings/", {"sensor": vib, "since": "1700000000"}).status_code == 200  # epoch seconds
+    for odd in ({"sensor": "²"}, {"sensor": vib, "limit": "²"}, {"sensor": vib, "until": "0001-01-01T00:00:00Z"},
+                {"sensor": vib, "until": "9999-12-31T23:59:59-05:00"}):
+        r = api.get("/api/v1/reading-rollups-1h/", odd)
+        assert r.status_code == 400 and set(r.json()) <= {"sensor", "limit", "until"}, (odd, r.content)
     anonymous = APIClient().get("/api/v1/readings/", {"sensor": plant.sensors_a["vibration"].pk})
     assert anonymous.status_code in (401, 403)

@@ -378,6 +378,9 @@ def test_unused_parts_go_back_to_the_storeroom_and_off_the_cost(plant, stock):
         services.return_part(back, quantity="1", acting_user=plant.tech_a)
     with pytest.raises(ValidationError, match="greater than zero"):
         services.return_part(usage, quantity="0", acting_user=plant.tech_a)
+    for absurd in ("1e999", "99999999999", "NaN", "abc"):
+        with pytest.raises(ValidationError):
+            services.return_part(usage, quantity=absurd, acting_user=plant.tech_a)
     assert StockLevel.objects.get(part=part, storeroom=store).on_hand == Decimal("4"), "refusals moved nothing"
     assert StockMovement.objects.filter(part=part, kind="return").count() == 1
     services.transition_work_order(wo, "cancelled", acting_user=plant.manager_a, note="not needed")
@@ -393,6 +396,7 @@ def test_returning_parts_through_the_api_and_the_page(plant, stock, client):
     url = f"/api/v1/work-orders/{wo.pk}/parts/{usage.pk}/return/"
     r = api.post(url, {"quantity": "5"}, format="json")
     assert r.status_code == 400 and "still out" in r.json()["quantity"][0]
+    assert api.post(url, {"quantity": "99999999999"}, format="json").status_code == 400
     r = api.post(url, {"quantity": "1"}, format="json")
     assert r.status_code == 201 and r.json()["quantity"] == "-1.000" and r.json()["cost"] == "-12.50"
     assert jwt_client(plant.viewer_a).post(url, {"quantity": "1"}, format="json").status_code == 403
@@ -401,6 +405,8 @@ def test_returning_parts_through_the_api_and_the_page(plant, stock, client):
     client.force_login(plant.tech_a)
     page = client.get(wo.get_absolute_url()).content.decode()
     assert f"/parts/{usage.pk}/return/" in page and "returned to main" in page
+    r = client.post(f"/work-orders/{wo.pk}/parts/{usage.pk}/return/", {"quantity": "1e999"}, follow=True)
+    assert r.status_code == 200 and "too large" in r.content.decode()
     r = client.post(f"/work-orders/{wo.pk}/parts/{usage.pk}/return/", {"quantity": "1"}, follow=True)
     assert "Returned 1 × " in r.content.decode()
     assert f"/parts/{usage.pk}/return/" not in r.content.decode(), "nothing left out: no Return form"
