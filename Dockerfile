@@ -12,4 +12,7 @@ RUN SECRET_KEY=build-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz ALLOWE
 RUN useradd --create-home prosync && chown -R prosync /app
 USER prosync
 EXPOSE 8000
+# One web worker process per core (uvicorn reads WEB_CONCURRENCY); the channel layer in Redis
+# carries live events between them.
+ENV WEB_CONCURRENCY=2
 CMD ["uvicorn", "prosync.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets", "--proxy-headers"]
