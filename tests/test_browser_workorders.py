@@ -179,3 +179,35 @@ def test_board_drag_moves_an_order_and_an_illegal_move_comes_back_with_the_reaso
         shot(phone, output_dir, f"4-{name}-phone")
         page.goto(f"{asgi_server}{url}")
         shot(page, output_dir, f"4-{name}-desktop")
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_an_open_order_page_says_when_someone_else_changes_the_order(browser, live_plant, asgi_server, output_dir):
+    from playwright.sync_api import expect
+
+    from tests.browser import LIVE_TIMEOUT
+    from workorders import services
+
+    plant = live_plant
+    wo = off_the_loop(lambda: services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a,
+                                                          title="Check seal", kind="inspection",
+                                                          assignee=plant.tech_a))
+    page = new_page(browser, DESKTOP)
+    log_in(page, asgi_server, "manager_a")
+    page.goto(f"{asgi_server}/work-orders/{wo.pk}/")
+    banner = page.locator("[data-order-live]")
+    expect(page.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)
+    expect(banner).to_be_hidden()
+    # A comment changes neither status nor version: no reason to interrupt the reader.
+    off_the_loop(lambda: services.add_comment(wo, "On my way", acting_user=plant.tech_a))
+    page.wait_for_timeout(500)
+    expect(banner).to_be_hidden()
+    # The technician starts the work from their phone: the planner's open page says so at once.
+    off_the_loop(lambda: services.transition_work_order(wo, "in_progress", acting_user=plant.tech_a))
+    expect(banner).to_be_visible(timeout=LIVE_TIMEOUT)
+    expect(banner.locator("[data-now]")).to_have_text("In progress")
+    shot(page, output_dir, "order-changed-elsewhere")
+    banner.locator("a").click()
+    expect(page.locator("[data-status]").first).to_have_text("In progress")
+    expect(page.locator("[data-order-live]")).to_be_hidden()

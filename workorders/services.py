@@ -62,6 +62,7 @@ def _event(wo: WorkOrder, event_type: str) -> None:
     if wo.asset_id:
         broadcast_on_commit(asset_id=wo.asset_id, site_id=wo.site_id, event_type=event_type,
                             payload={"id": wo.pk, "number": wo.number, "title": wo.title, "status": wo.status,
+                                     "status_label": wo.get_status_display(), "version": wo.version,
                                      "priority": wo.priority, "asset": wo.asset_id})
 
 

@@ -35,6 +35,17 @@
         if (!existing) { ul.querySelectorAll(".empty").forEach((e) => e.remove()); ul.prepend(li); }
       });
     },
+    "workorder.updated"(p) {
+      // An order page open while someone else moves or edits the order says so, before its
+      // reader acts on what they see (their change would be refused as stale anyway).
+      document.querySelectorAll(`[data-order-live="${p.id}"]`).forEach((el) => {
+        if (Number(p.version) > Number(el.dataset.version) || p.status !== el.dataset.status) {
+          const now = el.querySelector("[data-now]");
+          if (now) now.textContent = p.status_label || p.status;
+          el.hidden = false;
+        }
+      });
+    },
     "predictions.assessment"(p) {
       const set = (sel, text) => { const el = document.querySelector(sel); if (el) el.textContent = text; };
       set("[data-health-score]", Math.round(p.health));
