@@ -393,9 +393,12 @@ def location_tree_view(request):
     sites = {}
     for node in roots:
         sites.setdefault(node.location.site, []).append(node)
-    return render(request, "assets/location_tree.html", {
+    partial = getattr(request, "htmx", False) and not request.htmx.boosted  # the filters: the trees only
+    response = render(request, "assets/_location_trees.html" if partial else "assets/location_tree.html", {
         "sites": sorted(sites.items(), key=lambda kv: kv[0].name), "filterset": filterset,
         "can_add": can(request.user, "add", Location), "count": len(shown)})
+    response["Vary"] = "HX-Request"
+    return response
 
 
 @login_required

@@ -182,6 +182,10 @@ def test_location_tree_and_a_move_that_would_close_a_cycle(manager, plant, tree)
     services.update_asset(plant.asset_a, user=None, location=r1)
     html = manager.get("/assets/locations/").content.decode()
     assert html.index("Building 1") < html.index("Pump room") and "2 assets" in html  # the child followed
+    assert "<details open><summary>" in html  # a location with children folds
+    # The filters answer an HTMX request with the trees alone; the URL keeps the filter.
+    part = manager.get("/assets/locations/", {"q": "Pump"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Pump room" in part and "<form" not in part and "<html" not in part
     r = manager.post(f"/assets/locations/{b1.pk}/", {"kind": "building", "code": "B1", "name": "Building 1",
                                                     "parent": r1.pk})
     assert r.status_code == 422 and "Select a valid choice" in r.content.decode()  # its own subtree is not offered
