@@ -2,14 +2,14 @@
 have open (the bell in the header)."""
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.services import user_group
+from prosync.consumers import GroupEventConsumer
 
 CLOSE_UNAUTHENTICATED = 4401
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(GroupEventConsumer):
     """Bound to the group of the connected user only: there is no way to ask for another's."""
 
     async def connect(self):
@@ -32,10 +32,3 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
-
-    async def broadcast(self, message):
-        await self.send_json({"type": message["event"], "payload": message["payload"]})

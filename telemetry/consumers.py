@@ -3,37 +3,20 @@
 Access is decided by the same ``for_user`` as every page and API endpoint: a user who may not
 see the asset or site is refused before the handshake completes."""
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from assets.models import Asset, Site
+from prosync.consumers import GroupEventConsumer
 from prosync.events import asset_group, fleet_group, site_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
-# Group events handled without the database (see LiveConsumer.dispatch).
-LAYER_EVENTS = frozenset({"broadcast", "broadcast_fleet"})
 
-
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(GroupEventConsumer):
     model = None
     group_for = None
-
-    async def dispatch(self, message):
-        """Group events go straight to their handler. Channels' dispatch first closes stale
-        database connections with a hop to the one thread shared by every consumer of the
-        process and by Django's sync code outside requests: one hop per delivered message, so
-        an update to 500 open feeds queued 500 hops behind one another (and behind an ingest
-        request holding that thread), which made most of the push latency. These handlers
-        never touch the database; ``site_of`` goes through ``database_sync_to_async``, which
-        closes stale connections itself. WebSocket connect/receive/disconnect keep the full path."""
-        name = get_handler_name(message)
-        if name in LAYER_EVENTS:
-            await getattr(self, name)(message)
-        else:
-            await super().dispatch(message)
+    group_events = frozenset({"broadcast", "broadcast_fleet"})
 
     async def connect(self):
         user = self.scope.get("user")
@@ -61,13 +44,6 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
-
-    async def broadcast(self, message):
-        await self.send_json({"type": message["event"], "payload": message["payload"]})
 
     async def broadcast_fleet(self, message):
         """A block of per-asset updates of the site (latest values, assessments): a site feed
