@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db import DEFAULT_DB_ALIAS
 
 from prosync import generations
 
@@ -58,33 +57,15 @@ class CachedModelBackend(ModelBackend):
         return user_obj._perm_cache
 
 
-def new_generation(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    generations.new_generation(NAMESPACE, using)
-
-
-def _renew(using: str) -> None:
-    """A new generation now, and again when the writing transaction commits: a request that
-    read the old rows in between must not leave them cached under the newest generation."""
-    new_generation(using)
-    transaction.on_commit(lambda: new_generation(using), using=using)
-
-
-def _on_write(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-    if getattr(sender, "_meta", None) is not None and sender._meta.label in ACCESS_MODELS:
-        _renew(using)
-
-
-def _on_m2m(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+def _touches(sender, model=None, **kwargs) -> bool:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    user_model = get_user_model()
-    if sender in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
-        _renew(using)
+    if model is not None:  # a many-to-many change: the through model is the sender
+        user_model = get_user_model()
+        return sender in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through)
+    return getattr(sender, "_meta", None) is not None and sender._meta.label in ACCESS_MODELS
 
 
 def connect_signals() -> None:
-    post_save.connect(_on_write, dispatch_uid="access.save")
-    post_delete.connect(_on_write, dispatch_uid="access.delete")
-    m2m_changed.connect(_on_m2m, dispatch_uid="access.m2m")
-    post_migrate.connect(new_generation, dispatch_uid="access.migrate")
+    generations.watch(NAMESPACE, _touches)

@@ -11,8 +11,6 @@ import hashlib
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from prosync import generations
 
@@ -27,26 +25,14 @@ LIFETIME_S = 300
 NAMESPACE = "filter-choices"
 
 
-def new_generation(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    generations.new_generation(NAMESPACE, using)
-
-
-def _on_write(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-    if getattr(sender, "_meta", None) is not None and sender._meta.label in CHOICE_MODELS:
-        new_generation(using)
-
-
-def _on_m2m(sender, instance, model, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-    if type(instance)._meta.label in CHOICE_MODELS or model._meta.label in CHOICE_MODELS:
-        new_generation(using)
+def _touches(sender, instance=None, model=None, **kwargs) -> bool:
+    if model is not None:  # a many-to-many change: either side may be offered
+        return type(instance)._meta.label in CHOICE_MODELS or model._meta.label in CHOICE_MODELS
+    return getattr(sender, "_meta", None) is not None and sender._meta.label in CHOICE_MODELS
 
 
 def connect_signals() -> None:
-    post_save.connect(_on_write, dispatch_uid="filter_choices.save")
-    post_delete.connect(_on_write, dispatch_uid="filter_choices.delete")
-    m2m_changed.connect(_on_m2m, dispatch_uid="filter_choices.m2m")
-    # A database rebuilt under the same name (tests, benchmarks) must not find its predecessor's ids.
-    post_migrate.connect(new_generation, dispatch_uid="filter_choices.migrate")
+    generations.watch(NAMESPACE, _touches)
 
 
 def apply_cached_choices(form) -> None:

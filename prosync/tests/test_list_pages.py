@@ -45,3 +45,16 @@ def test_filter_counts_only_what_it_matches(plant, small_cap):
     many_assets(plant, 40)
     page = signed_in(plant.manager_a).get("/assets/?q=Extra 1").content.decode()
     assert "11 rows" in page  # Extra 1, Extra 10-19
+
+
+def test_filter_selects_offer_what_was_just_added_or_renamed(plant):
+    from assets.models import Location
+
+    client = signed_in(plant.manager_a)
+    assert "Boiler house" not in client.get("/assets/").content.decode()  # choices now cached
+    room = Location.objects.create(site=plant.site_a, code="BH", name="Boiler house", kind="building")
+    assert "Boiler house" in client.get("/assets/").content.decode()
+    room.name = "Steam house"
+    room.save()
+    page = client.get("/assets/").content.decode()
+    assert "Steam house" in page and "Boiler house" not in page
