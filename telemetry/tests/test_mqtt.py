@@ -6,6 +6,7 @@ with a temporary configuration (and says which it used)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -83,17 +84,32 @@ def wait_until(predicate, timeout=20.0):
     return False
 
 
-def test_mqtt_worker_ingests_and_reports_bad_payloads(live_plant, broker_url):
-    topic_root = f"prosync-test-{os.getpid()}"
+@contextlib.contextmanager
+def ingest_worker(broker_url: str, topic_root: str, *options: str):
+    """``manage.py mqtt_ingest`` on ``<topic_root>/+/readings``, and a collector of what it reports
+    on ``<topic_root>/errors``; both stopped afterwards."""
     error_topic = f"{topic_root}/errors"
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "mqtt_ingest", "--url", broker_url, "--topic", f"{topic_root}/+/readings",
-         "--error-topic", error_topic],
+         "--error-topic", error_topic, *options],
         cwd=BASE_DIR, env=service_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     collector = Collector(broker_url, error_topic)
     try:
         assert "MQTT ingestion" in worker.stdout.readline()
         time.sleep(0.5)  # the worker subscribes right after it connects
+        yield worker, collector
+    finally:
+        collector.close()
+        worker.terminate()
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def test_mqtt_worker_ingests_and_reports_bad_payloads(live_plant, broker_url):
+    topic_root = f"prosync-test-{os.getpid()}"
+    with ingest_worker(broker_url, topic_root) as (worker, collector):
         vib, temp = live_plant.sensors_a["vibration"], live_plant.sensors_a["temperature"]
         t = timezone.now() - timedelta(minutes=5)
         # One reading as an object, by external key; then a list, by id, with one bad item.
@@ -125,26 +141,11 @@ def test_mqtt_worker_ingests_and_reports_bad_payloads(live_plant, broker_url):
         time.sleep(1.0)
         assert Reading.objects.filter(sensor=vib).count() == 1
         assert worker.poll() is None  # bad payloads never stop the worker
-    finally:
-        collector.close()
-        worker.terminate()
-        try:
-            worker.wait(10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 def test_topics_naming_sites_confine_each_message_to_its_sites_sensors(live_plant, broker_url):
     topic_root = f"prosync-site-{os.getpid()}"
-    error_topic = f"{topic_root}/errors"
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "mqtt_ingest", "--url", broker_url, "--topic", f"{topic_root}/+/readings",
-         "--error-topic", error_topic, "--site-level", "1"],
-        cwd=BASE_DIR, env=service_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    collector = Collector(broker_url, error_topic)
-    try:
-        assert "MQTT ingestion" in worker.stdout.readline()
-        time.sleep(0.5)
+    with ingest_worker(broker_url, topic_root, "--site-level", "1") as (_worker, collector):
         vib_a, vib_b = live_plant.sensors_a["vibration"], live_plant.sensors_b["vibration"]
         t = (timezone.now() - timedelta(minutes=5)).isoformat()
         site_a, site_b = live_plant.site_a.code, live_plant.site_b.code
@@ -161,13 +162,6 @@ def test_topics_naming_sites_confine_each_message_to_its_sites_sensors(live_plan
                                                              "reason": f"unknown sensor {vib_b.key!r}"}]
         assert "names no site" in by_topic[f"{topic_root}/nowhere/readings"]["errors"][0]["reason"]
         assert Reading.objects.get(sensor=vib_a).value == 1.5 and Reading.objects.get(sensor=vib_b).value == 2.5
-    finally:
-        collector.close()
-        worker.terminate()
-        try:
-            worker.wait(10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 def test_broker_url_parsing():
