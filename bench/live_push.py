@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import http.client
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -165,7 +167,7 @@ def main() -> None:
         [sys.executable, "-m", "uvicorn", "prosync.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--ws", "websockets", "--log-level", "warning", "--ws-max-queue", "1000",
          "--workers", str(args.workers)],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -195,11 +197,13 @@ def main() -> None:
         latencies, expected, connected, request_ms, push_ms = asyncio.run(run_clients(
             port, token, site.pk, [a.pk for a in assets], sensors, args.clients, args.rounds, args.interval, post))
     finally:
-        server.terminate()
-        try:
+        # The whole process group: a worker still closing hundreds of sockets when its parent
+        # gives up would otherwise live on and weigh on the next run.
+        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
         log.close()
 
     ms = [x * 1000 for x in latencies]
