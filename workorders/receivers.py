@@ -90,10 +90,10 @@ def planners_of(site_id: int) -> list:
     from django.contrib.auth import get_user_model
 
     from accounts.roles import Role
+    from workorders.requests import site_managers
 
-    people = get_user_model().objects.filter(is_active=True)
-    managers = list(people.filter(groups__name=Role.MANAGER, memberships__site_id=site_id).distinct())
-    return managers or list(people.filter(groups__name=Role.ADMIN).distinct())
+    return list(site_managers(site_id)) or list(
+        get_user_model().objects.filter(is_active=True, groups__name=Role.ADMIN).distinct())
 
 
 def on_stock_low(sender, level, **kwargs):

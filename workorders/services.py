@@ -5,6 +5,7 @@ audit trail and sends live events after commit."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -606,6 +607,19 @@ def outstanding_quantity(wo: WorkOrder, part, storeroom) -> Decimal:
     """What of a part issued to the order from a storeroom has not been returned yet."""
     return PartUsage.objects.filter(work_order=wo, part=part, storeroom=storeroom) \
         .aggregate(q=Coalesce(Sum("quantity"), Decimal("0")))["q"]
+
+
+def with_returnable(usages) -> list[PartUsage]:
+    """The order's part rows, each issue with ``returnable``: how much of it may still come back
+    (what is still out of that part and storeroom on the order, as ``outstanding_quantity``
+    counts it, at most the issue itself)."""
+    usages = list(usages)
+    out = defaultdict(Decimal)
+    for u in usages:
+        out[u.part_id, u.storeroom_id] += u.quantity
+    for u in usages:
+        u.returnable = min(u.quantity, out[u.part_id, u.storeroom_id]) if u.quantity > 0 else Decimal(0)
+    return usages
 
 
 @transaction.atomic
