@@ -125,6 +125,15 @@ def live_plant(transactional_db) -> Plant:
     return make_plant()
 
 
+def session_client(user):
+    """A browser-like test client signed in as ``user`` (a session cookie)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def jwt_client(user) -> APIClient:
     client = APIClient()
     if user is not None:

@@ -4,24 +4,18 @@ of a group's permissions or of a site membership must show on the very next requ
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import SiteMembership
 from accounts.roles import Role
 from accounts.services import set_role
+from conftest import session_client
 
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_page_reads_no_access_tables_once_cached(plant):
-    client = signed_in(plant.manager_a)
+    client = session_client(plant.manager_a)
     assert client.get("/assets/").status_code == 200
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/assets/").status_code == 200
@@ -30,7 +24,7 @@ def test_page_reads_no_access_tables_once_cached(plant):
 
 
 def test_role_change_applies_on_next_request(plant):
-    client = signed_in(plant.tech_a)
+    client = session_client(plant.tech_a)
     assert client.get(f"/assets/{plant.asset_a.pk}/edit/").status_code == 403  # a Technician may not edit assets
     set_role(plant.tech_a, Role.MANAGER)
     assert client.get(f"/assets/{plant.asset_a.pk}/edit/").status_code == 200
@@ -39,14 +33,14 @@ def test_role_change_applies_on_next_request(plant):
 
 
 def test_group_permission_change_applies_on_next_request(plant):
-    client = signed_in(plant.viewer_a)
+    client = session_client(plant.viewer_a)
     assert client.get("/api/v1/assets/").status_code == 200
     Group.objects.get(name=Role.VIEWER).permissions.remove(Permission.objects.get(codename="view_asset"))
     assert client.get("/api/v1/assets/").status_code == 403
 
 
 def test_membership_change_applies_on_next_request(plant):
-    client = signed_in(plant.manager_a)
+    client = session_client(plant.manager_a)
     assert plant.asset_b.tag not in client.get("/assets/").content.decode()
     SiteMembership.objects.create(user=plant.manager_a, site=plant.site_b)
     assert plant.asset_b.tag in client.get("/assets/").content.decode()
@@ -58,7 +52,7 @@ def test_superuser_flag_applies_on_next_request(plant):
     manager = plant.manager_a
     manager.is_superuser = True
     manager.save()
-    client = signed_in(manager)
+    client = session_client(manager)
     assert client.get(f"/assets/{plant.asset_b.pk}/").status_code == 200  # every site, every permission
     manager.is_superuser = False
     manager.save()
@@ -68,8 +62,6 @@ def test_superuser_flag_applies_on_next_request(plant):
 
 
 def test_role_change_in_the_same_request_reads_afresh(plant):
-    from accounts.services import set_role
-
     user = plant.tech_a
     assert user.role == Role.TECHNICIAN and not user.has_perm("assets.change_asset")
     set_role(user, Role.MANAGER)
