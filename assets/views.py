@@ -38,7 +38,7 @@ from assets.forms import (
 from assets.models import Asset, AssetDocument, AssetStatusChange, Location, Meter, MeterReading
 from assets.qr import asset_qr_svg, asset_qr_url
 from assets.selectors import availability_periods, location_tree
-from prosync.generic import FilteredListView, ScopedDetailView
+from prosync.generic import FilteredListView, ScopedDetailView, render_page_or_partial
 from prosync.permissions import can
 
 MAX_LABELS = 500
@@ -393,12 +393,9 @@ def location_tree_view(request):
     sites = {}
     for node in roots:
         sites.setdefault(node.location.site, []).append(node)
-    partial = getattr(request, "htmx", False) and not request.htmx.boosted  # the filters: the trees only
-    response = render(request, "assets/_location_trees.html" if partial else "assets/location_tree.html", {
+    return render_page_or_partial(request, "assets/location_tree.html", "assets/_location_trees.html", {
         "sites": sorted(sites.items(), key=lambda kv: kv[0].name), "filterset": filterset,
         "can_add": can(request.user, "add", Location), "count": len(shown)})
-    response["Vary"] = "HX-Request"
-    return response
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -18,6 +19,20 @@ from django.views.generic import DetailView, ListView
 from prosync.filter_choices import apply_cached_choices
 from prosync.permissions import can
 from prosync.renderers import spreadsheet_safe
+
+
+def wants_partial(request) -> bool:
+    """An HTMX request for part of a page (a filter, a pager), not a boosted navigation."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+def render_page_or_partial(request, page: str, partial: str, context: dict):
+    """The whole page, or to an HTMX filter request only the part it swaps in; the answer varies
+    with the HX-Request header, so a cache never serves one for the other."""
+    response = render(request, partial if wants_partial(request) else page, context)
+    response["Vary"] = "HX-Request"
+    return response
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -74,7 +89,7 @@ class FilteredListView(ScopedMixin, ListView):
         return qs
 
     def get_template_names(self):
-        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted and self.partial_template_name:
+        if wants_partial(self.request) and self.partial_template_name:
             return [self.partial_template_name]
         return super().get_template_names()
 
@@ -82,7 +97,7 @@ class FilteredListView(ScopedMixin, ListView):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
-        if not getattr(self.request, "htmx", False) or self.request.htmx.boosted:  # the partial has no form
+        if not wants_partial(self.request):  # the partial has no form
             apply_cached_choices(self.filterset.form)
         ctx.update(filterset=self.filterset, sort=self.sort, querystring=params.urlencode())
         no_sort = params.copy()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from prosync.generic import FilteredListView
+from prosync.generic import FilteredListView, render_page_or_partial
 from prosync.permissions import can
 from telemetry import alarms
 from telemetry.choices import AlarmCondition
@@ -144,8 +144,4 @@ def activity(request):
     ctx = {"events": events, "sites": sites, "site": site, "kind": kind, "kinds": EVENT_KINDS,
            "older": events[-1]["at"].isoformat() if len(events) == PAGE else None, "querystring": params.urlencode(),
            "before": before}
-    template = "telemetry/_activity_results.html" if request.htmx and not request.htmx.boosted else \
-        "telemetry/activity.html"
-    response = render(request, template, ctx)
-    response["Vary"] = "HX-Request"
-    return response
+    return render_page_or_partial(request, "telemetry/activity.html", "telemetry/_activity_results.html", ctx)
