@@ -134,6 +134,22 @@ def session_client(user):
     return client
 
 
+def asset_page(client, asset) -> str:
+    """The asset page as a reader sees it once its tabs have come in: the page, then the body
+    of every tab it asks for (each fetched as the page's HTMX request does), each checked to be 200."""
+    import re
+
+    page = client.get(f"/assets/{getattr(asset, 'pk', asset)}/")
+    assert page.status_code == 200, page.status_code
+    html = page.content.decode()
+    parts = [html]
+    for url in re.findall(r'data-panel="[^"]+" hx-get="([^"]+)"', html):
+        tab = client.get(url, HTTP_HX_REQUEST="true")
+        assert tab.status_code == 200, (url, tab.status_code)
+        parts.append(tab.content.decode())
+    return "\n".join(parts)
+
+
 def jwt_client(user) -> APIClient:
     client = APIClient()
     if user is not None:

@@ -1,5 +1,9 @@
 """Tabs of the asset page contributed by the apps above assets (telemetry, work orders,
-health), registered in their AppConfig.ready() so that assets imports none of them."""
+health), registered in their AppConfig.ready() so that assets imports none of them.
+
+The asset page renders the overview only; each tab's body is fetched on its own
+(``assets:panel``) when it scrolls into view or its tab is chosen, so opening an asset does not
+pay for nine tabs nobody has looked at yet."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ class AssetPanel:
     template: str
     context: Callable  # (request, asset) -> dict
     order: int = 50
+    count: Callable | None = None  # (request, asset) -> int, shown on the tab: "Documents (3)"
 
 
 _panels: dict[str, AssetPanel] = {}
@@ -25,3 +30,7 @@ def register(panel: AssetPanel) -> None:
 
 def panels() -> list[AssetPanel]:
     return sorted(_panels.values(), key=lambda p: p.order)
+
+
+def get(key: str) -> AssetPanel | None:
+    return _panels.get(key)

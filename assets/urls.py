@@ -20,6 +20,7 @@ asset_patterns = [
     path("documents/<int:pk>/preview/", views.document_preview, name="document-preview"),
     path("documents/<int:pk>/delete/", views.document_delete, name="document-delete"),
     path("<int:pk>/", views.AssetDetailView.as_view(), name="detail"),
+    path("<int:pk>/tabs/<slug:key>/", views.AssetPanelView.as_view(), name="panel"),
     path("<int:pk>/edit/", views.asset_edit, name="edit"),
     path("<int:pk>/move/", views.asset_move, name="move"),
     path("<int:pk>/status/", views.asset_status, name="status"),

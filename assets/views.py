@@ -151,8 +151,8 @@ class AssetDetailView(ScopedDetailView):
         asset, user = self.object, self.request.user
         ctx["ancestors"] = asset.ancestors()
         ctx["location_chain"] = [*asset.location.ancestors(), asset.location] if asset.location_id else []
-        ctx["children"] = list(asset.children.for_user(user).select_related("category"))
-        ctx["panels"] = [(p, p.context(self.request, asset)) for p in panels.panels()]
+        # The tabs' bodies come on their own (AssetPanelView) as they are shown; only their counts here.
+        ctx["panels"] = [(p, p.count(self.request, asset) if p.count else None) for p in panels.panels()]
         ctx["availability"] = availability_periods(asset)
         ctx["meters"] = list(asset.meters.all())
         ctx["qr_svg"] = _cached_qr_svg(self.request, asset, scale=3)
@@ -164,6 +164,25 @@ class AssetDetailView(ScopedDetailView):
         if ctx["can_status"]:
             ctx["status_form"] = StatusChangeForm(asset=asset)
         return ctx
+
+
+class AssetPanelView(ScopedDetailView):
+    """One tab of the asset page: to the page's HTMX request the tab's body, to a plain request
+    (no script, a new browser tab) a page of its own with the asset's heading."""
+
+    model = Asset
+    template_name = "assets/asset_panel_page.html"
+
+    def base_queryset(self):
+        return Asset.objects.select_related("site", "category", "parent", "location")
+
+    def get(self, request, *args, **kwargs):
+        panel = panels.get(kwargs["key"])
+        if panel is None:
+            raise Http404("No such tab.")
+        self.object = asset = self.get_object()
+        context = {"object": asset, "asset": asset, "panel": panel, "ctx": panel.context(request, asset)}
+        return render_page_or_partial(request, self.template_name, "assets/_panel_body.html", context)
 
 
 def _cached_qr_svg(request, asset, *, scale: int) -> str:
@@ -179,7 +198,15 @@ def _cached_qr_svg(request, asset, *, scale: int) -> str:
 
 
 def children_panel(request, asset):
-    return {}  # the detail view lists the children (it also counts them for the tab)
+    return {"children": list(asset.children.for_user(request.user).select_related("category"))}
+
+
+def children_count(request, asset) -> int:
+    return asset.children.for_user(request.user).count()
+
+
+def document_count(request, asset) -> int:
+    return asset.documents.count()
 
 
 def documents_panel(request, asset):

@@ -36,6 +36,7 @@ def test_technician_logs_in_and_sees_a_reading_arrive_live_on_the_asset_page(bro
     expect(page.locator("h1")).to_contain_text(plant.asset_a.tag)
     status = page.locator("[data-live-status]")
     expect(status).to_have_text("live", timeout=LIVE_TIMEOUT)
+    page.click("nav.tabs a[href='#telemetry']")  # the tab's body comes as it is shown
     value = page.locator(f'[data-sensor-value="{sensor.pk}"]')
     expect(value).to_have_text("—")
     shot(page, output_dir, "asset-desktop-before-reading")
@@ -53,7 +54,7 @@ def test_technician_logs_in_and_sees_a_reading_arrive_live_on_the_asset_page(bro
     shot(page, output_dir, "asset-desktop-after-reading")
 
     phone = new_page(browser, PHONE, storage_state=page.context.storage_state())
-    for name, path in [("dashboard", "/"), ("asset", f"/assets/{plant.asset_a.pk}/"), ("assets", "/assets/")]:
+    for name, path in [("dashboard", "/"), ("asset", f"/assets/{plant.asset_a.pk}/#telemetry"), ("assets", "/assets/")]:
         phone.goto(f"{asgi_server}{path}")
         if name == "asset":
             expect(phone.locator(f'[data-sensor-value="{sensor.pk}"]')).to_have_text("4.32")
@@ -189,7 +190,7 @@ def test_screenshots_of_an_assessed_plant(browser, live_plant, asgi_server, outp
 
     plant = live_plant
     wo = off_the_loop(lambda: seed_assessed_plant(plant))
-    pages = [("dashboard", "/"), ("asset", f"/assets/{plant.asset_a.pk}/"), ("assets", "/assets/"),
+    pages = [("dashboard", "/"), ("asset", f"/assets/{plant.asset_a.pk}/#health"), ("assets", "/assets/"),
              ("workorders", "/work-orders/"), ("workorder", wo.get_absolute_url()), ("alerts", "/alerts/"),
              ("models", "/predictions/models/")]
     desktop = new_page(browser)

@@ -74,6 +74,7 @@ def test_planner_finds_moves_photographs_and_labels_an_asset(browser, media_root
     # Attach a photo: it is listed with its preview.
     photo = tmp_path / "motor-nameplate.png"
     photo.write_bytes(_png())
+    page.click("nav.tabs a[href='#documents']")  # the tab's body comes as it is shown
     expect(page.locator("#documents details.inline-form")).to_have_attribute("open", "")  # no documents yet
     page.set_input_files("#documents input[type=file]", str(photo))
     page.fill("#documents input[name=title]", "Motor nameplate")

@@ -2,8 +2,10 @@
 scoping, and a query count that does not grow with the number of rows."""
 
 import pytest
+from django.test import Client
 
 from assets.models import Asset
+from conftest import asset_page
 
 
 @pytest.fixture
@@ -45,14 +47,30 @@ def test_asset_page_has_breadcrumbs_children_and_live_hooks(tech_client, plant):
     html = tech_client.get(f"/assets/{plant.child_a.pk}/").content.decode()
     assert f'href="/assets/{plant.asset_a.pk}/"' in html  # breadcrumb to the parent
     assert f'data-live-asset="{plant.child_a.pk}"' in html
-    html = tech_client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
-    assert plant.child_a.tag in html  # children tab
+    html = asset_page(tech_client, plant.asset_a)
+    assert 'href="#children">Children (1)' in html and plant.child_a.tag in html  # children tab
     for sensor in plant.sensors_a.values():
         assert f'data-sensor-value="{sensor.pk}"' in html
 
 
 def test_other_sites_asset_page_is_404(tech_client, plant):
     assert tech_client.get(f"/assets/{plant.asset_b.pk}/").status_code == 404
+    assert tech_client.get(f"/assets/{plant.asset_b.pk}/tabs/documents/", HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_asset_tabs_come_on_their_own(tech_client, plant):
+    """The page carries each tab's place and address; the tab's body comes from that address, as
+    a fragment to the page's script and as a page of its own without it."""
+    page = tech_client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+    assert f'hx-get="/assets/{plant.asset_a.pk}/tabs/children/" hx-trigger="intersect once"' in page
+    assert plant.child_a.tag not in page.split('id="children"')[1]  # not rendered until asked for
+    fragment = tech_client.get(f"/assets/{plant.asset_a.pk}/tabs/children/", HTTP_HX_REQUEST="true").content.decode()
+    assert plant.child_a.tag in fragment and "<html" not in fragment
+    whole = tech_client.get(f"/assets/{plant.asset_a.pk}/tabs/children/").content.decode()
+    assert "<html" in whole and plant.child_a.tag in whole and "Whole asset page" in whole
+    assert tech_client.get(f"/assets/{plant.asset_a.pk}/tabs/no-such-tab/").status_code == 404
+    r = Client().get(f"/assets/{plant.asset_a.pk}/tabs/children/")  # nobody signed in
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
 
 
 def test_anonymous_is_sent_to_login(client, plant):

@@ -9,6 +9,7 @@ import pytest
 
 from assets import parts
 from assets.models import BomLine, Part, StockLevel, StockMovement, Storeroom
+from conftest import asset_page
 
 
 @pytest.fixture
@@ -137,10 +138,11 @@ def test_asset_parts_tab_shows_bom_with_site_stock(client, plant, store):
     bearing, seal, _, _ = store
     BomLine.objects.create(asset=plant.asset_a, part=bearing, quantity=2, note="drive end")
     login(client, plant.manager_a)
-    html = client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+    html = asset_page(client, plant.asset_a)
     assert 'id="parts"' in html and "BRG-6205" in html and "drive end" in html and "Low" in html
     # The part is typed by its number (the page never lists the whole catalogue in a select).
-    assert "<select" not in html.split('id="parts"')[1].split("</section>")[0]
+    tab = client.get(f"/assets/{plant.asset_a.pk}/tabs/parts/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<select" not in tab
     r = client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": "seal-40", "quantity": "1"})
     assert r.status_code == 302 and BomLine.objects.filter(asset=plant.asset_a, part=seal).exists()
     r = client.post(f"/assets/{plant.asset_a.pk}/parts/", {"part": "SEAL-40", "quantity": "1"})
@@ -156,8 +158,7 @@ def test_empty_states(client, plant):
     login(client, plant.tech_a)
     assert "No spare parts yet" in client.get("/assets/parts/").content.decode()
     assert "No part matches these filters" in client.get("/assets/parts/?q=zzz").content.decode()
-    html = client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
-    assert "No bill of materials for this asset yet" in html
+    assert "No bill of materials for this asset yet" in asset_page(client, plant.asset_a)
 
 
 @pytest.mark.parametrize("extra", [10, 200])

@@ -13,7 +13,7 @@ from django.utils import timezone
 from assets import services
 from assets.models import Asset, AssetCategory, AssetDocument, Downtime, Location, Meter
 from assets.tests.helpers import png_bytes
-from conftest import jwt_client
+from conftest import asset_page, jwt_client
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +79,7 @@ def test_viewer_cannot_open_write_forms(client, plant):
         assert client.get(url).status_code == 403, url
     r = client.post(f"/assets/{plant.asset_a.pk}/status/", {"status": "down", "reason_code": "breakdown"})
     assert r.status_code == 403 and Asset.objects.get(pk=plant.asset_a.pk).status == "operational"
-    page = client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+    page = asset_page(client, plant.asset_a)
     assert "/move/" not in page and "Change status" not in page
 
 
@@ -108,7 +108,7 @@ def test_technician_reports_a_breakdown_and_the_page_shows_downtime(client, plan
     assert r.status_code == 302
     dt = Downtime.objects.get(asset=plant.asset_a)
     assert dt.ended_at is None and dt.started_by == plant.tech_a
-    page = client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+    page = asset_page(client, plant.asset_a)
     assert "still down" in page and "Bearing noise" in page and "Breakdown (unplanned failure)" in page
     assert "data-availability" in page and "Last 7 days" in page
 
@@ -122,7 +122,7 @@ def test_meter_reading_form_names_the_last_value(client, plant):
     assert r.status_code == 422 and "lower than the last reading, 1200 h" in r.content.decode()
     assert Meter.objects.get(pk=meter.pk).current_value == 1200
     assert client.post(url, {"value": "1250.5"}).status_code == 302
-    page = client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+    page = asset_page(client, plant.asset_a)
     assert "1250.5 h" in page
 
 
@@ -137,8 +137,9 @@ def test_upload_limits_preview_and_permission_checked_download(client, plant, se
     r = client.post(url, {"file": SimpleUploadedFile("nameplate.png", png_bytes(640, 480)), "title": "Nameplate"})
     assert r.status_code == 302
     doc = AssetDocument.objects.get()
-    page = client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
-    assert f'src="/assets/documents/{doc.pk}/preview/"' in page and "Nameplate" in page
+    page = asset_page(client, plant.asset_a)
+    assert 'href="#documents">Documents (1)' in page and "Nameplate" in page
+    assert f'src="/assets/documents/{doc.pk}/preview/"' in page
     preview = client.get(f"/assets/documents/{doc.pk}/preview/")
     assert preview.status_code == 200 and preview["Content-Type"] == "image/jpeg"
     download = client.get(f"/assets/documents/{doc.pk}/")
@@ -218,8 +219,12 @@ def test_queries_stay_constant_as_rows_grow(manager, plant, rows, django_assert_
     with django_assert_max_num_queries(14):
         r = manager.get("/assets/", {"page_size": 100, "location": Location.objects.last().pk})
         assert r.status_code == 200 and r.content.decode().count('name="ids"') == min(rows, 25)
-    with django_assert_max_num_queries(30):
-        assert manager.get(f"/assets/{plant.asset_a.pk}/").status_code == 200
+    with django_assert_max_num_queries(16):
+        page = manager.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+        assert f'href="#documents">Documents ({rows})' in page
+    for key in re.findall(r'data-panel="([^"]+)"', page):
+        with django_assert_max_num_queries(14):
+            assert manager.get(f"/assets/{plant.asset_a.pk}/tabs/{key}/", HTTP_HX_REQUEST="true").status_code == 200
     api = jwt_client(plant.manager_a)
     with django_assert_max_num_queries(10):
         r = api.get("/api/v1/assets/", {"page_size": 500})

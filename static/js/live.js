@@ -81,7 +81,34 @@
     };
   }
 
+  // A tab of the asset page that could not be fetched says so and offers a retry, instead of
+  // "Loading…" for ever.
+  const panelFailed = (e) => {
+    const body = e.detail.elt;
+    if (!body || !body.matches || !body.matches("[data-panel]")) return;
+    const status = e.detail.xhr && e.detail.xhr.status ? ` (${e.detail.xhr.status})` : "";
+    body.innerHTML = "";
+    const p = document.createElement("p");
+    p.className = "error";
+    p.setAttribute("role", "alert");
+    p.textContent = `This tab could not be loaded${status}. `;
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "btn small";
+    retry.textContent = "Try again";
+    retry.addEventListener("click", () => htmx.ajax("GET", body.getAttribute("hx-get"), {target: body, swap: "innerHTML"}));
+    p.append(retry);
+    body.append(p);
+  };
+  document.addEventListener("htmx:responseError", panelFailed);
+  document.addEventListener("htmx:sendError", panelFailed);
+
   document.addEventListener("DOMContentLoaded", () => {
+    // "#telemetry:sensor=4&range=7d" names a tab and its state: go to the tab (the browser only
+    // goes to a whole id), which also brings its body in.
+    const m = /^#([\w-]+):/.exec(location.hash);
+    const tab = m && document.getElementById(m[1]);
+    if (tab) tab.scrollIntoView();
     // On a phone the filter form folds away unless a filter is set, so the results come first.
     if (window.matchMedia("(max-width: 700px)").matches) {
       document.querySelectorAll("details[data-fold-narrow]").forEach((d) => {

@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
+from conftest import asset_page
 from prosync.events import asset_group
 from telemetry import meters
 from telemetry.eventlog import events_for
@@ -47,8 +48,8 @@ def test_feed_pages_on_the_asset_and_site(plant, client):
 
     create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title="Replace seal")
     client.force_login(plant.tech_a)
-    page = client.get(f"/assets/{plant.asset_a.pk}/")
-    assert page.status_code == 200 and "Activity" in page.content.decode()
+    page = asset_page(client, plant.asset_a)
+    assert 'href="#activity">Activity' in page and "Replace seal" in page
     site_feed = client.get("/alerts/activity/", {"site": plant.site_a.pk})
     assert site_feed.status_code == 200 and "Replace seal" in site_feed.content.decode()
     client.force_login(plant.tech_b)

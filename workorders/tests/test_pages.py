@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from conftest import asset_page
 from workorders import services
 from workorders.models import ChecklistTemplate, ChecklistTemplateItem, WorkOrder
 
@@ -156,7 +157,7 @@ def test_asset_page_rolls_up_hours_and_cost(plant, client):
     wo = order(plant)
     services.log_time(wo, acting_user=plant.tech_a, hours=Decimal("2"))
     client.force_login(plant.tech_a)
-    html = client.get(plant.asset_a.get_absolute_url()).content.decode()
+    html = asset_page(client, plant.asset_a)
     assert "2.00 h of labour" in html and "cost 90.00" in html
 
 

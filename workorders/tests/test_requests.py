@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from conftest import PASSWORD
+from conftest import PASSWORD, asset_page
 from workorders import requests as svc
 from workorders.choices import RequestStatus
 from workorders.models import Attachment, WorkOrder, WorkRequest
@@ -188,7 +188,7 @@ def test_asset_page_has_the_maintenance_plan_tab(plant):
     wr = make_request(plant)
     preventive.save_schedule(PreventiveSchedule(asset=plant.asset_a, title="Weekly walk-round", interval=1,
                                                 interval_unit="weeks"), acting_user=None)
-    html = login(plant.tech_a).get(plant.asset_a.get_absolute_url()).content.decode()
+    html = asset_page(login(plant.tech_a), plant.asset_a)
     assert "Maintenance plan" in html and "Weekly walk-round" in html and wr.get_absolute_url() in html
     assert f"{reverse('workorders:request-new')}?asset={plant.asset_a.pk}" in html
     assert "Plan preventive maintenance" not in html, "a technician does not plan schedules"
