@@ -152,7 +152,8 @@ class Asset(models.Model):
     objects = SiteScopedManager()
 
     class Meta:
-        ordering = ["site", "tag"]
+        # The order of the (site, tag) unique index; "site" would sort by name through a join.
+        ordering = ["site_id", "tag"]
         constraints = [models.UniqueConstraint(fields=["site", "tag"], name="unique_asset_tag_per_site")]
         indexes = [models.Index(fields=["site", "status"]), models.Index(fields=["warranty_end"])]
 

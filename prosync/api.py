@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -29,6 +30,44 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+class RowUrls:
+    """Absolute URLs of one route for every row of a list at the cost of one ``reverse()``: the
+    route is reversed once with a stand-in value, and each row's value takes its place (reversing
+    and building an absolute URL per row was a third of the time of serializing a page). The
+    stand-in must pass the route's converter (digits for ``<int:pk>``, a UUID for ``<uuid:…>``)."""
+
+    INT = "8213009471"
+    UUID = "5f0c1c1e-8a53-4d8e-9d1a-3b7e2c1f0a99"
+
+    def __init__(self, view_name: str, stand_in: str = INT):
+        self.view_name, self.stand_in = view_name, stand_in
+        self._latest: tuple = (None, None)  # (request, URL split at the stand-in): the request held, not its id
+
+    def __call__(self, request, value) -> str:
+        held, parts = self._latest
+        if parts is None or held is not request:
+            path = reverse(self.view_name, args=[self.stand_in])
+            parts = (request.build_absolute_uri(path) if request is not None else path).split(self.stand_in)
+            self._latest = (request, parts)
+        if len(parts) != 2:  # the stand-in also appears elsewhere (the host): reverse this one
+            path = reverse(self.view_name, args=[value])
+            return request.build_absolute_uri(path) if request is not None else path
+        return f"{parts[0]}{value}{parts[1]}"
+
+
+class RowUrlField(serializers.HyperlinkedIdentityField):
+    """DRF's identity URL, built through ``RowUrls`` (the route's lookup is the primary key)."""
+
+    def __init__(self, view_name, **kwargs):
+        super().__init__(view_name=view_name, **kwargs)
+        self.row_urls = RowUrls(view_name)
+
+    def get_url(self, obj, view_name, request, format):
+        if format or obj.pk is None:
+            return super().get_url(obj, view_name, request, format)
+        return self.row_urls(request, obj.pk)
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
     """Related fields list only what the requesting user may see (so another site's asset is
     'does not exist'), and ``validate`` runs the model's own ``clean()``."""
@@ -36,8 +75,8 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        if request is None:
-            return
+        if request is None or request.method in ("GET", "HEAD"):
+            return  # a read validates no related ids (the browsable API's forms are built as POST/PUT)
         for field in self.fields.values():
             target = getattr(field, "child_relation", field)
             qs = getattr(target, "queryset", None)

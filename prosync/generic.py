@@ -88,6 +88,18 @@ class FilteredListView(ScopedMixin, ListView):
             qs = qs.order_by(f"-{field}" if self.sort.startswith("-") else field, "pk")
         return qs
 
+    def paginate_queryset(self, queryset, page_size):
+        """The page's ids first, sorted and cut on the list's own table (and only the joins the
+        filters and the sort need), then its rows with their joins and annotations for those ids
+        alone: sorting ten thousand joined rows by a column without an index took tens of
+        milliseconds, the narrow sort a few."""
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        if isinstance(queryset, QuerySet):
+            ids = list(page.object_list.values_list("pk", flat=True))
+            rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
+            page.object_list = object_list = [rows[pk] for pk in ids if pk in rows]
+        return paginator, page, object_list, is_paginated
+
     def get_template_names(self):
         if wants_partial(self.request) and self.partial_template_name:
             return [self.partial_template_name]

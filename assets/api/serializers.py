@@ -1,7 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -17,7 +16,7 @@ from assets.models import (
     MeterReading,
     Site,
 )
-from prosync.api import ScopedModelSerializer
+from prosync.api import RowUrlField, RowUrls, ScopedModelSerializer
 
 
 class SiteSerializer(ScopedModelSerializer):
@@ -40,7 +39,7 @@ class LocationSerializer(ScopedModelSerializer):
 
 
 class AssetSerializer(ScopedModelSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="api:asset-detail")
+    url = RowUrlField(view_name="api:asset-detail")
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
     qr_url = serializers.SerializerMethodField(help_text="What the asset's QR label encodes.")
 
@@ -62,10 +61,10 @@ class AssetSerializer(ScopedModelSerializer):
                 return attrs  # a newly required attribute does not block an unrelated edit (as in the service)
             raise
 
+    qr_urls = RowUrls("assets:qr", RowUrls.UUID)
+
     def get_qr_url(self, obj) -> str:
-        path = reverse("assets:qr", args=[obj.qr_token])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return self.qr_urls(self.context.get("request"), obj.qr_token)
 
 
 class AssetMoveSerializer(serializers.Serializer):
@@ -175,12 +174,11 @@ class AssetDocumentSerializer(ScopedModelSerializer):
     def validate(self, attrs):
         return attrs  # checked by the service (size, type, image content)
 
-    def _url(self, path: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+    download_urls = RowUrls("api:assetdocument-download")
+    preview_urls = RowUrls("assets:document-preview")
 
     def get_download_url(self, obj) -> str:
-        return self._url(reverse("api:assetdocument-download", args=[obj.pk]))
+        return self.download_urls(self.context.get("request"), obj.pk)
 
     def get_preview_url(self, obj) -> str | None:
-        return self._url(reverse("assets:document-preview", args=[obj.pk])) if obj.thumbnail else None
+        return self.preview_urls(self.context.get("request"), obj.pk) if obj.thumbnail else None
