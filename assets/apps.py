@@ -6,15 +6,17 @@ class AssetsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from assets.models import Asset, AssetDocument
         from assets.panels import AssetPanel, register
-        from assets.views import children_count, children_panel, document_count, documents_panel, history_panel
+        from assets.selectors import count_of
+        from assets.views import children_panel, documents_panel, history_panel
 
         # The asset page's own tabs share the registry with those of the apps above (telemetry 10,
         # health 20, work orders 30), so that they all come in one order.
         register(AssetPanel("children", "Children", "assets/_children_panel.html", children_panel, order=5,
-                            count=children_count))
+                            count=lambda: count_of(Asset, "parent")))
         register(AssetPanel("documents", "Documents", "assets/_documents_panel.html", documents_panel, order=60,
-                            count=document_count))
+                            count=lambda: count_of(AssetDocument)))
         register(AssetPanel("history", "History", "assets/_history_panel.html", history_panel, order=90))
 
         from assets.views_parts import asset_parts_panel

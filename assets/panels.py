@@ -18,7 +18,9 @@ class AssetPanel:
     template: str
     context: Callable  # (request, asset) -> dict
     order: int = 50
-    count: Callable | None = None  # (request, asset) -> int, shown on the tab: "Documents (3)"
+    # () -> an expression counting the tab's rows for OuterRef("pk") (selectors.count_of), shown on
+    # the tab ("Documents (3)") and read with the asset itself. The tab's rows are on the asset's site.
+    count: Callable | None = None
 
 
 _panels: dict[str, AssetPanel] = {}

@@ -7,11 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from assets.models import Downtime, Location
+
+
+def count_of(model, fk: str = "asset"):
+    """How many ``model`` rows point at the outer row through ``fk``: a correlated count, worked
+    out for the rows fetched only (a join with GROUP BY would aggregate the whole table first)."""
+    rows = (model._default_manager.filter(**{fk: OuterRef("pk")}).order_by().values(fk)
+            .annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(rows), 0)
 
 AVAILABILITY_PERIODS = (("7 days", timedelta(days=7)), ("30 days", timedelta(days=30)),
                         ("90 days", timedelta(days=90)))

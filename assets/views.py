@@ -8,17 +8,15 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -37,7 +35,7 @@ from assets.forms import (
 )
 from assets.models import Asset, AssetDocument, AssetStatusChange, Location, Meter, MeterReading
 from assets.qr import asset_qr_svg, asset_qr_url
-from assets.selectors import availability_periods, location_tree
+from assets.selectors import availability_periods, count_of, location_tree
 from prosync.generic import FilteredListView, ScopedDetailView, render_page_or_partial
 from prosync.permissions import can
 
@@ -97,13 +95,9 @@ class AssetListView(FilteredListView):
     default_sort = "tag"
 
     def base_queryset(self):
-        # A correlated count, worked out for the rows of the page only: a join with GROUP BY would
-        # aggregate the whole register before the sort and the LIMIT.
         sensor = Asset._meta.get_field("sensors").related_model  # telemetry's model, without importing it
-        sensors = (sensor.objects.filter(asset=OuterRef("pk")).order_by().values("asset")
-                   .annotate(n=Count("pk")).values("n"))
-        return (Asset.objects.select_related("site", "category", "parent", "location")
-                .annotate(sensor_count=Coalesce(Subquery(sensors), 0)))
+        return Asset.objects.select_related("site", "category", "parent", "location").annotate(
+            sensor_count=count_of(sensor))
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -144,7 +138,8 @@ class AssetDetailView(ScopedDetailView):
     template_name = "assets/asset_detail.html"
 
     def base_queryset(self):
-        return Asset.objects.select_related("site", "category", "parent", "location")
+        counts = {f"tab_count_{p.key}": p.count() for p in panels.panels() if p.count}
+        return Asset.objects.select_related("site", "category", "parent", "location").annotate(**counts)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -152,16 +147,15 @@ class AssetDetailView(ScopedDetailView):
         ctx["ancestors"] = asset.ancestors()
         ctx["location_chain"] = [*asset.location.ancestors(), asset.location] if asset.location_id else []
         # The tabs' bodies come on their own (AssetPanelView) as they are shown; only their counts here.
-        ctx["panels"] = [(p, p.count(self.request, asset) if p.count else None) for p in panels.panels()]
+        ctx["panels"] = [(p, getattr(asset, f"tab_count_{p.key}", None)) for p in panels.panels()]
         ctx["availability"] = availability_periods(asset)
         ctx["meters"] = list(asset.meters.all())
-        ctx["qr_svg"] = _cached_qr_svg(self.request, asset, scale=3)
         ctx["today"] = timezone.localdate()
         ctx["can_change"] = can(user, "change", Asset)
         ctx["can_status"] = can(user, "add", AssetStatusChange)
         ctx["can_read_meter"] = can(user, "add", MeterReading)
         ctx["can_add_meter"] = can(user, "add", Meter)
-        if ctx["can_status"]:
+        if ctx["can_status"] and asset.status == AssetStatus.DOWN:  # open at once; otherwise fetched when opened
             ctx["status_form"] = StatusChangeForm(asset=asset)
         return ctx
 
@@ -185,28 +179,10 @@ class AssetPanelView(ScopedDetailView):
         return render_page_or_partial(request, self.template_name, "assets/_panel_body.html", context)
 
 
-def _cached_qr_svg(request, asset, *, scale: int) -> str:
-    """The asset page's QR code from the cache: drawing it took a few milliseconds a page, and
-    it only changes with the address it encodes (host and label token) and the tag in its title."""
-    url = asset_qr_url(request, asset)
-    key = "asset-qr:" + hashlib.blake2b(f"{url}|{asset.tag}|{scale}".encode(), digest_size=16).hexdigest()
-    svg = cache.get(key)
-    if svg is None:
-        svg = asset_qr_svg(request, asset, scale=scale)
-        cache.set(key, str(svg), 24 * 3600)
-    return mark_safe(svg)  # noqa: S308 - segno's SVG, the tag escaped inside it
-
-
 def children_panel(request, asset):
     return {"children": list(asset.children.for_user(request.user).select_related("category"))}
 
 
-def children_count(request, asset) -> int:
-    return asset.children.for_user(request.user).count()
-
-
-def document_count(request, asset) -> int:
-    return asset.documents.count()
 
 
 def documents_panel(request, asset):
@@ -305,7 +281,7 @@ def asset_status(request, pk):
             return done(request, asset.get_absolute_url())
     return form_response(request, form, title=f"Change the status of {asset.tag}",
                          action=reverse("assets:status", args=[asset.pk]), submit="Record status change",
-                         back=asset.get_absolute_url(), asset=asset)
+                         back=None if getattr(request, "htmx", False) else asset.get_absolute_url(), asset=asset)
 
 
 # --- Meters ---------------------------------------------------------------------------------
@@ -488,9 +464,18 @@ def qr_redirect(request, token):
 
 @login_required
 def qr_svg(request, pk):
+    """The asset's QR code as an image (the asset page shows it from here, so drawing it is not part
+    of opening the page), revalidated by an ETag of what it encodes and shows."""
     asset = scoped_object(request, Asset, pk)
+    digest = hashlib.blake2b(f"{asset_qr_url(request, asset)}|{asset.tag}".encode(), digest_size=12).hexdigest()
+    etag = f'"{digest}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
     response = HttpResponse(asset_qr_svg(request, asset, scale=8, inline=False), content_type="image/svg+xml")
     response["Content-Disposition"] = f'inline; filename="{asset.tag}-qr.svg"'
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=300"
     return response
 
 

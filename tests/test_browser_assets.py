@@ -70,6 +70,8 @@ def test_planner_finds_moves_photographs_and_labels_an_asset(browser, media_root
     expect(page.locator(".breadcrumbs")).to_contain_text("SKID-9")
     expect(page.locator(".breadcrumbs")).not_to_contain_text(f"{plant.asset_a.tag} ›")
     assert off_the_loop(lambda: Asset.objects.get(pk=plant.child_a.pk).parent_id) == skid.pk
+    page.click("summary:text-is('Change status…')")  # the form comes when it is opened
+    expect(page.locator("details.inline-form select[name=reason_code]")).to_be_visible()
 
     # Attach a photo: it is listed with its preview.
     photo = tmp_path / "motor-nameplate.png"

@@ -165,6 +165,13 @@ def test_qr_code_opens_the_asset_or_the_public_report_form(client, plant):
     assert client.get("/a/00000000-0000-0000-0000-000000000000/").status_code == 404
     svg = client.get(f"/assets/{plant.asset_a.pk}/qr.svg")
     assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    page = client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+    assert f'<img src="/assets/{plant.asset_a.pk}/qr.svg"' in page
+    # A browser that has it asks again with its ETag: unchanged, nothing is sent; a new tag, a new code.
+    assert client.get(f"/assets/{plant.asset_a.pk}/qr.svg", HTTP_IF_NONE_MATCH=svg["ETag"]).status_code == 304
+    Asset.objects.filter(pk=plant.asset_a.pk).update(tag="P-100-NEW")
+    again = client.get(f"/assets/{plant.asset_a.pk}/qr.svg", HTTP_IF_NONE_MATCH=svg["ETag"])
+    assert again.status_code == 200 and b"P-100-NEW" in again.content
 
 
 def test_label_sheet_for_ticked_assets_or_the_current_filter(manager, plant):
