@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -99,21 +100,31 @@ class AssetListView(FilteredListView):
         return Asset.objects.select_related("site", "category", "parent", "location").annotate(
             sensor_count=count_of(sensor))
 
+    def page_rows(self, queryset):
+        return queryset.values(*REGISTER_COLUMNS)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["can_add"] = can(self.request.user, "add", Asset)
         base = reverse("assets:list")
-        for asset in ctx["object_list"]:
-            asset.row_html = _register_row(asset, base)
+        ctx["rows_html"] = mark_safe("".join(_register_row(row, base) for row in ctx["object_list"]))  # noqa: S308
         return ctx
 
 
-def _register_row(a: Asset, base: str) -> str:
-    """One row of the register, built in Python: the template engine cost about a millisecond
-    a row (25 a page), more than the page's queries."""
-    location = (format_html('<a href="?location={}" title="{}">{}</a>', a.location_id, a.location.name, a.location.code)
-                if a.location_id else "—")
-    parent = format_html('<a href="{}{}/">{}</a>', base, a.parent_id, a.parent.tag) if a.parent_id else "—"
+REGISTER_COLUMNS = ("pk", "tag", "name", "status", "criticality", "warranty_end", "site__name", "category__name",
+                    "parent_id", "parent__tag", "location_id", "location__code", "location__name", "sensor_count")
+_STATUS_LABELS = dict(AssetStatus.choices)
+_CRITICALITY_LABELS = dict(Asset._meta.get_field("criticality").choices)
+
+
+def _register_row(a: dict, base: str) -> str:
+    """One row of the register from its columns (REGISTER_COLUMNS), built in Python: the template
+    engine cost about a millisecond a row (25 a page), more than the page's queries; every value
+    is escaped by format_html."""
+    location = (format_html('<a href="?location={}" title="{}">{}</a>', a["location_id"], a["location__name"],
+                            a["location__code"]) if a["location_id"] else "—")
+    parent = format_html('<a href="{}{}/">{}</a>', base, a["parent_id"], a["parent__tag"]) if a["parent_id"] else "—"
+    warranty = a["warranty_end"]
     return format_html(
         '<tr>\n      <td class="id" data-label="Tag"><a href="{base}{pk}/">{tag}</a> '
         '<input type="checkbox" class="pick" name="ids" value="{pk}" form="label-form" '
@@ -126,11 +137,11 @@ def _register_row(a: Asset, base: str) -> str:
         '      <td class="id" data-label="Warranty">{warranty}</td>\n'
         '      <td class="id" data-label="Parent">{parent}</td>\n'
         '      <td class="num" data-label="Sensors">{sensors}</td>\n    </tr>',
-        base=base, pk=a.pk, tag=a.tag, name=a.name, site=str(a.site), location=location,
-        category=str(a.category) if a.category_id else "—", status=a.status, status_label=a.get_status_display(),
-        criticality=a.get_criticality_display(),
-        warranty=a.warranty_end.strftime("%Y-%m-%d") if a.warranty_end else "—", parent=parent,
-        sensors=a.sensor_count)
+        base=base, pk=a["pk"], tag=a["tag"], name=a["name"], site=a["site__name"], location=location,
+        category=a["category__name"] or "—", status=a["status"],
+        status_label=_STATUS_LABELS.get(a["status"], a["status"]),
+        criticality=_CRITICALITY_LABELS.get(a["criticality"], a["criticality"]),
+        warranty=warranty.strftime("%Y-%m-%d") if warranty else "—", parent=parent, sensors=a["sensor_count"])
 
 
 class AssetDetailView(ScopedDetailView):

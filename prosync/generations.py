@@ -27,6 +27,13 @@ def generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> str:
     return gen
 
 
+def current(namespaces: tuple[str, ...], using: str = DEFAULT_DB_ALIAS) -> tuple[str, ...]:
+    """The generations of several namespaces in one round trip."""
+    keys = [_key(ns, using) for ns in namespaces]
+    found = cache.get_many(keys)
+    return tuple(found.get(key) or generation(ns, using) for key, ns in zip(keys, namespaces, strict=True))
+
+
 def new_generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> None:
     cache.set(_key(namespace, using), uuid.uuid4().hex, None)
 

@@ -11,12 +11,13 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView
 
-from prosync.filter_choices import apply_cached_choices
+from prosync.filter_choices import cached_form_html
 from prosync.permissions import can
 from prosync.renderers import spreadsheet_safe
 
@@ -96,9 +97,15 @@ class FilteredListView(ScopedMixin, ListView):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
         if isinstance(queryset, QuerySet):
             ids = list(page.object_list.values_list("pk", flat=True))
-            rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
-            page.object_list = object_list = [rows[pk] for pk in ids if pk in rows]
+            rows = self.page_rows(queryset.order_by().filter(pk__in=ids)) if ids else []
+            by_pk = {row["pk"] if isinstance(row, dict) else row.pk: row for row in rows}
+            page.object_list = object_list = [by_pk[pk] for pk in ids if pk in by_pk]
         return paginator, page, object_list, is_paginated
+
+    def page_rows(self, queryset):
+        """The rows of one page (``queryset`` holds its ids): model instances, or in a view that
+        names its columns, plain dicts with a "pk" (no model instances to build)."""
+        return queryset
 
     def get_template_names(self):
         if wants_partial(self.request) and self.partial_template_name:
@@ -109,13 +116,23 @@ class FilteredListView(ScopedMixin, ListView):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
-        if not wants_partial(self.request):  # the partial has no form
-            apply_cached_choices(self.filterset.form)
         ctx.update(filterset=self.filterset, sort=self.sort, querystring=params.urlencode())
+        if not wants_partial(self.request):  # the partial has no form
+            ctx["filter_form_html"] = self.filter_form_html(params)
         no_sort = params.copy()
         no_sort.pop("sort", None)
         ctx["querystring_nosort"] = no_sort.urlencode()
         return ctx
+
+    def filter_form_html(self, params) -> str:
+        """The filter form as shown to this user (their sites decide the choices) with these
+        filters, from the cache while none of its choices has changed."""
+        user = self.request.user
+        key = (f"{type(self).__module__}.{type(self).__qualname__}", user.pk, user.is_superuser,
+               sorted(getattr(user, "site_ids", ())), sorted(params.lists()), self.sort)
+        return cached_form_html(self.filterset.form, lambda: render_to_string(
+            "partials/filter_form.html", {"filterset": self.filterset, "sort": self.sort}, request=self.request),
+            key, using=self.model.objects.db)
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
