@@ -143,16 +143,20 @@ def load(n_assets: int) -> dict:
             "sample": [a.pk for a in rng.sample([a for a in everything if a.site_id == big.pk and a.parent_id], 50)]}
 
 
-def measure(client, urls: list[str], repeats: int) -> list[float]:
-    for url in urls[:3]:  # warm-up: connections, template caches
-        assert client.get(url).status_code == 200, url
-    times = []
+def measure(client, cases: dict[str, list[str]], repeats: int) -> dict[str, list[float]]:
+    """Server time of each case's requests, taken in turns (one request of each case per round),
+    so that a noisy moment of a shared machine weighs on every case alike, the trivial page too."""
+    for urls in cases.values():
+        for url in urls[:3]:  # warm-up: connections, template caches
+            assert client.get(url).status_code == 200, url
+    times: dict[str, list[float]] = {name: [] for name in cases}
     for i in range(repeats):
-        url = urls[i % len(urls)]
-        t0 = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
+        for name, urls in cases.items():
+            url = urls[i % len(urls)]
+            t0 = time.perf_counter()
+            response = client.get(url)
+            times[name].append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
     return times
 
 
@@ -199,16 +203,15 @@ def main() -> None:
                      "/api/v1/assets/?search=Unit"],
     }
     results = {}
-    for name, urls in cases.items():
-        times = measure(client, urls, args.repeats)
+    for name, times in measure(client, cases, args.repeats).items():
         with CaptureQueriesContext(connection) as queries:
-            client.get(urls[0])
+            client.get(cases[name][0])
         results[name] = (statistics.median(times), p95(times), len(queries.captured_queries))
 
     trivial_p95 = results["trivial page"][1]
     print(f"register: {data['assets']:,} assets ({data['locations']} locations, {data['downtime']:,} downtime records, "
           f"{data['parts']:,} parts on {data['bom_lines']:,} BOM lines), loaded in {load_s:.1f} s; "
-          f"{args.repeats} requests each, as a Manager of the larger site")
+          f"{args.repeats} requests each, taken in turns, as a Manager of the larger site")
     print(f"{'request':<16}{'median ms':>11}{'p95 ms':>9}{'p95 / trivial':>15}{'queries':>9}")
     for name, (med, high, q) in results.items():
         print(f"{name:<16}{med:>11.1f}{high:>9.1f}{high / trivial_p95:>15.1f}{q:>9}")

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from rest_framework import serializers, status, viewsets
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -68,9 +71,36 @@ class RowUrlField(serializers.HyperlinkedIdentityField):
         return self.row_urls(request, obj.pk)
 
 
+def _read_plan(serializer) -> list[tuple]:
+    """How each readable field of a model serializer is read: a model column straight from the
+    instance ("column"), a foreign key as its id ("fk"), or DRF's own way for the rest (sources
+    through relations, methods, URLs, nested serializers)."""
+    model = serializer.Meta.model
+    plan = []
+    for field in serializer._readable_fields:
+        kind, attname = "drf", None
+        if len(field.source_attrs) == 1:
+            try:
+                model_field = model._meta.get_field(field.source_attrs[0])
+            except FieldDoesNotExist:
+                model_field = None
+            if model_field is not None and model_field.concrete:
+                if (isinstance(field, serializers.PrimaryKeyRelatedField) and model_field.many_to_one
+                        and field.pk_field is None and field.use_pk_only_optimization()):
+                    kind, attname = "fk", model_field.attname
+                elif not model_field.is_relation and isinstance(field, serializers.Field) and not isinstance(
+                        field, (serializers.RelatedField, serializers.ManyRelatedField, serializers.BaseSerializer,
+                                serializers.SerializerMethodField)):
+                    kind, attname = "column", model_field.attname
+        plan.append((field.field_name, kind, attname, field))
+    return plan
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
     """Related fields list only what the requesting user may see (so another site's asset is
-    'does not exist'), and ``validate`` runs the model's own ``clean()``."""
+    'does not exist'), and ``validate`` runs the model's own ``clean()``. Rows are read by a plan
+    made once per serializer (``_read_plan``): the same output as DRF's, without its per-field
+    lookups on every row of a list."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,6 +114,28 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                 qs = qs.all()
             if qs is not None and hasattr(qs, "for_user") and not field.read_only:
                 target.queryset = qs.for_user(request.user, "view")
+
+    def to_representation(self, instance):
+        if not isinstance(instance, self.Meta.model):  # validated data and the like: DRF's way
+            return super().to_representation(instance)
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self._plan = _read_plan(self)
+        ret = {}
+        for name, kind, attname, field in plan:
+            if kind == "fk":
+                ret[name] = getattr(instance, attname)
+            elif kind == "column":
+                value = getattr(instance, attname)
+                ret[name] = None if value is None else field.to_representation(value)
+            else:
+                try:
+                    attribute = field.get_attribute(instance)
+                except SkipField:
+                    continue
+                check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                ret[name] = None if check_for_none is None else field.to_representation(attribute)
+        return ret
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
