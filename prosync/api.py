@@ -71,10 +71,23 @@ class RowUrlField(serializers.HyperlinkedIdentityField):
         return self.row_urls(request, obj.pk)
 
 
+_plans: dict[tuple, list[tuple]] = {}
+
+
 def _read_plan(serializer) -> list[tuple]:
     """How each readable field of a model serializer is read: a model column straight from the
     instance ("column"), a foreign key as its id ("fk"), or DRF's own way for the rest (sources
-    through relations, methods, URLs, nested serializers)."""
+    through relations, methods, URLs, nested serializers). Worked out once per serializer class
+    and set of fields, then bound to each instance's own fields."""
+    fields = serializer.fields
+    key = (type(serializer), tuple(fields))
+    shape = _plans.get(key)
+    if shape is None:
+        shape = _plans[key] = [(name, kind, attname) for name, kind, attname, _ in _make_plan(serializer)]
+    return [(name, kind, attname, fields[name]) for name, kind, attname in shape]
+
+
+def _make_plan(serializer) -> list[tuple]:
     model = serializer.Meta.model
     plan = []
     for field in serializer._readable_fields:

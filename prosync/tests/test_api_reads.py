@@ -29,7 +29,8 @@ def busy_plant(plant):
     meter = asset_services.create_meter(user=None, asset=plant.asset_a, name="Hours", initial_value=10)
     asset_services.record_meter_reading(meter, Decimal("12.5"))
     asset_services.change_asset_status(plant.asset_a, "down", user=plant.tech_a, reason_code="breakdown")
-    wo = wo_services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title="Seal", kind="corrective")
+    wo = wo_services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title="Seal",
+                                       kind="corrective")
     wo_services.log_time(wo, acting_user=plant.tech_a, hours=Decimal("1.5"))
     return plant
 
