@@ -8,6 +8,7 @@ class ProsyncConfig(AppConfig):
     verbose_name = "ProSyncHub"
 
     def ready(self):
-        from prosync import filter_choices
+        from prosync import counts, filter_choices
 
         filter_choices.connect_signals()
+        counts.connect_signals()

@@ -17,6 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView
 
+from prosync import counts
 from prosync.filter_choices import cached_form_html
 from prosync.permissions import can
 from prosync.renderers import spreadsheet_safe
@@ -56,6 +57,7 @@ class CappedPaginator(Paginator):
 
     cap = 10_000
     capped = False
+    count_cache: tuple | None = None  # (app labels, key parts): see prosync.counts
 
     @cached_property
     def count(self) -> int:
@@ -63,7 +65,13 @@ class CappedPaginator(Paginator):
             return len(self.object_list)
         # Only the ids are counted: the list's annotations (sensor counts and the like) are not
         # computed for ten thousand rows just to be thrown away.
-        n = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        def compute() -> int:
+            return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+        if self.count_cache:
+            n = counts.cached_count(*self.count_cache, compute, using=self.object_list.db)
+        else:
+            n = compute()
         self.capped = n > self.cap
         return min(n, self.cap)
 
@@ -88,6 +96,15 @@ class FilteredListView(ScopedMixin, ListView):
             field = self.sort_fields[self.sort.lstrip("-")]
             qs = qs.order_by(f"-{field}" if self.sort.startswith("-") else field, "pk")
         return qs
+
+    # Apps whose writes change what this list counts besides its model's and the register's.
+    count_apps: tuple[str, ...] = ()
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        name = f"{type(self).__module__}.{type(self).__qualname__}"
+        paginator.count_cache = (counts.list_apps(self.model, self.count_apps), counts.request_key(self.request, name))
+        return paginator
 
     def paginate_queryset(self, queryset, page_size):
         """The page's ids first, sorted and cut on the list's own table (and only the joins the

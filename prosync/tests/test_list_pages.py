@@ -52,3 +52,36 @@ def test_filter_selects_offer_what_was_just_added_or_renamed(plant):
     room.save()
     page = client.get("/assets/").content.decode()
     assert "Steam house" in page and "Boiler house" not in page
+
+
+def count_queries(queries) -> int:
+    return sum(1 for q in queries.captured_queries if q["sql"].upper().startswith("SELECT COUNT("))
+
+
+def test_counts_are_kept_until_a_row_changes(plant, django_assert_max_num_queries):
+    """Paging through a list counts it once; a new, moved or deleted asset is counted at once, on
+    the page and in the API, and another user's scope never reads this one's count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assets import services
+    from conftest import jwt_client
+
+    many_assets(plant, 30)
+    client, api = session_client(plant.manager_a), jwt_client(plant.manager_a)
+    assert "32 rows" in client.get("/assets/").content.decode()
+    assert api.get("/api/v1/assets/").json()["count"] == 32
+    with CaptureQueriesContext(connection) as queries:
+        assert "32 rows" in client.get("/assets/?page=2").content.decode()
+        assert api.get("/api/v1/assets/", {"page": 1, "ordering": "-tag"}).json()["count"] == 32
+    assert count_queries(queries) == 0  # both counts from the cache
+    new = services.create_asset(user=None, site=plant.site_a, tag="NEW-1", name="New pump")
+    assert "33 rows" in client.get("/assets/?page=2").content.decode()
+    assert api.get("/api/v1/assets/").json()["count"] == 33
+    assert "1 row" in client.get("/assets/?q=New pump").content.decode()
+    services.delete_asset(new, user=None)
+    assert "No asset matches these filters" in client.get("/assets/?q=New pump").content.decode()
+    assert api.get("/api/v1/assets/").json()["count"] == 32
+    # The other site's technician has their own count, not this one.
+    assert jwt_client(plant.tech_b).get("/api/v1/assets/").json()["count"] == Asset.objects.filter(
+        site=plant.site_b).count()
