@@ -164,12 +164,14 @@ class Asset(models.Model):
         return reverse("assets:detail", args=[self.pk])
 
     def ancestors(self) -> list["Asset"]:
-        """From the root down to the parent, in one query (a recursive CTE), or none when the parent
-        came with the asset (select_related) and is at the top."""
-        if self.parent_id is None:
-            return []
-        if Asset.parent.is_cached(self) and self.parent.parent_id is None:
-            return [self.parent]
+        """From the root down to the parent, in one query (a recursive CTE), or none when the
+        parents up to the top came with the asset (select_related("parent__parent"))."""
+        chain, node = [], self
+        while node.parent_id is not None and Asset.parent.is_cached(node):
+            node = node.parent
+            chain.append(node)
+        if node.parent_id is None:
+            return chain[::-1]
         return list(Asset.objects.raw(
             """WITH RECURSIVE up(id, parent_id, depth) AS (
                    SELECT id, parent_id, 1 FROM assets_asset WHERE id = %s

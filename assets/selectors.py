@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from assets.models import Downtime, Location
+from prosync import filter_choices, generations
 
 
 def count_of(model, fk: str = "asset"):
@@ -133,3 +135,17 @@ def location_tree(locations) -> list[LocationNode]:
         node.children.sort(key=lambda n: n.location.code)
     roots.sort(key=lambda n: (n.location.site_id, n.location.code))
     return roots
+
+
+def location_chain(location: Location | None) -> list[Location]:
+    """A location and the ones above it, root first, from the cache while no location has
+    changed (locations are among the filter forms' choices, whose generation any change renews)."""
+    if location is None:
+        return []
+    gen = generations.generation(filter_choices.NAMESPACE, location._state.db or DEFAULT_DB_ALIAS)
+    key = f"location-chain:{gen}:{location.pk}"
+    chain = cache.get(key)
+    if chain is None:
+        chain = [*location.ancestors(), location]
+        cache.set(key, chain, filter_choices.LIFETIME_S)
+    return chain

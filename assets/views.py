@@ -36,7 +36,7 @@ from assets.forms import (
 )
 from assets.models import Asset, AssetDocument, AssetStatusChange, Location, Meter, MeterReading
 from assets.qr import asset_qr_svg, asset_qr_url
-from assets.selectors import availability_periods, count_of, location_tree
+from assets.selectors import availability_periods, count_of, location_chain, location_tree
 from prosync.generic import FilteredListView, ScopedDetailView, render_page_or_partial
 from prosync.permissions import can
 
@@ -150,13 +150,13 @@ class AssetDetailView(ScopedDetailView):
 
     def base_queryset(self):
         counts = {f"tab_count_{p.key}": p.count() for p in panels.panels() if p.count}
-        return Asset.objects.select_related("site", "category", "parent", "location").annotate(**counts)
+        return Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         asset, user = self.object, self.request.user
         ctx["ancestors"] = asset.ancestors()
-        ctx["location_chain"] = [*asset.location.ancestors(), asset.location] if asset.location_id else []
+        ctx["location_chain"] = location_chain(asset.location)
         # The tabs' bodies come on their own (AssetPanelView) as they are shown; only their counts here.
         ctx["panels"] = [(p, getattr(asset, f"tab_count_{p.key}", None)) for p in panels.panels()]
         ctx["availability"] = availability_periods(asset)

@@ -126,7 +126,7 @@ def _redis_db(url: str, db: int) -> str:
 # without touching queues or channel groups.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "prosync.cache.RedisCache",  # Django's, its clients reused (prosync/cache.py)
         "LOCATION": _redis_db(REDIS_URL, env.int("CACHE_REDIS_DB", default=15 if TESTING else 1)),
         "KEY_PREFIX": REDIS_PREFIX,
         "TIMEOUT": 300,

@@ -94,3 +94,17 @@ def test_list_and_detail_queries_do_not_grow_with_rows(tech_client, plant, extra
         assert tech_client.get(f"/assets/{plant.asset_a.pk}/").status_code == 200
     with django_assert_max_num_queries(15):
         assert tech_client.get("/").status_code == 200
+
+
+def test_asset_page_shows_the_location_chain_as_it_is_now(tech_client, plant):
+    from assets import services
+
+    hall = services.create_location(user=None, site=plant.site_a, code="HALL-1", name="Hall")
+    bay = services.create_location(user=None, site=plant.site_a, code="BAY-2", name="Bay", parent=hall)
+    Asset.objects.filter(pk=plant.child_a.pk).update(location=bay)
+    page = tech_client.get(f"/assets/{plant.child_a.pk}/").content.decode()
+    assert page.index(">HALL-1</a>") < page.index(">BAY-2</a>")
+    hall.code = "HALL-9"  # the chain is cached: a renamed location must show at once
+    hall.save()
+    page = tech_client.get(f"/assets/{plant.child_a.pk}/").content.decode()
+    assert ">HALL-9</a>" in page and ">HALL-1</a>" not in page
