@@ -1,6 +1,8 @@
 """The asset register and asset page as a planner uses them: filters, sorting, HTMX partials,
 scoping, and a query count that does not grow with the number of rows."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -108,3 +110,11 @@ def test_asset_page_shows_the_location_chain_as_it_is_now(tech_client, plant):
     hall.save()
     page = tech_client.get(f"/assets/{plant.child_a.pk}/").content.decode()
     assert ">HALL-9</a>" in page and ">HALL-1</a>" not in page
+
+
+def test_register_counts_each_assets_sensors(tech_client, plant):
+    html = tech_client.get("/assets/?sort=tag").content.decode()
+    rows = dict(re.findall(r'data-label="Tag"><a href="/assets/\d+/">([^<]+)</a>(.*?)</tr>', html, re.S))
+    sensors = re.compile(r'data-label="Sensors">(\d+)<')
+    assert sensors.search(rows[plant.asset_a.tag]).group(1) == str(len(plant.sensors_a))
+    assert sensors.search(rows[plant.child_a.tag]).group(1) == "0"
