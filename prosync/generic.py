@@ -13,7 +13,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView
 
@@ -87,15 +87,26 @@ class FilteredListView(ScopedMixin, ListView):
     partial_template_name = None  # the results table, also the answer to an HTMX request
 
     def get_queryset(self):
-        qs = super().get_queryset()
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
-        qs = self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else qs
+        qs = self._scoped = super().get_queryset()
+        if self.filtered:
+            qs = self.filterset.qs if self.filterset.is_valid() else qs
         sort = self.request.GET.get("sort", self.default_sort)
         self.sort = sort if sort.lstrip("-") in self.sort_fields else self.default_sort
         if self.sort:
             field = self.sort_fields[self.sort.lstrip("-")]
             qs = qs.order_by(f"-{field}" if self.sort.startswith("-") else field, "pk")
         return qs
+
+    @cached_property
+    def filtered(self) -> bool:
+        """Whether the request sets any filter (a sort, a page or an export alone is no filter)."""
+        return any(key not in counts.NOT_FILTERS for key in self.request.GET)
+
+    @cached_property
+    def filterset(self):
+        """Built when it is used: to filter, or to draw the filter form when it is not cached."""
+        return self.filterset_class(self.request.GET if self.filtered else None, queryset=self._scoped,
+                                    request=self.request)
 
     # Apps whose writes change what this list counts besides its model's and the register's.
     count_apps: tuple[str, ...] = ()
@@ -133,7 +144,8 @@ class FilteredListView(ScopedMixin, ListView):
         ctx = super().get_context_data(**kwargs)
         params = self.request.GET.copy()
         params.pop("page", None)
-        ctx.update(filterset=self.filterset, sort=self.sort, querystring=params.urlencode())
+        ctx.update(filterset=SimpleLazyObject(lambda: self.filterset), filtered=self.filtered, sort=self.sort,
+                   querystring=params.urlencode())
         if not wants_partial(self.request):  # the partial has no form
             ctx["filter_form_html"] = self.filter_form_html(params)
         no_sort = params.copy()

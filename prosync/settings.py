@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["prosync.permissions.SiteScopedPermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "prosync.filters.FilterBackend",  # django-filter's, skipped when no filter is set
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],

@@ -70,3 +70,19 @@ def test_row_urls_follow_the_host_of_each_request(plant, settings):
     assert {r["url"] for r in second} == {f"http://depot.example/api/v1/assets/{r['id']}/" for r in second}
     token = str(plant.asset_a.qr_token)
     assert next(r for r in second if r["id"] == plant.asset_a.pk)["qr_url"] == f"http://depot.example/a/{token}/"
+
+
+def test_api_filters_apply_only_when_set_and_still_refuse_bad_values(plant):
+    """The filter set is skipped on a plain page, and only there: a set filter filters, a bad
+    value is still a 400 naming the field, and an unknown parameter changes nothing."""
+    from assets.models import Asset
+
+    api = jwt_client(plant.manager_a)
+    everything = api.get("/api/v1/assets/").json()["count"]
+    assert everything == Asset.objects.filter(site=plant.site_a).count() > 1
+    assert api.get("/api/v1/assets/", {"colour": "red"}).json()["count"] == everything
+    Asset.objects.filter(pk=plant.child_a.pk).update(status="down")
+    down = api.get("/api/v1/assets/", {"status": "down"}).json()
+    assert [r["id"] for r in down["results"]] == [plant.child_a.pk]
+    bad = api.get("/api/v1/assets/", {"status": "exploded"})
+    assert bad.status_code == 400 and "status" in bad.json()
