@@ -37,15 +37,16 @@ def connect_signals() -> None:
     generations.watch(NAMESPACE, _touches)
 
 
-def cached_form_html(form, render, key_parts: tuple, using: str = DEFAULT_DB_ALIAS) -> str:
+def cached_form_html(get_form, render, key_parts: tuple, using: str = DEFAULT_DB_ALIAS) -> str:
     """A filter form as HTML, rendered by ``render()`` once per generation of its choices and per
     ``key_parts`` (whatever else it shows: the user's scope, the current filters) and then read
-    from the cache: building its selects cost more than the rows of a page."""
+    from the cache: building its selects cost more than the rows of a page. ``get_form()`` is
+    called only to render it (building the form is a good part of that cost)."""
     gen = generations.generation(NAMESPACE, using)
     key = "filter-form:" + hashlib.blake2b(f"{gen}|{key_parts!r}".encode(), digest_size=16).hexdigest()
     html = cache.get(key)
     if html is None:
-        apply_cached_choices(form)
+        apply_cached_choices(get_form())
         html = str(render())
         cache.set(key, html, LIFETIME_S)
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, which escaped it

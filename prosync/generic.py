@@ -159,7 +159,7 @@ class FilteredListView(ScopedMixin, ListView):
         user = self.request.user
         key = (f"{type(self).__module__}.{type(self).__qualname__}", user.pk, user.is_superuser,
                sorted(getattr(user, "site_ids", ())), sorted(params.lists()), self.sort)
-        return cached_form_html(self.filterset.form, lambda: render_to_string(
+        return cached_form_html(lambda: self.filterset.form, lambda: render_to_string(
             "partials/filter_form.html", {"filterset": self.filterset, "sort": self.sort}, request=self.request),
             key, using=self.model.objects.db)
 
