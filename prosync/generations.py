@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+# Within a request (see RequestGenerations) the generations are read once, all together, and kept
+# for the rest of it: a page that consults several caches asks Redis for their generations once.
+_request_memo: ContextVar[dict | None] = ContextVar("generations", default=None)
+_watched: set[str] = set()
 
 
 def _key(namespace: str, using: str) -> str:
@@ -20,22 +26,48 @@ def _key(namespace: str, using: str) -> str:
 
 def generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> str:
     key = _key(namespace, using)
+    memo = _request_memo.get()
+    if memo is not None:
+        if key not in memo:
+            wanted = {_key(ns, using) for ns in _watched} | {key}
+            memo.update(cache.get_many(wanted))
+        gen = memo.get(key)
+        if gen is not None:
+            return gen
     gen = cache.get(key)
     if gen is None:
         cache.add(key, uuid.uuid4().hex, None)
         gen = cache.get(key)
+    if memo is not None:
+        memo[key] = gen
     return gen
 
 
 def current(namespaces: tuple[str, ...], using: str = DEFAULT_DB_ALIAS) -> tuple[str, ...]:
-    """The generations of several namespaces in one round trip."""
-    keys = [_key(ns, using) for ns in namespaces]
-    found = cache.get_many(keys)
-    return tuple(found.get(key) or generation(ns, using) for key, ns in zip(keys, namespaces, strict=True))
+    """The generations of several namespaces (in one round trip, or none within a request)."""
+    return tuple(generation(ns, using) for ns in namespaces)
 
 
 def new_generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> None:
-    cache.set(_key(namespace, using), uuid.uuid4().hex, None)
+    key, gen = _key(namespace, using), uuid.uuid4().hex
+    cache.set(key, gen, None)
+    memo = _request_memo.get()
+    if memo is not None:
+        memo[key] = gen
+
+
+class RequestGenerations:
+    """Middleware: the generations read during a request are read together and kept until its end."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_memo.reset(token)
 
 
 def watch(namespace: str, touches: Callable[..., bool]) -> None:
@@ -53,6 +85,7 @@ def watch(namespace: str, touches: Callable[..., bool]) -> None:
     def on_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
         new_generation(namespace, using)
 
+    _watched.add(namespace)
     for signal, name in ((post_save, "save"), (post_delete, "delete"), (m2m_changed, "m2m")):
         signal.connect(on_change, weak=False, dispatch_uid=f"{namespace}.{name}")
     post_migrate.connect(on_migrate, weak=False, dispatch_uid=f"{namespace}.migrate")

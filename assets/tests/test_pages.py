@@ -118,3 +118,14 @@ def test_register_counts_each_assets_sensors(tech_client, plant):
     sensors = re.compile(r'data-label="Sensors">(\d+)<')
     assert sensors.search(rows[plant.asset_a.tag]).group(1) == str(len(plant.sensors_a))
     assert sensors.search(rows[plant.child_a.tag]).group(1) == "0"
+
+
+def test_register_rows_escape_every_text(tech_client, plant):
+    from assets import services
+
+    loc = services.create_location(user=None, site=plant.site_a, code="L<1>", name='Hall "A" & <i>B</i>')
+    Asset.objects.filter(pk=plant.asset_a.pk).update(name="<script>alert(1)</script>", location=loc,
+                                                     manufacturer="x")
+    html = tech_client.get("/assets/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'title="Hall &quot;A&quot; &amp; &lt;i&gt;B&lt;/i&gt;">L&lt;1&gt;</a>' in html
