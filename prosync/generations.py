@@ -14,8 +14,9 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-# Within a request (see RequestGenerations) the generations are read once, all together, and kept
-# for the rest of it: a page that consults several caches asks Redis for their generations once.
+# Within a request (see RequestGenerations) the generations are read once and kept for the rest of
+# it; the first alone (a page that reads one cache asks for one), all the others with the second:
+# a page that consults several caches asks Redis for their generations twice, not once per cache.
 _request_memo: ContextVar[dict | None] = ContextVar("generations", default=None)
 _watched: set[str] = set()
 
@@ -27,10 +28,9 @@ def _key(namespace: str, using: str) -> str:
 def generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> str:
     key = _key(namespace, using)
     memo = _request_memo.get()
-    if memo is not None:
+    if memo:  # a second generation in this request: all the others come with it
         if key not in memo:
-            wanted = {_key(ns, using) for ns in _watched} | {key}
-            memo.update(cache.get_many(wanted))
+            memo.update(cache.get_many({_key(ns, using) for ns in _watched} - memo.keys() | {key}))
         gen = memo.get(key)
         if gen is not None:
             return gen
