@@ -13,10 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -150,7 +151,8 @@ class AssetDetailView(ScopedDetailView):
 
     def base_queryset(self):
         counts = {f"tab_count_{p.key}": p.count() for p in panels.panels() if p.count}
-        return Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
+        return (Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
+                .only(*DETAIL_COLUMNS))
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -159,7 +161,7 @@ class AssetDetailView(ScopedDetailView):
         ctx["location_chain"] = location_chain(asset.location)
         # The tabs' bodies come on their own (AssetPanelView) as they are shown; only their counts here.
         ctx["tabs_html"], ctx["panels_html"] = _tabs_html(asset)
-        ctx["availability"] = availability_periods(asset)
+        ctx["availability_html"] = _availability_html(availability_periods(asset))
         ctx["meters"] = list(asset.meters.all())
         ctx["today"] = timezone.localdate()
         ctx["can_change"] = can(user, "change", Asset)
@@ -169,6 +171,22 @@ class AssetDetailView(ScopedDetailView):
         if ctx["can_status"] and asset.status == AssetStatus.DOWN:  # open at once; otherwise fetched when opened
             ctx["status_form"] = StatusChangeForm(asset=asset)
         return ctx
+
+
+def _availability_html(periods) -> str:
+    """The availability figures of the asset page (last 7, 30 and 90 days), banded as the health
+    badges are: good from 98 %, watch from 90 %."""
+    def band(p):
+        return "" if p is None else "good" if p >= 98 else "watch" if p >= 90 else "poor"
+
+    def figure(p):
+        return "–" if p is None else format_html("{}<small>%</small>", floatformat(p, 1))
+
+    return format_html_join("", (
+        '<div class="stat"><span class="stat-label">Last {}</span><span class="big {}">{}</span>'
+        '<small class="muted">{} h down · {} stop{}</small></div>'), (
+        (label, band(a.percent), figure(a.percent), floatformat(a.downtime_hours, 1), a.downtime_count,
+         "" if a.downtime_count == 1 else "s") for label, a in periods))
 
 
 def _tabs_html(asset) -> tuple[str, str]:
@@ -186,6 +204,14 @@ def _tabs_html(asset) -> tuple[str, str]:
         '    <noscript><p><a href="{2}">Open {3}</a></p></noscript>\n  </div>\n</section>'),
         ((p.key, p.title, href, p.title.lower()) for p, _, href in shown))
     return tabs, sections
+
+
+# The asset page reads every column of the asset and of its neighbours only what it shows.
+DETAIL_COLUMNS = (*(f.name for f in Asset._meta.concrete_fields), "site__name", "category__name",
+                  "category__attribute_schema", "parent__tag", "parent__name", "parent__parent_id",
+                  "parent__parent__tag", "parent__parent__name", "parent__parent__parent_id", "location__site_id",
+                  "location__code", "location__name", "location__path", "location__depth", "location__kind",
+                  "location__parent_id")
 
 
 class AssetPanelView(ScopedDetailView):

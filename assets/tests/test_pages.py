@@ -129,3 +129,21 @@ def test_register_rows_escape_every_text(tech_client, plant):
     html = tech_client.get("/assets/").content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'title="Hall &quot;A&quot; &amp; &lt;i&gt;B&lt;/i&gt;">L&lt;1&gt;</a>' in html
+
+
+def test_asset_page_shows_availability_per_period(tech_client, plant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assets.models import Downtime
+
+    start = timezone.now() - timedelta(days=2)
+    Downtime.objects.create(asset=plant.asset_a, started_at=start, ended_at=start + timedelta(hours=12),
+                            reason_code="breakdown")
+    page = tech_client.get(f"/assets/{plant.asset_a.pk}/").content.decode()
+    week = page.split("Last 7 days</span>")[1].split("</div>")[0]
+    assert '<span class="big watch">92.9<small>%</small></span>' in week and "12.0 h down · 1 stop<" in week
+    quarter = page.split("Last 90 days</span>")[1].split("</div>")[0]
+    assert '<span class="big watch">99.4<small>%</small></span>' not in quarter  # 12 h of 90 days: 99.4 %, good
+    assert '<span class="big good">99.4<small>%</small></span>' in quarter
