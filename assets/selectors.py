@@ -104,13 +104,14 @@ def asset_availability(asset, start: datetime, end: datetime) -> Availability:
     return availability([asset.pk], start, end)[asset.pk]
 
 
-def availability_periods(asset) -> list[tuple[str, Availability]]:
-    """The asset page's figures: the last 7, 30 and 90 days, from one query."""
+def availability_periods(asset, *, ever_down: bool = True) -> list[tuple[str, Availability]]:
+    """The asset page's figures: the last 7, 30 and 90 days, from one query (none for an asset
+    known never to have been down)."""
     now = timezone.now()
     longest = max(d for _, d in AVAILABILITY_PERIODS)
     downtimes = list(Downtime.objects.filter(asset=asset).filter(Q(ended_at__isnull=True)
                                                                  | Q(ended_at__gt=now - longest))
-                     .values_list("started_at", "ended_at"))
+                     .values_list("started_at", "ended_at")) if ever_down else []
     out = []
     for label, delta in AVAILABILITY_PERIODS:
         start = now - delta

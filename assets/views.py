@@ -36,7 +36,7 @@ from assets.forms import (
     StatusChangeForm,
     apply_errors,
 )
-from assets.models import Asset, AssetDocument, AssetStatusChange, Location, Meter, MeterReading
+from assets.models import Asset, AssetDocument, AssetStatusChange, Downtime, Location, Meter, MeterReading
 from assets.qr import asset_qr_svg, asset_qr_url
 from assets.selectors import availability_periods, count_of, location_chain, location_tree
 from prosync.generic import FilteredListView, ScopedDetailView, render_page_or_partial
@@ -151,6 +151,9 @@ class AssetDetailView(ScopedDetailView):
 
     def base_queryset(self):
         counts = {f"tab_count_{p.key}": p.count() for p in panels.panels() if p.count}
+        # Most assets have no meter and have never been down: counted with the asset, those lists
+        # are not asked for.
+        counts.update(meter_total=count_of(Meter), downtime_total=count_of(Downtime))
         return (Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
                 .only(*DETAIL_COLUMNS))
 
@@ -161,8 +164,8 @@ class AssetDetailView(ScopedDetailView):
         ctx["location_chain"] = location_chain(asset.location)
         # The tabs' bodies come on their own (AssetPanelView) as they are shown; only their counts here.
         ctx["tabs_html"], ctx["panels_html"] = _tabs_html(asset)
-        ctx["availability_html"] = _availability_html(availability_periods(asset))
-        ctx["meters"] = list(asset.meters.all())
+        ctx["availability_html"] = _availability_html(availability_periods(asset, ever_down=asset.downtime_total > 0))
+        ctx["meters"] = list(asset.meters.all()) if asset.meter_total else []
         ctx["today"] = timezone.localdate()
         ctx["can_change"] = can(user, "change", Asset)
         ctx["can_status"] = can(user, "add", AssetStatusChange)

@@ -147,3 +147,6 @@ def test_asset_page_shows_availability_per_period(tech_client, plant):
     quarter = page.split("Last 90 days</span>")[1].split("</div>")[0]
     assert '<span class="big watch">99.4<small>%</small></span>' not in quarter  # 12 h of 90 days: 99.4 %, good
     assert '<span class="big good">99.4<small>%</small></span>' in quarter
+    never = tech_client.get(f"/assets/{plant.child_a.pk}/").content.decode()  # never down, no meters
+    assert never.count('<span class="big good">100.0<small>%</small></span>') == 3 and "0.0 h down · 0 stops" in never
+    assert "No meters on this asset." in never
