@@ -5,7 +5,14 @@ materials), next to a trivial Django view measured in the same run.
 Requests go through the whole Django stack in-process (middleware, session, authentication,
 scoping, templates or serializers) as a Manager of one site, the common case; the time is the
 server's, without a network. The trivial view is a signed-in page rendering the base layout
-with no data, so the ratio says what the register itself costs.
+with no data, so the ratio says what the register itself costs. The cases are taken in turns,
+one request of each per round, so that a noisy moment of a shared machine weighs on all alike.
+
+What is cached is cached as in use: each list URL is asked for before it is measured, so its
+row count and filter form come from the cache (as when a planner pages through a list or comes
+back to it) while its rows are read every time; the 50 asset pages are each opened once or twice.
+After the load the database is vacuumed, as autovacuum would soon do, and the process's loaded
+objects are frozen out of the garbage collector's reach, as the server's workers do.
 
 Runs in a scratch database ``prosync_bench_assets`` on the project's server (the embedded one
 unless DATABASE_URL is set). The issue's size is the default:
