@@ -8,9 +8,11 @@ server's, without a network. The trivial view is a signed-in page rendering the 
 with no data, so the ratio says what the register itself costs. The cases are taken in turns,
 one request of each per round, so that a noisy moment of a shared machine weighs on all alike.
 
-What is cached is cached as in use: each list URL is asked for before it is measured, so its
-row count and filter form come from the cache (as when a planner pages through a list or comes
-back to it) while its rows are read every time; the 50 asset pages are each opened once or twice.
+What is cached is cached as in use: the first three URLs of each case are asked for once before
+measuring, and each list URL comes back every fourth round, so a list's row count and filter form
+mostly come from the cache (as when a planner pages through a list or comes back to it) while its
+rows are read every time; the 50 asset pages are each opened once or twice, their first time
+measured.
 After the load the database is vacuumed, as autovacuum would soon do, and the process's loaded
 objects are frozen out of the garbage collector's reach, as the server's workers do.
 
