@@ -195,6 +195,8 @@ class PartFilterSet(ScopedFilterSet):
         model = Part
         fields = ["q", "category", "manufacturer", "storeroom", "low_stock", "asset"]
 
+    shared_form_class = False  # its category choices are read from the parts on every request
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         categories = Part.objects.exclude(category="").order_by("category").values_list("category", flat=True)

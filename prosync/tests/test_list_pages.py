@@ -85,3 +85,22 @@ def test_counts_are_kept_until_a_row_changes(plant, django_assert_max_num_querie
     # The other site's technician has their own count, not this one.
     assert jwt_client(plant.tech_b).get("/api/v1/assets/").json()["count"] == Asset.objects.filter(
         site=plant.site_b).count()
+
+
+def test_filter_form_classes_are_shared_only_by_the_same_scope(plant):
+    """The filter form (its choices) is made once per scope: two users of different sites never
+    see each other's locations, and a location added later is still accepted as a filter."""
+    from assets.models import Location
+
+    north = Location.objects.create(site=plant.site_a, code="N-HALL", name="North hall", kind="building")
+    south = Location.objects.create(site=plant.site_b, code="S-HALL", name="South hall", kind="building")
+    tech_a, tech_b = session_client(plant.tech_a), session_client(plant.tech_b)
+    for _ in range(2):  # the second time from the shared class
+        page_a, page_b = tech_a.get("/assets/?q=x").content.decode(), tech_b.get("/assets/?q=x").content.decode()
+        assert "N-HALL" in page_a and "S-HALL" not in page_a
+        assert "S-HALL" in page_b and "N-HALL" not in page_b
+    assert tech_a.get(f"/assets/?location={south.pk}").status_code == 200
+    assert "Select a valid choice" not in tech_a.get(f"/assets/?location={north.pk}").content.decode()
+    later = Location.objects.create(site=plant.site_a, code="N-SHED", name="Shed", kind="building")
+    page = tech_a.get(f"/assets/?location={later.pk}").content.decode()
+    assert "N-SHED" in page and 'selected>N-SHED' in page
