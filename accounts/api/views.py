@@ -1,11 +1,11 @@
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
 from accounts.models import User
+from prosync.throttling import ScopedRateThrottle
 
 
 class MeSerializer(serializers.ModelSerializer):

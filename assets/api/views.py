@@ -89,7 +89,8 @@ class AssetViewSet(ScopedViewSet):
     """Assets. The status changes through ``POST status/`` (with a reason code; it records the
     downtime), the place in the tree through ``POST move/`` (with the subtree)."""
 
-    queryset = Asset.objects.select_related("category")
+    # The category for its name only: its attribute schema (JSON) is not decoded for every row.
+    queryset = Asset.objects.select_related("category").defer("category__attribute_schema", "category__description")
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet
     search_fields = ["tag", "name", "serial_number"]

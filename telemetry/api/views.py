@@ -6,12 +6,12 @@ from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from prosync.api import ScopedReadOnlyViewSet, ScopedViewSet
 from prosync.permissions import SiteScopedPermission
+from prosync.throttling import ScopedRateThrottle
 from telemetry import services
 from telemetry.api.gateway_auth import GatewayKeyAuthentication
 from telemetry.api.parsers import LenientJSONParser
