@@ -18,8 +18,8 @@ class AssetPanel:
     template: str
     context: Callable  # (request, asset) -> dict
     order: int = 50
-    # () -> an expression counting the tab's rows for OuterRef("pk") (selectors.count_of), shown on
-    # the tab ("Documents (3)") and read with the asset itself. The tab's rows are on the asset's site.
+    # () -> an expression counting the tab's rows for the asset being read (selectors.count_of),
+    # shown on the tab ("Documents (3)") and read with the asset itself. The rows are on its site.
     count: Callable | None = None
 
 

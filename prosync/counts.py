@@ -44,6 +44,11 @@ def list_apps(model, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     return tuple(dict.fromkeys((model._meta.app_label, *extra, "assets")))
 
 
+def list_name(view) -> str:
+    """A list's name in cache keys: its view class."""
+    return f"{type(view).__module__}.{type(view).__qualname__}"
+
+
 def request_key(request, list_name: str) -> tuple:
     """What a list's count depends on besides the rows: which list, whose scope, which filters."""
     user = request.user

@@ -44,7 +44,7 @@ def generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> str:
 
 
 def current(namespaces: tuple[str, ...], using: str = DEFAULT_DB_ALIAS) -> tuple[str, ...]:
-    """The generations of several namespaces (in one round trip, or none within a request)."""
+    """The generations of several namespaces (within a request, read with the others)."""
     return tuple(generation(ns, using) for ns in namespaces)
 
 

@@ -111,10 +111,15 @@ class FilteredListView(ScopedMixin, ListView):
     # Apps whose writes change what this list counts besides its model's and the register's.
     count_apps: tuple[str, ...] = ()
 
+    @cached_property
+    def request_key(self) -> tuple:
+        """This list, this user's scope and these filters: what its count and its filter form
+        are cached under (besides the generations of what they read)."""
+        return counts.request_key(self.request, counts.list_name(self))
+
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
-        name = f"{type(self).__module__}.{type(self).__qualname__}"
-        paginator.count_cache = (counts.list_apps(self.model, self.count_apps), counts.request_key(self.request, name))
+        paginator.count_cache = (counts.list_apps(self.model, self.count_apps), self.request_key)
         return paginator
 
     def paginate_queryset(self, queryset, page_size):
@@ -147,21 +152,18 @@ class FilteredListView(ScopedMixin, ListView):
         ctx.update(filterset=SimpleLazyObject(lambda: self.filterset), filtered=self.filtered, sort=self.sort,
                    querystring=params.urlencode())
         if not wants_partial(self.request):  # the partial has no form
-            ctx["filter_form_html"] = self.filter_form_html(params)
+            ctx["filter_form_html"] = self.filter_form_html()
         no_sort = params.copy()
         no_sort.pop("sort", None)
         ctx["querystring_nosort"] = no_sort.urlencode()
         return ctx
 
-    def filter_form_html(self, params) -> str:
+    def filter_form_html(self) -> str:
         """The filter form as shown to this user (their sites decide the choices) with these
-        filters, from the cache while none of its choices has changed."""
-        user = self.request.user
-        key = (f"{type(self).__module__}.{type(self).__qualname__}", user.pk, user.is_superuser,
-               sorted(getattr(user, "site_ids", ())), sorted(params.lists()), self.sort)
+        filters and this sort, from the cache while none of its choices has changed."""
         return cached_form_html(lambda: self.filterset.form, lambda: render_to_string(
             "partials/filter_form.html", {"filterset": self.filterset, "sort": self.sort}, request=self.request),
-            key, using=self.model.objects.db)
+            (self.request_key, self.sort), using=self.model.objects.db)
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)

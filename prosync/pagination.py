@@ -26,9 +26,8 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
     def paginate_queryset(self, queryset, request, view=None):
-        name = f"{type(view).__module__}.{type(view).__qualname__}" if view is not None else "api"
         count_cache = (counts.list_apps(queryset.model, getattr(view, "count_apps", ())),
-                       counts.request_key(request, name))
+                       counts.request_key(request, counts.list_name(view) if view is not None else "api"))
 
         def paginator(object_list, per_page, *args, **kwargs):
             found = CountCachedPaginator(object_list, per_page, *args, **kwargs)
