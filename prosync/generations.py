@@ -14,9 +14,9 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-# Within a request (see RequestGenerations) the generations are read once and kept for the rest of
-# it; the first alone (a page that reads one cache asks for one), all the others with the second:
-# a page that consults several caches asks Redis for their generations twice, not once per cache.
+# Within a request (see RequestGenerations) the generations are read once, all of them together at
+# the first read (one round trip whether the page consults one cache or five), and kept for the
+# rest of it.
 _request_memo: ContextVar[dict | None] = ContextVar("generations", default=None)
 _watched: set[str] = set()
 
@@ -28,7 +28,7 @@ def _key(namespace: str, using: str) -> str:
 def generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> str:
     key = _key(namespace, using)
     memo = _request_memo.get()
-    if memo:  # a second generation in this request: all the others come with it
+    if memo is not None:  # in a request: this one and every other not yet read, together
         if key not in memo:
             memo.update(cache.get_many({_key(ns, using) for ns in _watched} - memo.keys() | {key}))
         gen = memo.get(key)
