@@ -4,15 +4,20 @@ model's ``clean()`` and offers only related objects the user may see."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework import serializers, status, viewsets
 from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject
+from rest_framework.relations import Hyperlink, PKOnlyObject
 from rest_framework.response import Response
+from rest_framework.settings import ISO_8601, api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -84,7 +89,58 @@ def _read_plan(serializer) -> list[tuple]:
     shape = _plans.get(key)
     if shape is None:
         shape = _plans[key] = [(name, kind, attname) for name, kind, attname, _ in _make_plan(serializer)]
-    return [(name, kind, attname, fields[name]) for name, kind, attname in shape]
+    context = serializer.context
+    plan = []
+    for name, kind, attname in shape:
+        field = fields[name]
+        convert = None
+        if kind == "column":
+            convert = _converter(field) or field.to_representation
+        elif (kind == "drf" and isinstance(field, RowUrlField) and context.get("request") is not None
+              and not context.get("format")):
+            kind, convert = "row-url", partial(field.row_urls, context.get("request"))
+        plan.append((name, kind, attname, field, convert))
+    return plan
+
+
+def _converter(field):
+    """What ``field.to_representation`` does with a column's value (never None), as one call, for
+    the field types whose conversion is that simple; None for the others. Bound to one
+    serializer, so for one request (its time zone)."""
+    kind = type(field)
+    if kind in (serializers.CharField, serializers.EmailField, serializers.SlugField, serializers.URLField):
+        return str
+    if kind in (serializers.IntegerField, serializers.FloatField):
+        return int if kind is serializers.IntegerField else float
+    if kind is serializers.ChoiceField:
+        choices = field.choice_strings_to_values
+        return lambda value: choices.get(str(value), value)
+    if kind is serializers.UUIDField and field.uuid_format == "hex_verbose":
+        return str
+    if kind is serializers.JSONField and not field.binary:
+        return _same
+    iso = getattr(field, "format", None) in (None, ISO_8601)
+    if kind is serializers.DateField and iso and api_settings.DATE_FORMAT.lower() == ISO_8601:
+        return _iso_date
+    if (kind is serializers.DateTimeField and iso and api_settings.DATETIME_FORMAT.lower() == ISO_8601
+            and not hasattr(field, "timezone") and settings.USE_TZ):
+        return partial(_iso_datetime, timezone.get_current_timezone(), field.to_representation)
+    return None
+
+
+def _same(value):
+    return value
+
+
+def _iso_date(value):
+    return value.isoformat() if not isinstance(value, datetime) else value  # a datetime: DRF refuses it
+
+
+def _iso_datetime(zone, fallback, value):
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return fallback(value)
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _make_plan(serializer) -> list[tuple]:
@@ -135,12 +191,14 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         if plan is None:
             plan = self._plan = _read_plan(self)
         ret = {}
-        for name, kind, attname, field in plan:
+        for name, kind, attname, field, convert in plan:
             if kind == "fk":
                 ret[name] = getattr(instance, attname)
             elif kind == "column":
                 value = getattr(instance, attname)
-                ret[name] = None if value is None else field.to_representation(value)
+                ret[name] = None if value is None else convert(value)
+            elif kind == "row-url":
+                ret[name] = Hyperlink(convert(instance.pk), instance) if instance.pk is not None else None
             else:
                 try:
                     attribute = field.get_attribute(instance)

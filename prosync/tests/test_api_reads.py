@@ -1,15 +1,18 @@
 """API rows are read by a plan made once per serializer and their URLs built from one reversed
 template: what an integrator receives must be exactly what DRF itself would have written."""
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.urls import get_resolver
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from assets import services as asset_services
+from assets.api.serializers import AssetSerializer
 from conftest import jwt_client
 from prosync.api import ScopedModelSerializer
 from workorders import services as wo_services
@@ -35,27 +38,36 @@ def busy_plant(plant):
     return plant
 
 
-def test_every_serializer_reads_rows_as_drf_does(busy_plant, settings):
+@pytest.mark.parametrize(("zone", "fmt"), [("UTC", None), ("Asia/Kolkata", None), ("America/Chicago", "json")])
+def test_every_serializer_reads_rows_as_drf_does(busy_plant, settings, zone, fmt):
+    """In UTC ("Z"), in a zone with an offset, and with a format asked for in the URL (whose row
+    URLs DRF builds itself)."""
     settings.ALLOWED_HOSTS = ["plant.example"]
     get_resolver().url_patterns  # noqa: B018 - imports every app's API serializers
     request = APIRequestFactory().get("/api/v1/", HTTP_HOST="plant.example")
     force_authenticate(request, busy_plant.manager_a)
     request.user = busy_plant.manager_a
+    context = {"request": request, "format": fmt}
     compared = set()
-    for cls in all_subclasses(ScopedModelSerializer):
-        meta = getattr(cls, "Meta", None)
-        model = getattr(meta, "model", None)
-        if model is None or not apps.is_installed(model._meta.app_label):
-            continue
-        for obj in model._default_manager.all()[:3]:
-            try:
-                ser = cls(context={"request": request})
-                expected = serializers.Serializer.to_representation(cls(context={"request": request}), obj)
-            except (KeyError, TypeError, AttributeError):  # needs context a list view gives it
+    with timezone.override(zone):
+        for cls in all_subclasses(ScopedModelSerializer):
+            meta = getattr(cls, "Meta", None)
+            model = getattr(meta, "model", None)
+            if model is None or not apps.is_installed(model._meta.app_label):
                 continue
-            assert ser.to_representation(obj) == expected, cls.__name__
-            assert ser.to_representation(obj) == expected, cls.__name__  # the plan, once made, again
-            compared.add(cls.__name__)
+            for obj in model._default_manager.all()[:3]:
+                try:
+                    ser = cls(context=context)
+                    expected = serializers.Serializer.to_representation(cls(context=context), obj)
+                except (KeyError, TypeError, AttributeError):  # needs context a list view gives it
+                    continue
+                assert ser.to_representation(obj) == expected, cls.__name__
+                assert ser.to_representation(obj) == expected, cls.__name__  # the plan, once made, again
+                compared.add(cls.__name__)
+        row = AssetSerializer(context=context).to_representation(busy_plant.asset_a)
+    # The time is written in the zone of the request: "Z" in UTC, its offset elsewhere.
+    assert row["created_at"].endswith("Z") == (zone == "UTC")
+    assert datetime.fromisoformat(row["created_at"].replace("Z", "+00:00")) == busy_plant.asset_a.created_at
     # The fixture gives rows to the register's, the meters', the downtime and the orders' serializers.
     assert {"AssetSerializer", "MeterSerializer", "DowntimeSerializer"} <= compared, compared
     assert len(compared) >= 8, compared
