@@ -20,6 +20,7 @@ from assets.choices import (
     StatusReason,
 )
 from assets.models import (
+    SEARCH_COLUMNS,
     Asset,
     AssetCategory,
     AssetDocument,
@@ -70,8 +71,7 @@ class AssetFilterSet(ScopedFilterSet):
         fields = ["site", "location", "category", "parent", "status", "criticality", "warranty"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(tag__icontains=value) | Q(name__icontains=value) | Q(serial_number__icontains=value)
-                               | Q(manufacturer__icontains=value))
+        return queryset.filter(Q(*(Q(**{f"{column}__icontains": value}) for column in SEARCH_COLUMNS), _connector=Q.OR))
 
     @extend_schema_field(OpenApiTypes.INT)
     def filter_location(self, queryset, name, value):

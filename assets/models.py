@@ -4,8 +4,10 @@ documents of assets."""
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,6 +125,10 @@ class AssetCategory(models.Model):
             raise ValidationError({"attribute_schema": exc.messages}) from exc
 
 
+# The columns the register's search looks in (pages and API alike).
+SEARCH_COLUMNS = ("tag", "name", "serial_number", "manufacturer")
+
+
 class Asset(models.Model):
     site_field = "site"
 
@@ -155,7 +161,12 @@ class Asset(models.Model):
         # The order of the (site, tag) unique index; "site" would sort by name through a join.
         ordering = ["site_id", "tag"]
         constraints = [models.UniqueConstraint(fields=["site", "tag"], name="unique_asset_tag_per_site")]
-        indexes = [models.Index(fields=["site", "status"]), models.Index(fields=["warranty_end"])]
+        indexes = [models.Index(fields=["site", "status"]), models.Index(fields=["warranty_end"]),
+                   models.Index(fields=["name"]),  # the register sorted by name
+                   # The register's search (icontains: UPPER(column) LIKE '%…%') on any of its columns,
+                   # found through trigrams instead of reading every asset.
+                   *(GinIndex(OpClass(Upper(column), name="gin_trgm_ops"), name=f"asset_{column}_trgm")
+                     for column in SEARCH_COLUMNS)]
 
     def __str__(self) -> str:
         return f"{self.tag} {self.name}"

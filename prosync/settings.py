@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # index expressions with operator classes (the register's trigram search)
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",

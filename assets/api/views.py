@@ -36,6 +36,7 @@ from assets.filters import (
     SiteFilterSet,
 )
 from assets.models import (
+    SEARCH_COLUMNS,
     Asset,
     AssetCategory,
     AssetDocument,
@@ -93,7 +94,7 @@ class AssetViewSet(ScopedViewSet):
     queryset = Asset.objects.select_related("category").defer("category__attribute_schema", "category__description")
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet
-    search_fields = ["tag", "name", "serial_number"]
+    search_fields = list(SEARCH_COLUMNS)  # as the register's page searches
     ordering_fields = ["tag", "name", "status", "criticality", "warranty_end", "created_at", "updated_at"]
     action_permissions = {"move": ["assets.change_asset"], "status": ["assets.add_assetstatuschange"],
                           "availability": ["assets.view_asset"]}
