@@ -8,9 +8,11 @@ covered by a short lifetime."""
 from __future__ import annotations
 
 import hashlib
+import time
 
+from django import forms
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils.safestring import mark_safe
 
@@ -87,3 +89,62 @@ def apply_cached_choices(form) -> None:
         field._choices = field.widget.choices = first + [(pk, label) for pk, label in choices]
     if missing:
         cache.set_many(missing, LIFETIME_S)
+
+
+# --- Checking a chosen id without a query -------------------------------------------------------
+
+_rows: dict[tuple, tuple[str, float, dict]] = {}  # key -> (generation, read at, {pk: row})
+
+
+def choice_rows(field, key: tuple) -> dict:
+    """The rows a model select offers (its scoped queryset), by primary key, read once per
+    generation of the choices in this process and kept at most LIFETIME_S (writes that send no
+    signal). ``key`` names the select and the scope it was made for."""
+    gen = generations.generation(NAMESPACE, field.queryset.db)
+    found = _rows.get(key)
+    if found is None or found[0] != gen or time.monotonic() - found[1] > LIFETIME_S:
+        found = _rows[key] = (gen, time.monotonic(), {obj.pk: obj for obj in field.queryset})
+    return found[2]
+
+
+class CachedChoiceValidation:
+    """A model select whose chosen id is checked against its rows kept in process
+    (``choice_rows``) instead of by a query on every request: filter forms check a location, a
+    site or a person on nearly every filtered page. The row given back is shared: it is read,
+    never changed. Without ``choice_rows_key`` (or with ids that are not primary keys) it checks as
+    Django does."""
+
+    choice_rows_key: tuple | None = None
+
+    def to_python(self, value):
+        if (self.choice_rows_key is None or value in self.empty_values or self.to_field_name
+                or isinstance(value, self.queryset.model)
+                or (getattr(self, "null_label", None) is not None and value == self.null_value)):
+            return super().to_python(value)
+        try:
+            pk = self.queryset.model._meta.pk.to_python(value)
+        except ValidationError:
+            pk = None
+        found = choice_rows(self, self.choice_rows_key).get(pk)
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return found
+
+
+_validating_classes: dict[type, type] = {}
+
+
+def check_choices_in_process(form_class, key: tuple) -> None:
+    """Make the single model selects of ``form_class`` (a form shared by every user of one scope,
+    named by ``key``) over the choice models check their ids through ``choice_rows``."""
+    for name, field in form_class.base_fields.items():
+        if (not isinstance(field, forms.ModelChoiceField) or isinstance(field, forms.ModelMultipleChoiceField)
+                or field.queryset is None or field.queryset.model._meta.label not in CHOICE_MODELS):
+            continue
+        base = type(field)
+        cls = _validating_classes.get(base)
+        if cls is None:
+            cls = _validating_classes[base] = type(base.__name__, (CachedChoiceValidation, base), {})
+        field.__class__ = cls
+        field.choice_rows_key = (key, name)

@@ -9,6 +9,8 @@ from django_filters.filters import FilterMethod
 from django_filters.filterset import FilterSetMetaclass
 from django_filters.rest_framework import DjangoFilterBackend
 
+from prosync import filter_choices
+
 _form_classes: dict[tuple, type] = {}
 
 
@@ -59,7 +61,9 @@ class ScopedFilterSet(django_filters.FilterSet, metaclass=ScopedFilterSetMetacla
             return super().get_form_class()
         form_class = _form_classes.get(key)
         if form_class is None:
-            form_class = _form_classes[key] = super().get_form_class()
+            form_class = super().get_form_class()
+            filter_choices.check_choices_in_process(form_class, key)
+            _form_classes[key] = form_class
         return form_class
 
     def __init__(self, *args, request=None, **kwargs):

@@ -104,3 +104,34 @@ def test_filter_form_classes_are_shared_only_by_the_same_scope(plant):
     later = Location.objects.create(site=plant.site_a, code="N-SHED", name="Shed", kind="building")
     page = tech_a.get(f"/assets/?location={later.pk}").content.decode()
     assert "N-SHED" in page and 'selected>N-SHED' in page
+
+
+def test_a_chosen_location_is_checked_without_a_query_within_the_users_sites(plant):
+    """A filter's chosen location, site or person is checked against the select's rows kept in
+    the process: no query on each page, another site's location is still refused, and a new one
+    is offered at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assets.services import create_location
+    from conftest import jwt_client
+
+    here = create_location(user=None, site=plant.site_a, code="L1", name="Line 1", kind="line")
+    there = create_location(user=None, site=plant.site_b, code="L9", name="Line 9", kind="line")
+    Asset.objects.filter(pk=plant.asset_a.pk).update(location=here)
+    client = session_client(plant.manager_a)
+    client.get(f"/assets/?location={here.pk}")  # the select's rows are read here, once
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/assets/?location={here.pk}&status=operational").content.decode()
+    assert 'href="/assets/{}/"'.format(plant.asset_a.pk) in page and "P-100-M" not in page
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "assets_location"')]
+
+    api = jwt_client(plant.manager_a)
+    refused = api.get("/api/v1/assets/", {"location": there.pk})
+    assert refused.status_code == 400 and "location" in refused.json()
+    assert api.get("/api/v1/assets/", {"location": "not-a-number"}).status_code == 400
+    assert [r["id"] for r in api.get("/api/v1/assets/", {"location": here.pk}).json()["results"]] == [plant.asset_a.pk]
+    inner = create_location(user=None, site=plant.site_a, parent=here, code="L1-R", name="Room", kind="room")
+    Asset.objects.filter(pk=plant.child_a.pk).update(location=inner)
+    below = api.get("/api/v1/assets/", {"location": inner.pk}).json()  # known at once
+    assert [r["id"] for r in below["results"]] == [plant.child_a.pk]
