@@ -3,7 +3,9 @@ model's ``clean()`` and offers only related objects the user may see."""
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 from datetime import datetime
 from functools import partial
 
@@ -77,6 +79,15 @@ class RowUrlField(serializers.HyperlinkedIdentityField):
 
 
 _plans: dict[tuple, list[tuple]] = {}
+_field_specs: dict[type, list[tuple]] = {}
+_SHARED = (str, int, float, bool, type(None), models.QuerySet, models.Manager, re.Pattern)
+
+
+def _argument(value):
+    """A field's argument for a new field: immutable values and querysets (cloned when used) as
+    they are, the rest (a nested field, a mutable default) copied."""
+    return value if isinstance(value, _SHARED) or callable(value) and not isinstance(value, serializers.Field) \
+        else copy.deepcopy(value)
 
 
 def _read_plan(serializer) -> list[tuple]:
@@ -183,6 +194,19 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                 qs = qs.all()
             if qs is not None and hasattr(qs, "for_user") and not field.read_only:
                 target.queryset = qs.for_user(request.user, "view")
+
+    def get_fields(self):
+        """DRF's fields, worked out once per serializer class (reading the model's fields, their
+        options and validators cost more than serializing a page of rows) and made anew for each
+        serializer from the same arguments, as DRF's own copy of a field does: querysets,
+        validators and patterns shared, the rest (nested fields, defaults) copied."""
+        specs = _field_specs.get(type(self))
+        if specs is None:
+            specs = _field_specs[type(self)] = [(name, type(f), f._args, f._kwargs)
+                                                for name, f in super().get_fields().items()]
+        return {name: cls(*[_argument(a) for a in args], **{k: v if k in ("validators", "regex") else _argument(v)
+                                                            for k, v in kwargs.items()})
+                for name, cls, args, kwargs in specs}
 
     def to_representation(self, instance):
         if not isinstance(instance, self.Meta.model):  # validated data and the like: DRF's way

@@ -56,13 +56,18 @@ def request_key(request, list_name: str) -> tuple:
     return (list_name, user.pk, user.is_superuser, tuple(sorted(getattr(user, "site_ids", ()))), tuple(filters))
 
 
-def cached_count(app_labels: tuple[str, ...], key_parts: tuple, compute: Callable[[], int],
-                 using: str = DEFAULT_DB_ALIAS) -> int:
-    """``compute()`` once per generation of the apps whose rows the list reads (its model's, and
-    those its filters join) and per ``key_parts``."""
+def count_key(app_labels: tuple[str, ...], key_parts: tuple, using: str = DEFAULT_DB_ALIAS) -> str:
     gen = generations.current(tuple(namespace(label) for label in app_labels), using)
-    key = "row-count:" + hashlib.blake2b(f"{gen}|{key_parts!r}".encode(), digest_size=16).hexdigest()
-    n = cache.get(key)
+    return "row-count:" + hashlib.blake2b(f"{gen}|{key_parts!r}".encode(), digest_size=16).hexdigest()
+
+
+def cached_count(app_labels: tuple[str, ...], key_parts: tuple, compute: Callable[[], int],
+                 using: str = DEFAULT_DB_ALIAS, found: int | None = None) -> int:
+    """``compute()`` once per generation of the apps whose rows the list reads (its model's, and
+    those its filters join) and per ``key_parts``. ``found``: the cached count, when the caller
+    read it already (with other keys, in one round trip)."""
+    key = count_key(app_labels, key_parts, using)
+    n = found if found is not None else cache.get(key)
     if n is None:
         n = compute()
         cache.set(key, n, LIFETIME_S)

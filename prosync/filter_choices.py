@@ -39,14 +39,20 @@ def connect_signals() -> None:
     generations.watch(NAMESPACE, _touches)
 
 
-def cached_form_html(get_form, render, key_parts: tuple, using: str = DEFAULT_DB_ALIAS) -> str:
+def form_key(key_parts: tuple, using: str = DEFAULT_DB_ALIAS) -> str:
+    gen = generations.generation(NAMESPACE, using)
+    return "filter-form:" + hashlib.blake2b(f"{gen}|{key_parts!r}".encode(), digest_size=16).hexdigest()
+
+
+def cached_form_html(get_form, render, key_parts: tuple, using: str = DEFAULT_DB_ALIAS,
+                     found: str | None = None) -> str:
     """A filter form as HTML, rendered by ``render()`` once per generation of its choices and per
     ``key_parts`` (whatever else it shows: the user's scope, the current filters) and then read
     from the cache: building its selects cost more than the rows of a page. ``get_form()`` is
-    called only to render it (building the form is a good part of that cost)."""
-    gen = generations.generation(NAMESPACE, using)
-    key = "filter-form:" + hashlib.blake2b(f"{gen}|{key_parts!r}".encode(), digest_size=16).hexdigest()
-    html = cache.get(key)
+    called only to render it (building the form is a good part of that cost). ``found``: the
+    cached HTML, when the caller read it already."""
+    key = form_key(key_parts, using)
+    html = found if found is not None else cache.get(key)
     if html is None:
         apply_cached_choices(get_form())
         html = str(render())

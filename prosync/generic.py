@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -17,8 +18,7 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.text import slugify
 from django.views.generic import DetailView, ListView
 
-from prosync import counts
-from prosync.filter_choices import cached_form_html
+from prosync import counts, filter_choices
 from prosync.permissions import can
 from prosync.renderers import spreadsheet_safe
 
@@ -58,6 +58,7 @@ class CappedPaginator(Paginator):
     cap = 10_000
     capped = False
     count_cache: tuple | None = None  # (app labels, key parts): see prosync.counts
+    count_found: int | None = None  # the cached count, read with the page's other cached parts
 
     @cached_property
     def count(self) -> int:
@@ -69,7 +70,7 @@ class CappedPaginator(Paginator):
             return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
         if self.count_cache:
-            n = counts.cached_count(*self.count_cache, compute, using=self.object_list.db)
+            n = counts.cached_count(*self.count_cache, compute, using=self.object_list.db, found=self.count_found)
         else:
             n = compute()
         self.capped = n > self.cap
@@ -120,7 +121,23 @@ class FilteredListView(ScopedMixin, ListView):
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
         paginator.count_cache = (counts.list_apps(self.model, self.count_apps), self.request_key)
+        paginator.count_found = self.cached_parts.get("count")
         return paginator
+
+    @cached_property
+    def cached_parts(self) -> dict:
+        """The page's count and its filter form (not drawn in an HTMX partial) as far as the cache
+        holds them, read together in one round trip: {"count": …, "form": …}."""
+        using = self.model.objects.db
+        keys = {"count": counts.count_key(counts.list_apps(self.model, self.count_apps), self.request_key, using)}
+        if not wants_partial(self.request):
+            keys["form"] = filter_choices.form_key(self.form_key_parts, using)
+        found = cache.get_many(keys.values())
+        return {part: found[key] for part, key in keys.items() if key in found}
+
+    @property
+    def form_key_parts(self) -> tuple:
+        return (self.request_key, self.sort)
 
     def paginate_queryset(self, queryset, page_size):
         """The page's ids first, sorted and cut on the list's own table (and only the joins the
@@ -162,9 +179,9 @@ class FilteredListView(ScopedMixin, ListView):
     def filter_form_html(self) -> str:
         """The filter form as shown to this user (their sites decide the choices) with these
         filters and this sort, from the cache while none of its choices has changed."""
-        return cached_form_html(lambda: self.filterset.form, lambda: render_to_string(
+        return filter_choices.cached_form_html(lambda: self.filterset.form, lambda: render_to_string(
             "partials/filter_form.html", {"filterset": self.filterset, "sort": self.sort}, request=self.request),
-            (self.request_key, self.sort), using=self.model.objects.db)
+            self.form_key_parts, using=self.model.objects.db, found=self.cached_parts.get("form"))
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)

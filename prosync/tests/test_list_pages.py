@@ -123,7 +123,7 @@ def test_a_chosen_location_is_checked_without_a_query_within_the_users_sites(pla
     client.get(f"/assets/?location={here.pk}")  # the select's rows are read here, once
     with CaptureQueriesContext(connection) as queries:
         page = client.get(f"/assets/?location={here.pk}&status=operational").content.decode()
-    assert 'href="/assets/{}/"'.format(plant.asset_a.pk) in page and "P-100-M" not in page
+    assert f'href="/assets/{plant.asset_a.pk}/"' in page and "P-100-M" not in page
     assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "assets_location"')]
 
     api = jwt_client(plant.manager_a)
