@@ -171,8 +171,6 @@ class AssetDetailView(ScopedDetailView):
         ctx["can_status"] = can(user, "add", AssetStatusChange)
         ctx["can_read_meter"] = can(user, "add", MeterReading)
         ctx["can_add_meter"] = can(user, "add", Meter)
-        if ctx["can_status"] and asset.status == AssetStatus.DOWN:  # open at once; otherwise fetched when opened
-            ctx["status_form"] = StatusChangeForm(asset=asset)
         return ctx
 
 

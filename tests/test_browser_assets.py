@@ -72,6 +72,13 @@ def test_planner_finds_moves_photographs_and_labels_an_asset(browser, media_root
     assert off_the_loop(lambda: Asset.objects.get(pk=plant.child_a.pk).parent_id) == skid.pk
     page.click("summary:text-is('Change status…')")  # the form comes when it is opened
     expect(page.locator("details.inline-form select[name=reason_code]")).to_be_visible()
+    page.select_option("details.inline-form select[name=status]", "down")
+    page.select_option("details.inline-form select[name=reason_code]", "breakdown")
+    page.click("details.inline-form button:text-is('Record status change')")
+    expect(page.locator(".msg")).to_contain_text("is now down")
+    # A down asset's page comes with its status form open and loaded, for the way back to service.
+    expect(page.locator("details.inline-form[open] select[name=reason_code]")).to_be_visible()
+    expect(page.locator("details.inline-form[open] select[name=status] option[value=down]")).to_have_count(0)
 
     # Attach a photo: it is listed with its preview.
     photo = tmp_path / "motor-nameplate.png"
