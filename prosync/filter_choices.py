@@ -117,18 +117,20 @@ class CachedChoiceValidation:
     """A model select whose chosen id is checked against its rows kept in process
     (``choice_rows``) instead of by a query on every request: filter forms check a location, a
     site or a person on nearly every filtered page. The row given back is shared: it is read,
-    never changed. Without ``choice_rows_key`` (or with ids that are not primary keys) it checks as
-    Django does."""
+    never changed. Without ``choice_rows_key`` (or with values that are not primary keys) it checks
+    as Django does."""
 
     choice_rows_key: tuple | None = None
 
     def to_python(self, value):
-        if (self.choice_rows_key is None or value in self.empty_values or self.to_field_name
+        pk_field = self.queryset.model._meta.pk
+        if (self.choice_rows_key is None or value in self.empty_values
+                or self.to_field_name not in (None, "", pk_field.name, pk_field.attname)
                 or isinstance(value, self.queryset.model)
                 or (getattr(self, "null_label", None) is not None and value == self.null_value)):
             return super().to_python(value)
         try:
-            pk = self.queryset.model._meta.pk.to_python(value)
+            pk = pk_field.to_python(value)
         except ValidationError:
             pk = None
         found = choice_rows(self, self.choice_rows_key).get(pk)
