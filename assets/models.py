@@ -174,6 +174,14 @@ class Asset(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("assets:detail", args=[self.pk])
 
+    @property
+    def category_name(self) -> str | None:
+        """The category's name: as the query read it with the row (``category_label``, as the
+        API's lists do, without making a category of every row), else from the category."""
+        if "category_label" in self.__dict__:
+            return self.__dict__["category_label"]
+        return self.category.name if self.category_id else None
+
     def ancestors(self) -> list["Asset"]:
         """From the root down to the parent, in one query (a recursive CTE), or none when the
         parents up to the top came with the asset (select_related("parent__parent"))."""

@@ -40,7 +40,7 @@ class LocationSerializer(ScopedModelSerializer):
 
 class AssetSerializer(ScopedModelSerializer):
     url = RowUrlField(view_name="api:asset-detail")
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category_name = serializers.CharField(read_only=True, allow_null=True)  # Asset.category_name
     qr_url = serializers.SerializerMethodField(help_text="What the asset's QR label encodes.")
 
     class Meta:

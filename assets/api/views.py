@@ -3,6 +3,7 @@ assets.services (domain operations as explicit POST actions: move, status)."""
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.http import FileResponse
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -90,8 +91,9 @@ class AssetViewSet(ScopedViewSet):
     """Assets. The status changes through ``POST status/`` (with a reason code; it records the
     downtime), the place in the tree through ``POST move/`` (with the subtree)."""
 
-    # The category for its name only: its attribute schema (JSON) is not decoded for every row.
-    queryset = Asset.objects.select_related("category").defer("category__attribute_schema", "category__description")
+    # The category for its name only, read with the row (Asset.category_name): no category object
+    # (and no attribute schema decoded) for every row.
+    queryset = Asset.objects.annotate(category_label=F("category__name"))
     serializer_class = AssetSerializer
     filterset_class = AssetFilterSet
     search_fields = list(SEARCH_COLUMNS)  # as the register's page searches

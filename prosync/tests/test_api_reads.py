@@ -98,3 +98,18 @@ def test_api_filters_apply_only_when_set_and_still_refuse_bad_values(plant):
     assert [r["id"] for r in down["results"]] == [plant.child_a.pk]
     bad = api.get("/api/v1/assets/", {"status": "exploded"})
     assert bad.status_code == 400 and "status" in bad.json()
+
+
+def test_asset_rows_name_their_category_in_lists_details_and_writes(plant):
+    """The list reads the category's name with each row (no category object per row); a single
+    asset and a write's answer name it as well, and an asset without a category says null."""
+    from assets.models import Asset
+
+    Asset.objects.filter(pk=plant.child_a.pk).update(category=None)
+    api = jwt_client(plant.manager_a)
+    rows = {r["id"]: r["category_name"] for r in api.get("/api/v1/assets/").json()["results"]}
+    assert rows == {plant.asset_a.pk: "Centrifugal pump", plant.child_a.pk: None}
+    assert api.get(f"/api/v1/assets/{plant.asset_a.pk}/").json()["category_name"] == "Centrifugal pump"
+    created = api.post("/api/v1/assets/", {"site": plant.site_a.pk, "tag": "P-101", "name": "Spare pump",
+                                           "category": plant.category.pk}, format="json")
+    assert created.status_code == 201 and created.json()["category_name"] == "Centrifugal pump"
