@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 from django.conf import settings
@@ -130,25 +130,28 @@ def _converter(field):
         return str
     if kind is serializers.JSONField and not field.binary:
         return _same
-    iso = getattr(field, "format", None) in (None, ISO_8601)
-    if kind is serializers.DateField and iso and api_settings.DATE_FORMAT.lower() == ISO_8601:
-        return _iso_date
-    if (kind is serializers.DateTimeField and iso and api_settings.DATETIME_FORMAT.lower() == ISO_8601
+    if kind is serializers.DateField and _is_iso(getattr(field, "format", api_settings.DATE_FORMAT)):
+        return partial(_iso_date, field.to_representation)
+    if (kind is serializers.DateTimeField and _is_iso(getattr(field, "format", api_settings.DATETIME_FORMAT))
             and not hasattr(field, "timezone") and settings.USE_TZ):
         return partial(_iso_datetime, timezone.get_current_timezone(), field.to_representation)
     return None
+
+
+def _is_iso(output_format) -> bool:
+    return isinstance(output_format, str) and output_format.lower() == ISO_8601
 
 
 def _same(value):
     return value
 
 
-def _iso_date(value):
-    return value.isoformat() if not isinstance(value, datetime) else value  # a datetime: DRF refuses it
+def _iso_date(fallback, value):
+    return value.isoformat() if type(value) is date else fallback(value)  # a string, a datetime: DRF's way
 
 
 def _iso_datetime(zone, fallback, value):
-    if not isinstance(value, datetime) or value.tzinfo is None:
+    if type(value) is not datetime or value.tzinfo is None:
         return fallback(value)
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -24,14 +24,19 @@ CHOICE_MODELS = frozenset({"assets.Site", "assets.Location", "assets.AssetCatego
                            "accounts.User", "accounts.SiteMembership", "workorders.Team",
                            "workorders.ChecklistTemplate"})
 LIFETIME_S = 300
+# Fields no select shows, whose saves alone (with update_fields) start no new generation: every
+# sign-in saves the user's last_login.
+UNSHOWN_FIELDS = frozenset({"last_login"})
 
 
 NAMESPACE = "filter-choices"
 
 
-def _touches(sender, instance=None, model=None, **kwargs) -> bool:
+def _touches(sender, instance=None, model=None, update_fields=None, **kwargs) -> bool:
     if model is not None:  # a many-to-many change: either side may be offered
         return type(instance)._meta.label in CHOICE_MODELS or model._meta.label in CHOICE_MODELS
+    if update_fields is not None and set(update_fields) <= UNSHOWN_FIELDS:
+        return False  # a sign-in's time: no select shows it
     return getattr(sender, "_meta", None) is not None and sender._meta.label in CHOICE_MODELS
 
 
@@ -62,8 +67,8 @@ def cached_form_html(get_form, render, key_parts: tuple, using: str = DEFAULT_DB
 
 def apply_cached_choices(form) -> None:
     """Give each model select of ``form`` its choices from the cache (one round trip for all of
-    them), reading and caching those that are missing. Validation still uses the field's
-    queryset, so a submitted id is checked against the database as before."""
+    them), reading and caching those that are missing. A submitted id is checked apart, against
+    the rows the select offers (CachedChoiceValidation)."""
     fields = {}
     for name, field in form.fields.items():
         qs = getattr(field, "queryset", None)
@@ -109,6 +114,8 @@ def choice_rows(field, key: tuple) -> dict:
     gen = generations.generation(NAMESPACE, field.queryset.db)
     found = _rows.get(key)
     if found is None or found[0] != gen or time.monotonic() - found[1] > LIFETIME_S:
+        for old in [k for k, (g, _, _) in list(_rows.items()) if g != gen]:  # no longer read: let them go
+            _rows.pop(old, None)
         found = _rows[key] = (gen, time.monotonic(), {obj.pk: obj for obj in field.queryset})
     return found[2]
 

@@ -58,9 +58,11 @@ class ScopedFilterSet(django_filters.FilterSet, metaclass=ScopedFilterSetMetacla
     def get_form_class(self):
         key = self._shared_key
         if key is None:
+            self._scope_filters()
             return super().get_form_class()
         form_class = _form_classes.get(key)
         if form_class is None:
+            self._scope_filters()  # the class is made from this filter set's filters
             form_class = super().get_form_class()
             filter_choices.check_choices_in_process(form_class, key)
             _form_classes[key] = form_class
@@ -69,8 +71,17 @@ class ScopedFilterSet(django_filters.FilterSet, metaclass=ScopedFilterSetMetacla
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         self._shared_key = self._form_key()
-        if self._shared_key in _form_classes:
-            return  # the form's fields were made from filters scoped to this same scope
+        self._scoped = False
+        if self._shared_key not in _form_classes:
+            self._scope_filters()
+        # else: the shared form's fields were made from filters scoped to this same scope, and
+        # nothing else reads the filters' querysets (scoped when a new form class is made)
+
+    def _scope_filters(self) -> None:
+        if self._scoped:
+            return
+        self._scoped = True
+        request = self.request
         user = getattr(request, "user", None)
         for f in self.filters.values():
             if not isinstance(f, django_filters.filters.QuerySetRequestMixin) or f.queryset is None:

@@ -1,8 +1,9 @@
 """API rows are read by a plan made once per serializer and their URLs built from one reversed
 template: what an integrator receives must be exactly what DRF itself would have written."""
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from django.apps import apps
@@ -14,7 +15,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from assets import services as asset_services
 from assets.api.serializers import AssetSerializer
 from conftest import jwt_client
-from prosync.api import ScopedModelSerializer
+from prosync.api import ScopedModelSerializer, _converter
 from workorders import services as wo_services
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,22 @@ def test_asset_rows_name_their_category_in_lists_details_and_writes(plant):
     created = api.post("/api/v1/assets/", {"site": plant.site_a.pk, "tag": "P-101", "name": "Spare pump",
                                            "category": plant.category.pk}, format="json")
     assert created.status_code == 201 and created.json()["category_name"] == "Centrifugal pump"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    (serializers.DateField(), date(2024, 1, 2)),
+    (serializers.DateField(), "2024-01-02"),  # a value set as text: DRF hands it on
+    (serializers.DateField(format=None), date(2024, 1, 2)),
+    (serializers.DateField(format="%d/%m/%Y"), date(2024, 1, 2)),
+    (serializers.DateTimeField(), datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    (serializers.DateTimeField(), datetime(2024, 1, 2, 3, 4, 5)),  # naive: made aware, as DRF does
+    (serializers.DateTimeField(format=None), datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    (serializers.ChoiceField(choices=[("a", "A"), ("b", "B")]), "b"),
+    (serializers.CharField(), 12),
+    (serializers.FloatField(), Decimal("1.5")),
+    (serializers.UUIDField(format="hex"), UUID("5f0c1c1e-8a53-4d8e-9d1a-3b7e2c1f0a99")),
+])
+def test_fast_column_conversions_write_what_drf_writes(field, value):
+    with timezone.override("Asia/Kolkata"):
+        convert = _converter(field) or field.to_representation
+        assert convert(value) == field.to_representation(value)

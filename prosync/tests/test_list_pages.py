@@ -136,3 +136,39 @@ def test_a_chosen_location_is_checked_without_a_query_within_the_users_sites(pla
     Asset.objects.filter(pk=plant.child_a.pk).update(location=inner)
     below = api.get("/api/v1/assets/", {"location": inner.pk}).json()  # known at once
     assert [r["id"] for r in below["results"]] == [plant.child_a.pk]
+
+
+def test_a_shared_filter_form_made_late_is_still_scoped(plant):
+    """A filter set that skipped scoping (its scope's form existed) and must then make the form
+    after all scopes its filters first: the form never offers another site's location."""
+    from django.test import RequestFactory
+
+    from assets.filters import AssetFilterSet
+    from assets.services import create_location
+    from prosync import filters
+
+    create_location(user=None, site=plant.site_a, code="LA", name="Line A", kind="line")
+    create_location(user=None, site=plant.site_b, code="LB", name="Line B", kind="line")
+    request = RequestFactory().get("/assets/")
+    request.user = plant.tech_a
+    AssetFilterSet(None, request=request).form  # noqa: B018 - the scope's form class exists now
+    late = AssetFilterSet(None, request=request)  # skips scoping
+    filters._form_classes.clear()  # the shared class is gone (a new process would not have it either)
+    offered = {label for _, label in late.form.fields["location"].choices}
+    assert any("LA" in str(label) for label in offered) and not any("LB" in str(label) for label in offered)
+
+
+def test_signing_in_keeps_the_filter_choices_cached(plant):
+    """Every sign-in saves the user's last_login; no select shows it, so the cached choices and
+    filter forms stay."""
+    from django.test import Client
+
+    from conftest import PASSWORD
+    from prosync import filter_choices, generations
+
+    before = generations.generation(filter_choices.NAMESPACE)
+    assert Client().login(username="manager_a", password=PASSWORD)
+    assert generations.generation(filter_choices.NAMESPACE) == before
+    plant.manager_a.first_name = "Mara"
+    plant.manager_a.save()  # a name is shown (assignee selects): a new generation
+    assert generations.generation(filter_choices.NAMESPACE) != before
