@@ -3,6 +3,7 @@ change the status of assets, meters and documents, the location tree, QR codes a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 from urllib.parse import urlsplit
@@ -150,12 +151,7 @@ class AssetDetailView(ScopedDetailView):
     template_name = "assets/asset_detail.html"
 
     def base_queryset(self):
-        counts = {f"tab_count_{p.key}": p.count() for p in panels.panels() if p.count}
-        # Most assets have no meter and have never been down: counted with the asset, those lists
-        # are not asked for.
-        counts.update(meter_total=count_of(Meter), downtime_total=count_of(Downtime))
-        return (Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
-                .only(*DETAIL_COLUMNS))
+        return _detail_queryset().all()
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -172,6 +168,18 @@ class AssetDetailView(ScopedDetailView):
         ctx["can_read_meter"] = can(user, "add", MeterReading)
         ctx["can_add_meter"] = can(user, "add", Meter)
         return ctx
+
+
+@functools.cache
+def _detail_queryset():
+    """The asset page's query, built once per process (its counts took longer to build than to
+    run) and cloned for each page; never evaluated itself. The panels are registered by then."""
+    counts = {f"tab_count_{p.key}": p.count() for p in panels.panels() if p.count}
+    # Most assets have no meter and have never been down: counted with the asset, those lists
+    # are not asked for.
+    counts.update(meter_total=count_of(Meter), downtime_total=count_of(Downtime))
+    return (Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
+            .only(*DETAIL_COLUMNS))
 
 
 def _availability_html(periods) -> str:
