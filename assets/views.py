@@ -87,6 +87,10 @@ def done(request, url):
 # --- The register ---------------------------------------------------------------------------
 
 
+REGISTER_COLUMNS = ("pk", "tag", "name", "status", "criticality", "warranty_end", "site__name", "category__name",
+                    "parent_id", "parent__tag", "location_id", "location__code", "location__name", "sensor_count")
+
+
 class AssetListView(FilteredListView):
     model = Asset
     filterset_class = AssetFilterSet
@@ -97,14 +101,12 @@ class AssetListView(FilteredListView):
                    "site": "site__name", "category": "category__name", "location": "location__code",
                    "warranty": "warranty_end"}
     default_sort = "tag"
+    page_columns = REGISTER_COLUMNS
 
     def base_queryset(self):
         sensor = Asset._meta.get_field("sensors").related_model  # telemetry's model, without importing it
         return Asset.objects.select_related("site", "category", "parent", "location").annotate(
             sensor_count=count_of(sensor))
-
-    def page_rows(self, queryset):
-        return queryset.values(*REGISTER_COLUMNS)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -115,8 +117,6 @@ class AssetListView(FilteredListView):
         return ctx
 
 
-REGISTER_COLUMNS = ("pk", "tag", "name", "status", "criticality", "warranty_end", "site__name", "category__name",
-                    "parent_id", "parent__tag", "location_id", "location__code", "location__name", "sensor_count")
 _STATUS_LABELS = dict(AssetStatus.choices)
 _CRITICALITY_LABELS = dict(Asset._meta.get_field("criticality").choices)
 

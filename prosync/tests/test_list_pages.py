@@ -172,3 +172,21 @@ def test_signing_in_keeps_the_filter_choices_cached(plant):
     plant.manager_a.first_name = "Mara"
     plant.manager_a.save()  # a name is shown (assignee selects): a new generation
     assert generations.generation(filter_choices.NAMESPACE) != before
+
+
+def test_register_rows_read_by_compiled_sql_are_the_orms_rows(plant):
+    """The register's rows come from SQL compiled once per number of rows and run with each
+    page's ids: the same rows as the ORM gives, in whatever order they are asked for, and fresh
+    values on every run (a renamed site)."""
+    from assets.views import REGISTER_COLUMNS, AssetListView
+    from prosync.generic import rows_by_id
+
+    view = AssetListView()
+    ids = [plant.asset_a.pk, plant.child_a.pk]
+    expected = {r["pk"]: r for r in view.base_queryset().filter(pk__in=ids).values(*REGISTER_COLUMNS)}
+    assert {r["pk"]: r for r in rows_by_id(view, ids)} == expected
+    plant.site_a.name = "Alpha Works"
+    plant.site_a.save()
+    again = rows_by_id(view, ids[::-1])
+    assert {r["pk"] for r in again} == set(ids) and {r["site__name"] for r in again} == {"Alpha Works"}
+    assert [(r["tag"], r["site__name"]) for r in rows_by_id(view, [plant.asset_b.pk])] == [("P-200", "Bravo Plant")]
