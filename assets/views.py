@@ -246,8 +246,6 @@ def children_panel(request, asset):
     return {"children": list(asset.children.for_user(request.user).select_related("category"))}
 
 
-
-
 def documents_panel(request, asset):
     return {"documents": list(asset.documents.select_related("uploaded_by")),
             "can_upload": can(request.user, "add", AssetDocument),

@@ -99,7 +99,7 @@ def _read_plan(serializer) -> list[tuple]:
     key = (type(serializer), tuple(fields))
     shape = _plans.get(key)
     if shape is None:
-        shape = _plans[key] = [(name, kind, attname) for name, kind, attname, _ in _make_plan(serializer)]
+        shape = _plans[key] = _make_plan(serializer)
     context = serializer.context
     plan = []
     for name, kind, attname in shape:
@@ -175,7 +175,7 @@ def _make_plan(serializer) -> list[tuple]:
                         field, (serializers.RelatedField, serializers.ManyRelatedField, serializers.BaseSerializer,
                                 serializers.SerializerMethodField)):
                     kind, attname = "column", model_field.attname
-        plan.append((field.field_name, kind, attname, field))
+        plan.append((field.field_name, kind, attname))
     return plan
 
 

@@ -9,7 +9,6 @@ request, not by the query's SQL: building the SQL to key on would cost what it s
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from django.apps import apps
@@ -57,8 +56,8 @@ def request_key(request, list_name: str) -> tuple:
 
 
 def count_key(app_labels: tuple[str, ...], key_parts: tuple, using: str = DEFAULT_DB_ALIAS) -> str:
-    gen = generations.current(tuple(namespace(label) for label in app_labels), using)
-    return "row-count:" + hashlib.blake2b(f"{gen}|{key_parts!r}".encode(), digest_size=16).hexdigest()
+    return generations.cache_key(
+        "row-count", generations.current(tuple(namespace(label) for label in app_labels), using), key_parts)
 
 
 def cached_count(app_labels: tuple[str, ...], key_parts: tuple, compute: Callable[[], int],

@@ -45,8 +45,7 @@ def connect_signals() -> None:
 
 
 def form_key(key_parts: tuple, using: str = DEFAULT_DB_ALIAS) -> str:
-    gen = generations.generation(NAMESPACE, using)
-    return "filter-form:" + hashlib.blake2b(f"{gen}|{key_parts!r}".encode(), digest_size=16).hexdigest()
+    return generations.cache_key("filter-form", generations.generation(NAMESPACE, using), key_parts)
 
 
 def cached_form_html(get_form, render, key_parts: tuple, using: str = DEFAULT_DB_ALIAS,

@@ -57,8 +57,7 @@ class ScopedFilterSet(django_filters.FilterSet, metaclass=ScopedFilterSetMetacla
 
     def get_form_class(self):
         key = self._shared_key
-        if key is None:
-            self._scope_filters()
+        if key is None:  # not shared: scoped when made
             return super().get_form_class()
         form_class = _form_classes.get(key)
         if form_class is None:

@@ -6,6 +6,7 @@ predecessor's values."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -46,6 +47,12 @@ def generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> str:
 def current(namespaces: tuple[str, ...], using: str = DEFAULT_DB_ALIAS) -> tuple[str, ...]:
     """The generations of several namespaces (within a request, read with the others)."""
     return tuple(generation(ns, using) for ns in namespaces)
+
+
+def cache_key(prefix: str, gens: str | tuple[str, ...], parts: tuple) -> str:
+    """A cache key for a value read under these generations and depending on ``parts`` (kept
+    short: the parts may be long, a user's sites and filters)."""
+    return f"{prefix}:" + hashlib.blake2b(f"{gens}|{parts!r}".encode(), digest_size=16).hexdigest()
 
 
 def new_generation(namespace: str, using: str = DEFAULT_DB_ALIAS) -> None:

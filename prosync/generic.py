@@ -8,7 +8,6 @@ import csv
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -20,6 +19,7 @@ from django.utils.text import slugify
 from django.views.generic import DetailView, ListView
 
 from prosync import counts, filter_choices
+from prosync.pagination import CountCachedPaginator
 from prosync.permissions import can
 from prosync.renderers import spreadsheet_safe
 
@@ -51,29 +51,24 @@ class ScopedMixin(LoginRequiredMixin):
         return self.model.objects.all()
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(CountCachedPaginator):
     """Counts a list's rows up to ``cap``: past it the list says "10000+ rows" and pages up to the
     cap, so a page of an unfiltered list of millions costs what it does with ten thousand (an
     exact COUNT(*) reads every row the filter matches)."""
 
     cap = 10_000
     capped = False
-    count_cache: tuple | None = None  # (app labels, key parts): see prosync.counts
-    count_found: int | None = None  # the cached count, read with the page's other cached parts
+
+    def compute_count(self) -> int:
+        # Only the ids are counted: the list's annotations (sensor counts and the like) are not
+        # computed for ten thousand rows just to be thrown away.
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:
         if not isinstance(self.object_list, QuerySet):
             return len(self.object_list)
-        # Only the ids are counted: the list's annotations (sensor counts and the like) are not
-        # computed for ten thousand rows just to be thrown away.
-        def compute() -> int:
-            return self.object_list.order_by().values("pk")[: self.cap + 1].count()
-
-        if self.count_cache:
-            n = counts.cached_count(*self.count_cache, compute, using=self.object_list.db, found=self.count_found)
-        else:
-            n = compute()
+        n = CountCachedPaginator.count.func(self)
         self.capped = n > self.cap
         return min(n, self.cap)
 
@@ -119,9 +114,14 @@ class FilteredListView(ScopedMixin, ListView):
         are cached under (besides the generations of what they read)."""
         return counts.request_key(self.request, counts.list_name(self))
 
+    @cached_property
+    def count_cache(self) -> tuple:
+        """What this list's count is cached under: the apps whose writes change it, and request_key."""
+        return counts.list_apps(self.model, self.count_apps), self.request_key
+
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
-        paginator.count_cache = (counts.list_apps(self.model, self.count_apps), self.request_key)
+        paginator.count_cache = self.count_cache
         paginator.count_found = self.cached_parts.get("count")
         return paginator
 
@@ -130,7 +130,7 @@ class FilteredListView(ScopedMixin, ListView):
         """The page's count and its filter form (not drawn in an HTMX partial) as far as the cache
         holds them, read together in one round trip: {"count": …, "form": …}."""
         using = self.model.objects.db
-        keys = {"count": counts.count_key(counts.list_apps(self.model, self.count_apps), self.request_key, using)}
+        keys = {"count": counts.count_key(*self.count_cache, using)}
         if not wants_partial(self.request):
             keys["form"] = filter_choices.form_key(self.form_key_parts, using)
         found = cache.get_many(keys.values())

@@ -9,16 +9,20 @@ from prosync import counts
 
 class CountCachedPaginator(Paginator):
     """Django's paginator whose count is read from the cache while the list's rows are unchanged
-    (prosync.counts): an integrator paging through a list has it counted once."""
+    (prosync.counts): an integrator or a planner paging through a list has it counted once."""
 
-    count_cache: tuple | None = None
+    count_cache: tuple | None = None  # (app labels, key parts): see prosync.counts
+    count_found: int | None = None  # the cached count, when it was read with other cached parts
+
+    def compute_count(self) -> int:
+        return Paginator.count.func(self)
 
     @cached_property
     def count(self) -> int:
-        compute = Paginator.count.func.__get__(self)
         if self.count_cache is None or not hasattr(self.object_list, "query"):
-            return compute()
-        return counts.cached_count(*self.count_cache, compute, using=self.object_list.db)
+            return self.compute_count()
+        return counts.cached_count(*self.count_cache, self.compute_count, using=self.object_list.db,
+                                   found=self.count_found)
 
 
 class Pagination(PageNumberPagination):
