@@ -1,4 +1,5 @@
-"""Writes about users: roles, site membership, and the audit trail every other service uses."""
+"""Writes about users: roles, site membership, notifications, and the audit rows that the kernel's
+``record`` writes for every service."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from django.utils import timezone
 from accounts.access import forget
 from accounts.models import AuditLog, SiteMembership, User
 from accounts.roles import ROLE_PERMISSIONS, Role
-from prosync.events import send_now
+from prosync.core.events import send_now
+from prosync.core.recording import record
 
 logger = logging.getLogger(__name__)
 
 
 def write_audit(*, actor: User | None, action: str, obj: Model, changes: dict | None = None) -> AuditLog:
+    """The audit writer of ``prosync.core.recording`` (services call ``record``, not this)."""
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -45,26 +48,26 @@ def sync_role_groups() -> None:
 
 
 @transaction.atomic
-def set_role(user: User, role: str, *, acting_user: User | None = None) -> None:
+def set_role(user: User, role: str, *, actor: User | None = None) -> None:
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
     user.groups.add(Group.objects.get(name=role))
     forget(user)
-    write_audit(actor=acting_user, action="set_role", obj=user, changes={"role": role})
+    record(actor, "set_role", user, changes={"role": role})
 
 
 @transaction.atomic
-def create_user(*, username: str, password: str, role: str, site_ids: list[int] = (), acting_user: User | None = None,
+def create_user(*, username: str, password: str, role: str, site_ids: list[int] = (), actor: User | None = None,
                 **fields) -> User:
     user = User(username=username, **fields)
     user.set_password(password)
     user.full_clean()
     user.save()
-    set_role(user, role, acting_user=acting_user)
+    set_role(user, role, actor=actor)
     for site_id in site_ids:
         SiteMembership.objects.get_or_create(user=user, site_id=site_id)
-    write_audit(actor=acting_user, action="create", obj=user, changes={"role": role, "sites": list(site_ids)})
+    record(actor, "create", user, changes={"role": role, "sites": list(site_ids)})
     return user
 
 
@@ -88,7 +91,7 @@ def channels_for(user: User, kind: str) -> tuple[bool, bool]:
 
 @transaction.atomic
 def set_notification_preferences(user: User, choices: dict[str, tuple[bool, bool]], *,
-                                 acting_user: User | None = None) -> None:
+                                 actor: User | None = None) -> None:
     """Store (in_app, email) per kind; kinds left out keep what they had."""
     from accounts.models import NotificationKind, NotificationPreference
 
@@ -99,7 +102,7 @@ def set_notification_preferences(user: User, choices: dict[str, tuple[bool, bool
         NotificationPreference.objects.update_or_create(user=user, kind=kind,
                                                         defaults={"in_app": bool(in_app), "email": bool(email)})
         changed[kind] = {"in_app": bool(in_app), "email": bool(email)}
-    write_audit(actor=acting_user or user, action="notification.preferences", obj=user, changes=changed)
+    record(actor or user, "notification.preferences", user, changes=changed)
 
 
 def notify(user: User, *, kind: str, title: str, body: str = "", url: str = "", key: str = ""):

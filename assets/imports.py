@@ -16,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from accounts.services import write_audit
 from assets.choices import AssetStatus, Criticality, LocationKind
 from assets.models import Asset, AssetCategory, Location, Part, Site
-from prosync.permissions import can
+from prosync.core.permissions import can
+from prosync.core.recording import record
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -153,14 +153,14 @@ def may_import(user, kind: str) -> bool:
     return can(user, "add", spec.model) and can(user, "change", spec.model)
 
 
-def run_import(kind: str, data: bytes, *, user, dry_run: bool = True) -> ImportReport:
+def run_import(kind: str, data: bytes, *, actor, dry_run: bool = True) -> ImportReport:
     """Check (and unless ``dry_run``, apply) a CSV file of ``kind`` ("sites", "locations",
     "assets", "parts"). Every problem is reported with its row and column; nothing is written
     unless the whole file is clean."""
     if kind not in KINDS:
         raise ValidationError({"kind": f"Unknown import {kind!r}; choose one of {', '.join(KINDS)}."})
     spec = KINDS[kind]
-    if not may_import(user, kind):
+    if not may_import(actor, kind):
         raise PermissionDenied(f"Your role may not import {spec.model._meta.verbose_name_plural}.")
     report = ImportReport(kind=kind, dry_run=dry_run)
     if len(data) > MAX_BYTES:
@@ -200,7 +200,7 @@ def run_import(kind: str, data: bytes, *, user, dry_run: bool = True) -> ImportR
     order = _tree_order(spec, rows, report)
     try:
         with transaction.atomic():
-            context = _Context(user=user)
+            context = _Context(user=actor)
             for line, row in order:
                 try:
                     created = spec.apply(row, context)
@@ -217,8 +217,8 @@ def run_import(kind: str, data: bytes, *, user, dry_run: bool = True) -> ImportR
                     report.updated += not created
             if dry_run or report.errors:
                 raise _Rollback
-            write_audit(actor=user, action=f"import.{kind}", obj=user,
-                        changes={"rows": report.rows, "created": report.created, "updated": report.updated})
+            record(actor, f"import.{kind}", actor,
+                   changes={"rows": report.rows, "created": report.created, "updated": report.updated})
     except _Rollback:
         pass
     report.errors.sort(key=lambda e: (e.row, e.column))
@@ -360,7 +360,7 @@ def _apply_site(row: dict, ctx: _Context) -> bool:
             setattr(site, column, row[column])
     site.full_clean()
     site.save()
-    write_audit(actor=ctx.user, action="site.create" if created else "site.update", obj=site, changes=row)
+    record(ctx.user, "site.create" if created else "site.update", site, changes=row)
     return created
 
 
@@ -376,9 +376,9 @@ def _apply_location(row: dict, ctx: _Context) -> bool:
         fields["parent"] = _parent(Location, row, site, "parent", "code", ctx, ())
     existing = Location.objects.filter(site=site, code__iexact=row["code"]).first()
     if existing is None:
-        create_location(user=ctx.user, site=site, code=row["code"], **fields)
+        create_location(actor=ctx.user, site=site, code=row["code"], **fields)
         return True
-    update_location(existing, user=ctx.user, **fields)
+    update_location(existing, actor=ctx.user, **fields)
     return False
 
 
@@ -404,12 +404,12 @@ def _apply_asset(row: dict, ctx: _Context) -> bool:
     status = _value(row, "status", lambda v: _choice(v, AssetStatus)) if row.get("status") else None
     existing = Asset.objects.filter(site=site, tag__iexact=row["tag"]).first()
     if existing is None:
-        create_asset(user=ctx.user, site=site, tag=row["tag"], **({"status": status} if status else {}), **fields)
+        create_asset(actor=ctx.user, site=site, tag=row["tag"], **({"status": status} if status else {}), **fields)
         return True
     if status and status != existing.status:
         raise ValueError("status", f"The asset is {existing.status}; change a status on the asset page (it records "
                                    "the reason and the downtime), not by import.")
-    update_asset(existing, user=ctx.user, **fields)
+    update_asset(existing, actor=ctx.user, **fields)
     return False
 
 
@@ -427,7 +427,7 @@ def _apply_part(row: dict, ctx: _Context) -> bool:
         if value is None or (name == "unit" and value == ""):
             continue
         setattr(part, name, value)
-    save_part(part, user=ctx.user, changes={k: str(v) for k, v in fields.items()})
+    save_part(part, actor=ctx.user, changes={k: str(v) for k, v in fields.items()})
     return created
 
 

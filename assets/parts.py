@@ -5,7 +5,6 @@ ledger's sum and two people issuing the last unit cannot both succeed."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -13,13 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
-from accounts.services import write_audit
 from assets.choices import MovementKind
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.signals import stock_low
-from prosync.events import send_many, site_group
-
-logger = logging.getLogger(__name__)
+from prosync.core.events import send_many, site_group
+from prosync.core.recording import record, send_on_commit
 
 
 class InsufficientStock(ValidationError):
@@ -67,7 +64,7 @@ def _locked_level(part: Part, storeroom: Storeroom) -> StockLevel:
     return level
 
 
-def _move(level: StockLevel, kind: str, quantity: Decimal, *, user, unit_cost=None, reference: str = "",
+def _move(level: StockLevel, kind: str, quantity: Decimal, *, actor, unit_cost=None, reference: str = "",
           note: str = "", asset: Asset | None = None, transfer_id=None) -> StockMovement:
     """Append one ledger row and move the cached on-hand with it (caller holds the row lock)."""
     new_on_hand = level.on_hand + quantity
@@ -78,16 +75,16 @@ def _move(level: StockLevel, kind: str, quantity: Decimal, *, user, unit_cost=No
     movement = StockMovement(part=level.part, storeroom=level.storeroom, kind=kind, quantity=quantity,
                              balance_after=new_on_hand, unit_cost=unit_cost, reference=reference[:60],
                              note=note[:255], asset=asset, transfer_id=transfer_id,
-                             created_by=user if user is not None and user.is_authenticated else None)
+                             created_by=actor if actor is not None and actor.is_authenticated else None)
     # Field checks only: the quantity, storeroom and asset were checked above, and the database's
     # constraints stand behind them (full_clean would spend a query per foreign key and constraint).
     movement.clean_fields(exclude=["part", "storeroom", "asset", "created_by", "balance_after"])
     movement.save()
     level.on_hand = new_on_hand
     level.save(update_fields=["on_hand", "updated_at"])
-    write_audit(actor=user, action=f"stock.{kind}", obj=movement,
-                changes={"part": level.part.part_number, "storeroom": level.storeroom.code,
-                         "quantity": str(quantity), "on_hand": str(new_on_hand), "reference": reference})
+    record(actor, f"stock.{kind}", movement,
+           changes={"part": level.part.part_number, "storeroom": level.storeroom.code, "quantity": str(quantity),
+                    "on_hand": str(new_on_hand), "reference": reference})
     if level.is_low and not was_low:
         _on_low_stock(level)
     return movement
@@ -99,16 +96,8 @@ def _on_low_stock(level: StockLevel) -> None:
                "storeroom_code": level.storeroom.code, "on_hand": str(level.on_hand),
                "reorder_point": str(level.reorder_point), "reorder_quantity": str(level.reorder_quantity)}
     site_id = level.storeroom.site_id
-
-    def after_commit():
-        # The movement is committed: a listener that fails (a notification, an e-mail) is logged
-        # and must neither fail the request that moved the stock nor keep the others from hearing.
-        for receiver, error in stock_low.send_robust(sender=StockLevel, level=level):
-            if isinstance(error, Exception):
-                logger.error("stock_low listener failed", exc_info=error, extra={"receiver": repr(receiver)})
-        send_many([([site_group(site_id)], "assets.stock_low", payload)])
-
-    transaction.on_commit(after_commit, robust=True)
+    send_on_commit(stock_low, sender=StockLevel, level=level)
+    transaction.on_commit(lambda: send_many([([site_group(site_id)], "assets.stock_low", payload)]))
 
 
 def _check_asset(asset: Asset | None, storeroom: Storeroom) -> None:
@@ -117,7 +106,7 @@ def _check_asset(asset: Asset | None, storeroom: Storeroom) -> None:
 
 
 @transaction.atomic
-def receive_stock(part: Part, storeroom: Storeroom, quantity, *, user, unit_cost=None, reference: str = "",
+def receive_stock(part: Part, storeroom: Storeroom, quantity, *, actor, unit_cost=None, reference: str = "",
                   note: str = "") -> StockMovement:
     """Goods received into a storeroom (a delivery, a purchase order)."""
     quantity = parse_quantity(quantity)
@@ -128,33 +117,33 @@ def receive_stock(part: Part, storeroom: Storeroom, quantity, *, user, unit_cost
             raise ValidationError({"unit_cost": f"{unit_cost!r} is not a number."}) from None
         if not unit_cost.is_finite() or unit_cost < 0:
             raise ValidationError({"unit_cost": "The unit cost cannot be negative."})
-    return _move(_locked_level(part, storeroom), MovementKind.RECEIPT, quantity, user=user, unit_cost=unit_cost,
+    return _move(_locked_level(part, storeroom), MovementKind.RECEIPT, quantity, actor=actor, unit_cost=unit_cost,
                  reference=reference, note=note)
 
 
 @transaction.atomic
-def issue_stock(part: Part, storeroom: Storeroom, quantity, *, user, reference: str = "", asset: Asset | None = None,
+def issue_stock(part: Part, storeroom: Storeroom, quantity, *, actor, reference: str = "", asset: Asset | None = None,
                 note: str = "") -> StockMovement:
     """Parts taken out of a storeroom, usually for a work order (``reference="WO-00042"``) on an
     asset. Raises InsufficientStock (naming the quantity on hand) when there is not enough."""
     quantity = parse_quantity(quantity)
     _check_asset(asset, storeroom)
-    return _move(_locked_level(part, storeroom), MovementKind.ISSUE, -quantity, user=user, unit_cost=part.unit_cost,
+    return _move(_locked_level(part, storeroom), MovementKind.ISSUE, -quantity, actor=actor, unit_cost=part.unit_cost,
                  reference=reference, asset=asset, note=note)
 
 
 @transaction.atomic
-def return_stock(part: Part, storeroom: Storeroom, quantity, *, user, reference: str = "", asset: Asset | None = None,
+def return_stock(part: Part, storeroom: Storeroom, quantity, *, actor, reference: str = "", asset: Asset | None = None,
                  note: str = "") -> StockMovement:
     """Unused parts brought back to the storeroom."""
     quantity = parse_quantity(quantity)
     _check_asset(asset, storeroom)
-    return _move(_locked_level(part, storeroom), MovementKind.RETURN, quantity, user=user, reference=reference,
+    return _move(_locked_level(part, storeroom), MovementKind.RETURN, quantity, actor=actor, reference=reference,
                  asset=asset, note=note)
 
 
 @transaction.atomic
-def adjust_stock(part: Part, storeroom: Storeroom, quantity=None, *, user, counted=None, reference: str = "",
+def adjust_stock(part: Part, storeroom: Storeroom, quantity=None, *, actor, counted=None, reference: str = "",
                  note: str = "") -> StockMovement | None:
     """A correction, by a signed change (``quantity``) or to a counted quantity (``counted``, a
     stocktake). The reason (``note``) is required. Returns None when the count matches the book."""
@@ -172,11 +161,11 @@ def adjust_stock(part: Part, storeroom: Storeroom, quantity=None, *, user, count
         delta = parse_quantity(counted - level.on_hand, field="counted", allow_negative=True)
     else:
         delta = parse_quantity(quantity, allow_negative=True)
-    return _move(level, MovementKind.ADJUSTMENT, delta, user=user, reference=reference, note=note)
+    return _move(level, MovementKind.ADJUSTMENT, delta, actor=actor, reference=reference, note=note)
 
 
 @transaction.atomic
-def transfer_stock(part: Part, from_storeroom: Storeroom, to_storeroom: Storeroom, quantity, *, user,
+def transfer_stock(part: Part, from_storeroom: Storeroom, to_storeroom: Storeroom, quantity, *, actor,
                    reference: str = "", note: str = "") -> tuple[StockMovement, StockMovement]:
     """Move stock between storerooms: two ledger rows sharing one transfer id."""
     quantity = parse_quantity(quantity)
@@ -186,9 +175,9 @@ def transfer_stock(part: Part, from_storeroom: Storeroom, to_storeroom: Storeroo
     first, second = sorted([from_storeroom, to_storeroom], key=lambda s: s.pk)
     levels = {first.pk: _locked_level(part, first), second.pk: _locked_level(part, second)}
     transfer_id = uuid.uuid4()
-    out = _move(levels[from_storeroom.pk], MovementKind.TRANSFER_OUT, -quantity, user=user, reference=reference,
+    out = _move(levels[from_storeroom.pk], MovementKind.TRANSFER_OUT, -quantity, actor=actor, reference=reference,
                 note=note or f"to {to_storeroom.code}", transfer_id=transfer_id)
-    into = _move(levels[to_storeroom.pk], MovementKind.TRANSFER_IN, quantity, user=user, reference=reference,
+    into = _move(levels[to_storeroom.pk], MovementKind.TRANSFER_IN, quantity, actor=actor, reference=reference,
                  note=note or f"from {from_storeroom.code}", transfer_id=transfer_id)
     return out, into
 
@@ -210,30 +199,30 @@ def ledger_mismatches() -> list[tuple[int, int, Decimal, Decimal]]:
 # --- Catalogue, storerooms, stock settings, bill of materials ---------------------------------
 
 
-def _save(obj, *, user, verb: str, changes: dict | None = None):
+def _save(obj, *, actor, verb: str, changes: dict | None = None):
     obj.full_clean()
     obj.save()
-    write_audit(actor=user, action=f"{obj._meta.model_name}.{verb}", obj=obj, changes=changes)
+    record(actor, f"{obj._meta.model_name}.{verb}", obj, changes=changes)
     return obj
 
 
 @transaction.atomic
-def save_part(part: Part, *, user, changes: dict | None = None) -> Part:
-    return _save(part, user=user, verb="update" if part.pk else "create", changes=changes)
+def save_part(part: Part, *, actor, changes: dict | None = None) -> Part:
+    return _save(part, actor=actor, verb="update" if part.pk else "create", changes=changes)
 
 
 @transaction.atomic
-def save_storeroom(storeroom: Storeroom, *, user, changes: dict | None = None) -> Storeroom:
-    return _save(storeroom, user=user, verb="update" if storeroom.pk else "create", changes=changes)
+def save_storeroom(storeroom: Storeroom, *, actor, changes: dict | None = None) -> Storeroom:
+    return _save(storeroom, actor=actor, verb="update" if storeroom.pk else "create", changes=changes)
 
 
 @transaction.atomic
-def save_bom_line(line: BomLine, *, user, changes: dict | None = None) -> BomLine:
-    return _save(line, user=user, verb="update" if line.pk else "create", changes=changes)
+def save_bom_line(line: BomLine, *, actor, changes: dict | None = None) -> BomLine:
+    return _save(line, actor=actor, verb="update" if line.pk else "create", changes=changes)
 
 
 @transaction.atomic
-def set_reorder_levels(part: Part, storeroom: Storeroom, *, user, reorder_point=None, reorder_quantity=None,
+def set_reorder_levels(part: Part, storeroom: Storeroom, *, actor, reorder_point=None, reorder_quantity=None,
                        bin_location: str | None = None) -> StockLevel:
     """Reorder point and quantity (and bin) of a part in a storeroom; on hand is left to the ledger."""
     level = _locked_level(part, storeroom)
@@ -251,15 +240,15 @@ def set_reorder_levels(part: Part, storeroom: Storeroom, *, user, reorder_point=
         changes["bin_location"] = bin_location
     level.full_clean(exclude=["part", "storeroom"])
     level.save()
-    write_audit(actor=user, action="stocklevel.update", obj=level, changes=changes)
+    record(actor, "stocklevel.update", level, changes=changes)
     if level.is_low and not was_low:
         _on_low_stock(level)
     return level
 
 
 @transaction.atomic
-def delete_object(obj, *, user) -> None:
+def delete_object(obj, *, actor) -> None:
     """Delete a part, storeroom, stock level or BOM line; one with ledger history is refused by
     PROTECT (the API answers 409)."""
-    write_audit(actor=user, action=f"{obj._meta.model_name}.delete", obj=obj)
+    record(actor, f"{obj._meta.model_name}.delete", obj)
     obj.delete()

@@ -22,7 +22,6 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from accounts.services import write_audit
 from assets.choices import AssetStatus, DocumentKind, MeterKind, ReadingSource, StatusReason
 from assets.models import (
     Asset,
@@ -43,7 +42,8 @@ from assets.parts import (  # noqa: F401
     transfer_stock,
 )
 from assets.selectors import descendant_ids
-from prosync.events import broadcast_on_commit
+from prosync.core.events import broadcast_on_commit
+from prosync.core.recording import record
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +92,16 @@ def _check_not_future(at: datetime, field: str = "at") -> None:
         raise ValidationError({field: "This time is in the future."})
 
 
-def _asset_event(asset: Asset, event_type: str, payload: dict | None = None) -> None:
-    broadcast_on_commit(asset_id=asset.pk, site_id=asset.site_id, event_type=event_type,
-                        payload={"asset": asset.pk, "tag": asset.tag, **(payload or {})})
+def _asset_push(asset: Asset, event_type: str, payload: dict | None = None) -> dict:
+    return {"asset_id": asset.pk, "site_id": asset.site_id, "event_type": event_type,
+            "payload": {"asset": asset.pk, "tag": asset.tag, **(payload or {})}}
 
 
 # --- Locations ------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def create_location(*, user, **fields) -> Location:
+def create_location(*, actor, **fields) -> Location:
     unknown = set(fields) - set(LOCATION_FIELDS)
     if unknown:
         raise ValueError(f"not location fields: {sorted(unknown)}")
@@ -113,13 +113,12 @@ def create_location(*, user, **fields) -> Location:
     location.path = f"{parent_path}{location.pk}/"
     location.depth = location.path.count("/") - 2
     location.save(update_fields=["path", "depth"])
-    write_audit(actor=user, action="location.create", obj=location,
-                changes={k: _jsonable(v) for k, v in fields.items()})
+    record(actor, "location.create", location, changes={k: _jsonable(v) for k, v in fields.items()})
     return location
 
 
 @transaction.atomic
-def update_location(location: Location, *, user, **fields) -> Location:
+def update_location(location: Location, *, actor, **fields) -> Location:
     """Edit a location; a new parent moves its whole subtree (paths of every descendant follow).
     The site of a location is fixed: a subtree never straddles two sites."""
     unknown = set(fields) - set(LOCATION_FIELDS)
@@ -144,18 +143,17 @@ def update_location(location: Location, *, user, **fields) -> Location:
             path=Concat(Value(new_path), Substr("path", len(old_path) + 1)), depth=F("depth") + (new_depth - old_depth))
         location.path, location.depth = new_path, new_depth
     location.save()
-    write_audit(actor=user, action="location.move" if "parent" in changes else "location.update", obj=location,
-                changes=changes)
+    record(actor, "location.move" if "parent" in changes else "location.update", location, changes=changes)
     return location
 
 
 @transaction.atomic
-def delete_location(location: Location, *, user) -> None:
+def delete_location(location: Location, *, actor) -> None:
     if location.children.exists():
         raise ValidationError({"location": "This location has sub-locations; move or delete them first."})
     if location.assets.exists():
         raise ValidationError({"location": "Assets are placed in this location; move them first."})
-    write_audit(actor=user, action="location.delete", obj=location)
+    record(actor, "location.delete", location)
     location.delete()
 
 
@@ -163,7 +161,7 @@ def delete_location(location: Location, *, user) -> None:
 
 
 @transaction.atomic
-def create_asset(*, user, status: str = AssetStatus.OPERATIONAL, **fields) -> Asset:
+def create_asset(*, actor, status: str = AssetStatus.OPERATIONAL, **fields) -> Asset:
     unknown = set(fields) - set(ASSET_FIELDS)
     if unknown:
         raise ValueError(f"not asset fields: {sorted(unknown)}")
@@ -172,13 +170,13 @@ def create_asset(*, user, status: str = AssetStatus.OPERATIONAL, **fields) -> As
     if asset.parent_id:
         _lock_site(asset.site_id)
     asset.save()
-    write_audit(actor=user, action="asset.create", obj=asset, changes={k: _jsonable(v) for k, v in fields.items()})
-    _asset_event(asset, "asset.created")
+    record(actor, "asset.create", asset, changes={k: _jsonable(v) for k, v in fields.items()},
+           push=_asset_push(asset, "asset.created"))
     return asset
 
 
 @transaction.atomic
-def update_asset(asset: Asset, *, user, **fields) -> Asset:
+def update_asset(asset: Asset, *, actor, **fields) -> Asset:
     """Edit an asset. A new parent or location moves the asset with its whole subtree: children
     stay under it, and descendants that were in the asset's old location follow it to the new
     one. Cycles and other sites' parents or locations are refused. The status changes only
@@ -220,12 +218,12 @@ def update_asset(asset: Asset, *, user, **fields) -> Asset:
                 location_id=asset.location_id, updated_at=timezone.now())
             if followers:
                 changes["descendants_moved"] = followers
-    write_audit(actor=user, action="asset.move" if moving else "asset.update", obj=asset, changes=changes)
-    _asset_event(asset, "asset.updated", {"changed": sorted(changes)})
+    record(actor, "asset.move" if moving else "asset.update", asset, changes=changes,
+           push=_asset_push(asset, "asset.updated", {"changed": sorted(changes)}))
     return asset
 
 
-def move_asset(asset: Asset, *, user, parent=UNSET, location=UNSET) -> Asset:
+def move_asset(asset: Asset, *, actor, parent=UNSET, location=UNSET) -> Asset:
     """Re-parent an asset (``parent=None`` makes it top-level) and/or place it in a location,
     with its subtree."""
     fields = {}
@@ -235,14 +233,14 @@ def move_asset(asset: Asset, *, user, parent=UNSET, location=UNSET) -> Asset:
         fields["location"] = location
     if not fields:
         raise ValidationError({"parent": "Give a new parent or a new location."})
-    return update_asset(asset, user=user, **fields)
+    return update_asset(asset, actor=actor, **fields)
 
 
 @transaction.atomic
-def delete_asset(asset: Asset, *, user) -> None:
+def delete_asset(asset: Asset, *, actor) -> None:
     if asset.children.exists():
         raise ValidationError({"asset": "This asset has child assets; move or delete them first."})
-    write_audit(actor=user, action="asset.delete", obj=asset)
+    record(actor, "asset.delete", asset)
     asset.delete()
 
 
@@ -250,7 +248,7 @@ def delete_asset(asset: Asset, *, user) -> None:
 
 
 @transaction.atomic
-def change_asset_status(asset: Asset, status: str, *, user, reason_code: str, note: str = "",
+def change_asset_status(asset: Asset, status: str, *, actor, reason_code: str, note: str = "",
                         at: datetime | None = None) -> AssetStatusChange:
     """Record a status change (who, when, from, to, why). Going "down" opens a downtime record;
     leaving "down" closes it. Changes are kept in time order: one cannot be dated before the
@@ -272,20 +270,23 @@ def change_asset_status(asset: Asset, status: str, *, user, reason_code: str, no
         raise ValidationError({"at": f"The last status change was at {last.at:%Y-%m-%d %H:%M} UTC; a change "
                                      f"cannot be dated before it."})
     change = AssetStatusChange.objects.create(asset=asset, from_status=asset.status, to_status=status,
-                                              reason_code=reason_code, note=note, at=at, user=_person(user))
+                                              reason_code=reason_code, note=note, at=at, user=_person(actor))
     if status == AssetStatus.DOWN:
         Downtime.objects.create(asset=asset, started_at=at, reason_code=reason_code, note=note,
-                                started_by=_person(user))
+                                started_by=_person(actor))
     elif asset.status == AssetStatus.DOWN:
-        Downtime.objects.filter(asset=asset, ended_at__isnull=True).update(ended_at=at, ended_by=_person(user))
+        Downtime.objects.filter(asset=asset, ended_at__isnull=True).update(ended_at=at, ended_by=_person(actor))
     previous = asset.status
     asset.status = status
     asset.save(update_fields=["status", "updated_at"])
-    write_audit(actor=user, action="asset.status", obj=asset,
-                changes={"status": [previous, status], "reason_code": reason_code, "note": note,
-                         "at": at.isoformat()})
-    _asset_event(asset, "asset.status", {"status": status, "from": previous, "reason_code": reason_code,
-                                         "at": at.isoformat()})
+    moved = " \u2192 ".join(s.replace("_", " ") for s in (previous, status))
+    record(actor, "asset.status", asset,
+           changes={"status": [previous, status], "reason_code": reason_code, "note": note, "at": at.isoformat()},
+           activity={"kind": "asset.status", "title": f"{asset}: {moved} ({reason_code.replace('_', ' ')})",
+                     "site_id": asset.site_id, "asset_id": asset.pk,
+                     "details": {"status": [previous, status], "reason_code": reason_code, "note": note}},
+           push=_asset_push(asset, "asset.status", {"status": status, "from": previous, "reason_code": reason_code,
+                                                    "at": at.isoformat()}))
     return change
 
 
@@ -297,7 +298,7 @@ def _person(user):
 
 
 @transaction.atomic
-def create_meter(*, user, initial_value=0, **fields) -> Meter:
+def create_meter(*, actor, initial_value=0, **fields) -> Meter:
     unknown = set(fields) - set(METER_FIELDS)
     if unknown:
         raise ValueError(f"not meter fields: {sorted(unknown)}")
@@ -306,12 +307,12 @@ def create_meter(*, user, initial_value=0, **fields) -> Meter:
         raise ValidationError({"initial_value": "A meter cannot start below zero."})
     meter.full_clean()
     meter.save()
-    write_audit(actor=user, action="meter.create", obj=meter, changes={k: _jsonable(v) for k, v in fields.items()})
+    record(actor, "meter.create", meter, changes={k: _jsonable(v) for k, v in fields.items()})
     return meter
 
 
 @transaction.atomic
-def update_meter(meter: Meter, *, user, **fields) -> Meter:
+def update_meter(meter: Meter, *, actor, **fields) -> Meter:
     """Name, unit and roll-down of a meter; its value changes only through readings."""
     unknown = set(fields) - set(METER_FIELDS)
     if unknown:
@@ -324,13 +325,13 @@ def update_meter(meter: Meter, *, user, **fields) -> Meter:
         setattr(meter, name, value)
     meter.full_clean()
     meter.save()
-    write_audit(actor=user, action="meter.update", obj=meter, changes=changes)
+    record(actor, "meter.update", meter, changes=changes)
     return meter
 
 
 @transaction.atomic
-def delete_meter(meter: Meter, *, user) -> None:
-    write_audit(actor=user, action="meter.delete", obj=meter)
+def delete_meter(meter: Meter, *, actor) -> None:
+    record(actor, "meter.delete", meter)
     meter.delete()
 
 
@@ -347,7 +348,7 @@ def _decimal(value, field: str) -> Decimal:
 
 
 @transaction.atomic
-def record_meter_reading(meter: Meter, value, *, at: datetime | None = None, user=None,
+def record_meter_reading(meter: Meter, value, *, at: datetime | None = None, actor=None,
                          source: str = ReadingSource.MANUAL) -> MeterReading:
     """Record a reading. Meters only count up: a reading lower than the one before it (or higher
     than one recorded after it) is refused, naming that value. The latest reading sets
@@ -374,18 +375,18 @@ def record_meter_reading(meter: Meter, value, *, at: datetime | None = None, use
     if after is not None and number > after.value:
         raise ValidationError({"value": f"{_fmt(number)}{unit} is higher than the later reading "
                                         f"{_fmt(after.value)}{unit} at {after.at:%Y-%m-%d %H:%M} UTC."})
-    reading = MeterReading.objects.create(meter=meter, value=number, at=at, source=source, user=_person(user))
+    reading = MeterReading.objects.create(meter=meter, value=number, at=at, source=source, user=_person(actor))
     if after is None:
         gained = number - meter.current_value
         meter.current_value, meter.last_reading_at = number, at
         meter.save(update_fields=["current_value", "last_reading_at"])
         if gained > 0 and meter.kind == MeterKind.RUNNING_HOURS:
-            _roll_down(meter, gained, at, user)
+            _roll_down(meter, gained, at, actor)
     if source == ReadingSource.MANUAL:
-        write_audit(actor=user, action="meter.reading", obj=meter,
-                    changes={"value": str(number), "at": at.isoformat(), "reading": reading.pk})
-    _asset_event(meter.asset, "asset.meter", {"meter": meter.pk, "value": float(meter.current_value),
-                                              "at": at.isoformat()})
+        record(actor, "meter.reading", meter,
+               changes={"value": str(number), "at": at.isoformat(), "reading": reading.pk})
+    live = {"meter": meter.pk, "value": float(meter.current_value), "at": at.isoformat()}
+    broadcast_on_commit(**_asset_push(meter.asset, "asset.meter", live))  # readings of devices too
     return reading
 
 
@@ -394,7 +395,7 @@ def _roll_down(meter: Meter, gained: Decimal, at: datetime, user) -> None:
                  .order_by("pk"))
     for child in followers:
         child_at = max(at, child.last_reading_at) if child.last_reading_at else at
-        record_meter_reading(child, child.current_value + gained, at=child_at, user=user,
+        record_meter_reading(child, child.current_value + gained, at=child_at, actor=user,
                              source=ReadingSource.ROLLDOWN)
 
 
@@ -463,13 +464,13 @@ def _thumbnail(uploaded) -> bytes | None:
         uploaded.seek(0)
 
 
-def upload_document(asset: Asset, uploaded, *, user, title: str = "") -> AssetDocument:
+def upload_document(asset: Asset, uploaded, *, actor, title: str = "") -> AssetDocument:
     """Store an uploaded manual, drawing or photo of an asset (with a preview for images)."""
     kind, content_type = check_upload(uploaded)
     name = PurePath(uploaded.name).name
     title = (title or "").strip() or PurePath(name).stem.replace("_", " ")[:160]
     doc = AssetDocument(asset=asset, kind=kind, title=title[:160], original_name=name[:255],
-                        content_type=content_type, size=uploaded.size, uploaded_by=_person(user))
+                        content_type=content_type, size=uploaded.size, uploaded_by=_person(actor))
     thumb = _thumbnail(uploaded) if kind == DocumentKind.PHOTO else None
     stored = []
     try:
@@ -481,9 +482,9 @@ def upload_document(asset: Asset, uploaded, *, user, title: str = "") -> AssetDo
                 stored.append(doc.thumbnail.name)
             doc.full_clean()
             doc.save()
-            write_audit(actor=user, action="document.upload", obj=doc,
-                        changes={"asset": asset.pk, "file": name, "size": uploaded.size, "kind": kind})
-            _asset_event(asset, "asset.document", {"document": doc.pk, "title": doc.title})
+            record(actor, "document.upload", doc,
+                   changes={"asset": asset.pk, "file": name, "size": uploaded.size, "kind": kind},
+                   push=_asset_push(asset, "asset.document", {"document": doc.pk, "title": doc.title}))
     except Exception:
         for path in stored:  # nothing half-kept: the row was not written, so neither are the files
             doc.file.storage.delete(path)
@@ -492,10 +493,9 @@ def upload_document(asset: Asset, uploaded, *, user, title: str = "") -> AssetDo
 
 
 @transaction.atomic
-def delete_document(doc: AssetDocument, *, user) -> None:
+def delete_document(doc: AssetDocument, *, actor) -> None:
     paths = [f.name for f in (doc.file, doc.thumbnail) if f]
     storage = doc.file.storage
-    write_audit(actor=user, action="document.delete", obj=doc, changes={"asset": doc.asset_id,
-                                                                          "file": doc.original_name})
+    record(actor, "document.delete", doc, changes={"asset": doc.asset_id, "file": doc.original_name})
     doc.delete()
     transaction.on_commit(lambda: [storage.delete(p) for p in paths])

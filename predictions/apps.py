@@ -1,12 +1,14 @@
 from django.apps import AppConfig
 
-from workorders.signals import work_order_completed
+from workorders.choices import WorkOrderStatus
+from workorders.signals import work_order_transitioned
 
 
-def _label_from_work_order(sender, work_order, acting_user=None, **kwargs):
+def _label_from_work_order(sender, work_order, actor=None, **kwargs):
     from predictions.services import record_feedback
 
-    record_feedback(work_order=work_order, acting_user=acting_user)
+    if work_order.status == WorkOrderStatus.COMPLETED:
+        record_feedback(work_order=work_order, actor=actor)
 
 
 class PredictionsConfig(AppConfig):
@@ -18,4 +20,4 @@ class PredictionsConfig(AppConfig):
         from predictions.views import health_panel
 
         register(AssetPanel("health", "Health", "predictions/_asset_panel.html", health_panel, order=20))
-        work_order_completed.connect(_label_from_work_order, dispatch_uid="predictions.feedback")
+        work_order_transitioned.connect(_label_from_work_order, dispatch_uid="predictions.feedback")

@@ -8,20 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from accounts.services import write_audit
 from assets.choices import AssetStatus
 from assets.models import Asset, AssetCategory
 from predictions import constants, training
 from predictions.choices import ModelStatus, TrainingStatus
 from predictions.features import FeatureLayout, asset_extras
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
-from prosync.events import broadcast_fleet_on_commit
+from prosync.core.events import broadcast_fleet_on_commit
+from prosync.core.recording import record
 from telemetry import services as telemetry_services
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertSource
 from telemetry.models import Alert, Sensor
@@ -32,43 +33,46 @@ from workorders.choices import PredictionOutcome, WorkOrderPriority, WorkOrderTy
 logger = logging.getLogger(__name__)
 
 
-def record_feedback(*, work_order, acting_user=None) -> FeedbackLabel | None:
+def record_feedback(*, work_order, actor=None) -> FeedbackLabel | None:
     """Turn a completed predictive work order's finding into a label (once per order)."""
     if work_order.source != "prediction" or work_order.outcome not in PredictionOutcome.values:
         return None
     alert = Alert.objects.filter(pk=work_order.source_ref).first() if work_order.source_ref.isdigit() else None
     details = alert.details if alert else {}
-    label, _ = FeedbackLabel.objects.get_or_create(work_order=work_order, defaults={
+    label, created = FeedbackLabel.objects.get_or_create(work_order=work_order, defaults={
         "asset_id": work_order.asset_id, "alert": alert,
         "model_version_id": details.get("model_version"), "assessment_id": details.get("assessment"),
         "fault_confirmed": work_order.outcome == PredictionOutcome.FAULT_CONFIRMED,
-        "labelled_at": work_order.completed_at or timezone.now(), "labelled_by": acting_user})
+        "labelled_at": work_order.completed_at or timezone.now(), "labelled_by": actor})
+    if created:
+        record(actor, "feedback.label", label, changes={"work_order": work_order.pk,
+                                                        "fault_confirmed": label.fault_confirmed})
     return label
 
 
 @transaction.atomic
-def register_model(*, category: AssetCategory, trained: training.TrainedModels, source: str, acting_user=None,
+def register_model(*, category: AssetCategory, trained: training.TrainedModels, source: str, actor=None,
                    activate: bool = False) -> ModelVersion:
     last = ModelVersion.objects.select_for_update().filter(category=category).aggregate(v=Max("version"))["v"]
     mv = ModelVersion.objects.create(
-        name=f"{category.name} health", category=category, version=(last or 0) + 1, trained_by=acting_user,
+        name=f"{category.name} health", category=category, version=(last or 0) + 1, trained_by=actor,
         training_source=source, feature_names=trained.feature_names, params=trained.params,
         metrics=trained.metrics, artifact=trained.serialise())
-    write_audit(actor=acting_user, action="model.register", obj=mv, changes={"metrics": trained.metrics})
+    record(actor, "model.register", mv, changes={"metrics": trained.metrics})
     if activate:
-        promote_model(mv, acting_user=acting_user)
+        promote_model(mv, actor=actor)
     return mv
 
 
 @transaction.atomic
-def promote_model(mv: ModelVersion, *, acting_user=None) -> ModelVersion:
+def promote_model(mv: ModelVersion, *, actor=None) -> ModelVersion:
     """Make this version the active one of its category; the previous active one retires."""
     ModelVersion.objects.select_for_update().filter(category_id=mv.category_id)
     ModelVersion.objects.filter(category_id=mv.category_id, status=ModelStatus.ACTIVE).exclude(pk=mv.pk).update(
         status=ModelStatus.RETIRED)
     mv.status = ModelStatus.ACTIVE
     mv.save(update_fields=["status"])
-    write_audit(actor=acting_user, action="model.promote", obj=mv)
+    record(actor, "model.promote", mv)
     return mv
 
 
@@ -112,18 +116,18 @@ def training_dataset(category: AssetCategory, *, source: str = "auto", runs: int
     return simulated.combined_with(recorded) if has_labels else simulated
 
 
-def train_for_category(category: AssetCategory, *, runs: int = 160, rounds: int = 200, acting_user=None,
+def train_for_category(category: AssetCategory, *, runs: int = 160, rounds: int = 200, actor=None,
                        activate: bool = True, on_progress=None, source: str = "auto") -> ModelVersion:
     report = on_progress or (lambda *_: None)
     ds = training_dataset(category, source=source, runs=runs, on_progress=report)
     trained = training.train(ds, rounds=rounds, on_progress=report)
     report(95, "registering the new version")
-    return register_model(category=category, trained=trained, source=ds.source[:200], acting_user=acting_user,
+    return register_model(category=category, trained=trained, source=ds.source[:200], actor=actor,
                           activate=activate)
 
 
 @transaction.atomic
-def start_training(*, category: AssetCategory, acting_user=None, runs: int = 100, rounds: int = 150,
+def start_training(*, category: AssetCategory, actor=None, runs: int = 100, rounds: int = 150,
                    activate: bool = False, source: str = "auto") -> TrainingRun:
     """Queue a training run for a category; the worker runs it and reports progress on the run."""
     busy = [TrainingStatus.QUEUED, TrainingStatus.RUNNING]
@@ -140,12 +144,11 @@ def start_training(*, category: AssetCategory, acting_user=None, runs: int = 100
             raise NotEnoughHistory(
                 f"{category} has {failures} recorded failure(s); at least {MIN_RECORDED_FAILURES} are needed to train "
                 "on history alone (complete corrective work orders with a problem code, or confirm predicted faults).")
-    run = TrainingRun.objects.create(category=category, requested_by=acting_user, activate=activate,
+    run = TrainingRun.objects.create(category=category, requested_by=actor, activate=activate,
                                      params={"runs": runs, "rounds": rounds, "source": source})
-    write_audit(actor=acting_user, action="model.train", obj=run, changes=run.params)
-    from predictions.tasks import train_models
-
-    transaction.on_commit(lambda: train_models.delay(run.pk))
+    record(actor, "model.train", run, changes=run.params)
+    # By name: tasks import the services, not the other way round.
+    transaction.on_commit(lambda: current_app.send_task("predictions.train_models", args=[run.pk]))
     return run
 
 
@@ -194,7 +197,7 @@ def run_training(run_id: int) -> TrainingRun:
 
     try:
         mv = train_for_category(run.category, runs=run.params.get("runs", 100), rounds=run.params.get("rounds", 150),
-                                acting_user=run.requested_by, activate=run.activate, on_progress=report,
+                                actor=run.requested_by, activate=run.activate, on_progress=report,
                                 source=run.params.get("source", "auto"))
     except Exception as exc:
         logger.exception("training failed", extra={"run": run_id})

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
-from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.services import write_audit
+from prosync.core.recording import record
+from telemetry.alerts import close_alert, raise_alert
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlarmCondition, AlertSource
 from telemetry.eventlog import record_event
 from telemetry.models import AlarmRule, AlarmState, Alert, Sensor
@@ -243,8 +243,6 @@ def _title(rule: AlarmRule, sensor: Sensor) -> str:
 
 
 def _raise(rule: AlarmRule, sensor: Sensor, state: AlarmState, ts, value) -> None:
-    from telemetry.services import raise_alert
-
     unit = f" {sensor.unit}" if sensor.unit else ""
     message = (f"{sensor.name} read {value:g}{unit} at {ts:%Y-%m-%d %H:%M:%S %Z}." if value is not None
                else f"No data from {sensor.name} since {ts:%Y-%m-%d %H:%M:%S %Z}." if ts else
@@ -260,8 +258,6 @@ def _raise(rule: AlarmRule, sensor: Sensor, state: AlarmState, ts, value) -> Non
 
 
 def _clear(rule: AlarmRule, sensor: Sensor, state: AlarmState, ts, value) -> None:
-    from telemetry.services import close_alert
-
     if state.suppressed:
         state.suppressed = False
         record_event(kind="alarm.cleared", title=f"Cleared (was suppressed): {_title(rule, sensor)}",
@@ -312,11 +308,6 @@ def check_stale_sensors(now: datetime | None = None) -> int:
     return len(transitions)
 
 
-@shared_task(name="telemetry.check_stale_sensors", ignore_result=True)
-def check_stale_sensors_task() -> int:
-    return check_stale_sensors()
-
-
 # --- Rule writes ---------------------------------------------------------------------------------
 
 RULE_FIELDS = ("name", "sensor", "category", "metric", "condition", "high", "low", "deadband", "duration_s",
@@ -329,18 +320,17 @@ def _normalise(rule: AlarmRule) -> None:
 
 
 @transaction.atomic
-def create_alarm_rule(*, acting_user, site=None, **fields) -> AlarmRule:
+def create_alarm_rule(*, actor, site=None, **fields) -> AlarmRule:
     rule = AlarmRule(site=site, **{k: v for k, v in fields.items() if k in RULE_FIELDS})
     _normalise(rule)
     rule.full_clean()
     rule.save()
-    write_audit(actor=acting_user, action="alarmrule.create", obj=rule,
-                changes={"condition": rule.condition, "describe": rule.describe()})
+    record(actor, "alarmrule.create", rule, changes={"condition": rule.condition, "describe": rule.describe()})
     return rule
 
 
 @transaction.atomic
-def update_alarm_rule(rule: AlarmRule, *, acting_user, **changes) -> AlarmRule:
+def update_alarm_rule(rule: AlarmRule, *, actor, **changes) -> AlarmRule:
     """Change a rule. A changed limit starts the evaluation afresh: the states are reset, and
     the alarms it raised are cleared if the new limit no longer holds them (they clear on the
     next reading that is inside it)."""
@@ -359,20 +349,16 @@ def update_alarm_rule(rule: AlarmRule, *, acting_user, **changes) -> AlarmRule:
     if set(changed) - {"name", "severity", "create_work_order"}:
         rule.states.update(in_condition=False, since=None)
     if changed.get("is_enabled") is False:
-        from telemetry.services import close_alert
-
         for alert in Alert.objects.filter(rule=rule, status__in=ACTIVE_ALERT_STATUSES):
-            close_alert(alert, acting_user=acting_user, reason="the rule was disabled")
+            close_alert(alert, actor=actor, reason="the rule was disabled")
         rule.states.all().delete()
-    write_audit(actor=acting_user, action="alarmrule.update", obj=rule, changes=changed)
+    record(actor, "alarmrule.update", rule, changes=changed)
     return rule
 
 
 @transaction.atomic
-def delete_alarm_rule(rule: AlarmRule, *, acting_user) -> None:
-    from telemetry.services import close_alert
-
+def delete_alarm_rule(rule: AlarmRule, *, actor) -> None:
     for alert in Alert.objects.filter(rule=rule, status__in=ACTIVE_ALERT_STATUSES):
-        close_alert(alert, acting_user=acting_user, reason="the rule was deleted")
-    write_audit(actor=acting_user, action="alarmrule.delete", obj=rule, changes={"name": rule.name})
+        close_alert(alert, actor=actor, reason="the rule was deleted")
+    record(actor, "alarmrule.delete", rule, changes={"name": rule.name})
     rule.delete()

@@ -2,9 +2,8 @@
 orders), stored in PostgreSQL (the ``Event`` table) or MongoDB (an ``events`` collection), chosen
 by the same ``TELEMETRY_BACKEND`` setting as the readings.
 
-Other apps add to it by calling ``record_event``; work-order and asset-status events are taken
-from the audit trail (``accounts.AuditLog``) that their services already write, so neither app
-has to import this one.
+Other apps add to it through the kernel's ``record(..., activity=...)``, whose activity writer
+is ``record_event`` (registered in TelemetryConfig.ready), so none of them imports this one.
 """
 
 from __future__ import annotations
@@ -101,7 +100,7 @@ def record_event(*, kind: str, title: str, site_id: int, asset_id: int | None = 
                  severity: str = AlertSeverity.INFO, actor=None, obj=None, details: dict | None = None,
                  at: datetime | None = None) -> dict:
     """Append one event to the log of the asset and its site, and push it live after commit."""
-    from prosync.events import broadcast_many_on_commit, send_many, site_group
+    from prosync.core.events import broadcast_many_on_commit, send_many, site_group
 
     record = {
         "at": at or timezone.now(), "site_id": site_id, "asset_id": asset_id, "kind": kind, "title": title[:200],
@@ -136,53 +135,3 @@ def events_for(user, *, asset_id: int | None = None, site_id: int | None = None,
         return []
     return store().query(site_ids=site_ids, asset_id=asset_id, kinds=kinds, before=before, limit=limit)
 
-
-# --- Events of other apps, taken from their audit trail ---------------------------------------
-
-WORKORDER_TITLES = {"workorder.create": "Work order {repr} opened", "workorder.transition": "Work order {repr}: {to}"}
-
-
-def record_from_audit(sender, instance, created, **kwargs) -> None:
-    """post_save of accounts.AuditLog: work-order creation and transitions, asset status changes."""
-    if not created:
-        return
-    action = instance.action
-    try:
-        if action in WORKORDER_TITLES:
-            _record_workorder(instance)
-        elif instance.object_type == "assets.asset" and "status" in (instance.changes or {}):
-            _record_asset_status(instance)
-    except Exception:  # the activity feed must never break the write it describes
-        logger.exception("activity event not recorded", extra={"action": action})
-
-
-def _record_workorder(audit) -> None:
-    from django.apps import apps
-
-    # Looked up through the app registry: telemetry does not import workorders.
-    WorkOrder = apps.get_model("workorders", "WorkOrder")
-    wo = WorkOrder.objects.filter(pk=audit.object_id).values("id", "asset_id", "site_id", "status", "title").first()
-    if wo is None:
-        return
-    changes = audit.changes or {}
-    to = changes.get("to") or changes.get("status") or wo["status"]
-    kind = "workorder.created" if audit.action == "workorder.create" else f"workorder.{to}"
-    title = WORKORDER_TITLES[audit.action].format(repr=audit.object_repr, to=str(to).replace("_", " "))
-    record_event(kind=kind[:40], title=title, site_id=wo["site_id"], asset_id=wo["asset_id"], actor=audit.actor,
-                 details={"work_order": wo["id"], **{k: v for k, v in changes.items() if k in ("from", "to", "note")}},
-                 obj=audit)
-
-
-def _record_asset_status(audit) -> None:
-    from assets.models import Asset
-
-    asset = Asset.objects.filter(pk=audit.object_id).values("id", "site_id").first()
-    if asset is None:
-        return
-    changes = audit.changes
-    status = changes["status"]
-    text = " \u2192 ".join(str(s).replace("_", " ") for s in status) if isinstance(status, list) else str(status)
-    reason = f" ({changes['reason_code'].replace('_', ' ')})" if changes.get("reason_code") else ""
-    record_event(kind="asset.status", title=f"{audit.object_repr}: {text}{reason}", site_id=asset["site_id"],
-                 asset_id=asset["id"], actor=audit.actor, obj=audit,
-                 details={k: changes[k] for k in ("status", "reason_code", "note") if k in changes})

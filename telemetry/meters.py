@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from accounts.services import write_audit
+from prosync.core.recording import record
 from telemetry.alarms import batch_rows, batch_sensor_ids
 from telemetry.choices import DerivedMeterMode
 from telemetry.models import DerivedMeter
@@ -103,17 +103,17 @@ def _record(dm: DerivedMeter) -> bool:
 
 
 @transaction.atomic
-def create_derived_meter(*, acting_user, **fields) -> DerivedMeter:
+def create_derived_meter(*, actor, **fields) -> DerivedMeter:
     dm = DerivedMeter(**fields)
     dm.full_clean()
     dm.save()
-    write_audit(actor=acting_user, action="derivedmeter.create", obj=dm,
-                changes={"sensor": dm.sensor_id, "meter": dm.meter_id, "mode": dm.mode, "threshold": dm.threshold})
+    record(actor, "derivedmeter.create", dm,
+           changes={"sensor": dm.sensor_id, "meter": dm.meter_id, "mode": dm.mode, "threshold": dm.threshold})
     return dm
 
 
 @transaction.atomic
-def update_derived_meter(dm: DerivedMeter, *, acting_user, **changes) -> DerivedMeter:
+def update_derived_meter(dm: DerivedMeter, *, actor, **changes) -> DerivedMeter:
     dm = DerivedMeter.objects.select_for_update().get(pk=dm.pk)
     changed = {}
     for field in ("sensor", "meter", "mode", "threshold", "max_gap_s", "is_enabled"):
@@ -123,5 +123,5 @@ def update_derived_meter(dm: DerivedMeter, *, acting_user, **changes) -> Derived
     if changed:
         dm.full_clean()
         dm.save()
-        write_audit(actor=acting_user, action="derivedmeter.update", obj=dm, changes=changed)
+        record(actor, "derivedmeter.update", dm, changes=changed)
     return dm

@@ -1,5 +1,5 @@
-"""Telemetry writes: reading ingestion (every channel goes through ``ingest_readings``) and the
-alert lifecycle."""
+"""Telemetry writes: reading ingestion (every channel goes through ``ingest_readings``), gateways,
+CSV imports and retention; the alert lifecycle (``telemetry.alerts``) is re-exported here."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.services import write_audit
-from prosync.events import broadcast_on_commit
+from prosync.core.recording import record
 from telemetry import alarms, live, meters, storage
+from telemetry.alerts import acknowledge_alert, close_alert, raise_alert  # noqa: F401
 from telemetry.backends import Batch, to_us
-from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertStatus
-from telemetry.models import Alert, CsvImport, Gateway, Sensor
+from telemetry.models import CsvImport, Gateway, Sensor
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def _parse_value(raw) -> tuple[float | None, str | None]:
     return value, None
 
 
-def ingest_readings(items, *, acting_user=None, site_id: int | None = None, atomic: bool = False,
+def ingest_readings(items, *, actor=None, site_id: int | None = None, atomic: bool = False,
                     dry_run: bool = False) -> IngestResult:
     """Validate and store readings ``[{sensor, ts, value}, ...]``; ``sensor`` is an id or a key.
 
@@ -116,7 +116,7 @@ def ingest_readings(items, *, acting_user=None, site_id: int | None = None, atom
     stamps = [item.get("ts") for item in items]
     values = [item.get("value") for item in items]
 
-    sensors = Sensor.objects.all() if acting_user is None else Sensor.objects.for_user(acting_user, "view")
+    sensors = Sensor.objects.all() if actor is None else Sensor.objects.for_user(actor, "view")
     if site_id is not None:
         sensors = sensors.filter(asset__site_id=site_id)
     ids = {r for r in refs if type(r) is int}
@@ -244,108 +244,29 @@ def _broadcast_latest(touched: dict[int, tuple[int, int]]) -> None:
     live.push_latest_on_commit(dict(touched.values()))
 
 
-# --- Alerts -----------------------------------------------------------------------------------
-
-
-def _alert_payload(alert: Alert) -> dict:
-    return {"id": alert.pk, "asset": alert.asset_id, "sensor": alert.sensor_id, "rule": alert.rule_id,
-            "cause": alert.cause, "severity": alert.severity, "status": alert.status, "title": alert.title,
-            "message": alert.message, "opened_at": alert.opened_at.isoformat() if alert.opened_at else None,
-            "closed_at": alert.closed_at.isoformat() if alert.closed_at else None}
-
-
-def _alert_event(alert: Alert, kind: str, title: str, *, actor=None, details: dict | None = None) -> None:
-    """Every alarm change is an event: in the activity log and live to the asset and site."""
-    from telemetry.eventlog import record_event
-
-    record_event(kind=kind, title=title, site_id=alert.site_id, asset_id=alert.asset_id, severity=alert.severity,
-                 actor=actor, obj=alert, details={"alert": alert.pk, "rule": alert.rule_id, **(details or {})})
-    broadcast_on_commit(asset_id=alert.asset_id, site_id=alert.site_id, event_type="telemetry.alert",
-                        payload=_alert_payload(alert))
-
-
-def raise_alert(*, asset, cause: str, source: str, title: str, message: str = "",
-                severity: str = AlertSeverity.WARNING, details: dict | None = None, sensor=None,
-                acting_user=None, rule=None, condition_at: datetime | None = None) -> tuple[Alert, bool]:
-    """Open an alert unless one is already active for this asset and cause. Returns (alert, created).
-
-    With ``rule`` (an alarm rule raised it) the ``alarm_raised`` signal follows after commit, so
-    that work orders can open an order for it."""
-    existing = Alert.objects.filter(asset=asset, cause=cause, status__in=ACTIVE_ALERT_STATUSES).first()
-    if existing:
-        return existing, False
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(site_id=asset.site_id, asset=asset, sensor=sensor, source=source, cause=cause,
-                                         severity=severity, title=title, message=message, details=details or {},
-                                         rule=rule, condition_at=condition_at)
-            write_audit(actor=acting_user, action="alert.raise", obj=alert, changes={"cause": cause})
-            _alert_event(alert, "alarm.raised", f"Alarm: {title}", actor=acting_user,
-                         details={"message": message} if message else None)
-    except IntegrityError:  # a concurrent run opened it first; the constraint keeps it single
-        return Alert.objects.get(asset=asset, cause=cause, status__in=ACTIVE_ALERT_STATUSES), False
-    if rule is not None:
-        from telemetry.signals import alarm_raised
-
-        transaction.on_commit(lambda: alarm_raised.send(sender=Alert, alert=alert, rule=rule))
-    return alert, True
-
-
-@transaction.atomic
-def acknowledge_alert(alert: Alert, *, acting_user) -> Alert:
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.status != AlertStatus.OPEN:
-        raise ValueError(f"Only an open alert can be acknowledged; this one is {alert.get_status_display().lower()}.")
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_at = timezone.now()
-    alert.acknowledged_by = acting_user
-    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    write_audit(actor=acting_user, action="alert.acknowledge", obj=alert)
-    _alert_event(alert, "alarm.acknowledged", f"Acknowledged by {acting_user}: {alert.title}", actor=acting_user)
-    return alert
-
-
-@transaction.atomic
-def close_alert(alert: Alert, *, acting_user=None, reason: str = "", cleared_value_at: datetime | None = None) -> Alert:
-    """Clear an alert (its condition is over). Closing a cleared alert again changes nothing."""
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.status == AlertStatus.CLOSED:
-        return alert
-    alert.status = AlertStatus.CLOSED
-    alert.closed_at = timezone.now()
-    alert.cleared_value_at = cleared_value_at
-    alert.save(update_fields=["status", "closed_at", "cleared_value_at"])
-    write_audit(actor=acting_user, action="alert.close", obj=alert, changes={"reason": reason})
-    _alert_event(alert, "alarm.cleared", f"Cleared: {alert.title}", actor=acting_user,
-                 details={"reason": reason} if reason else None)
-    return alert
-
-
 # --- Gateways, CSV imports, retention -----------------------------------------------------------
 
 
-def issue_gateway(*, site, name: str, acting_user) -> tuple[Gateway, str]:
+def issue_gateway(*, site, name: str, actor) -> tuple[Gateway, str]:
     """Register a gateway and return it with its API key; only a hash is kept, so the key is
     shown this once."""
     import secrets
 
-    from telemetry.api.gateway_auth import hash_key
-
     prefix = secrets.token_hex(4)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        gateway = Gateway(site=site, name=name, key_prefix=prefix, key_hash=hash_key(key))
+        gateway = Gateway(site=site, name=name, key_prefix=prefix, key_hash=Gateway.hash_key(key))
         gateway.full_clean()
         gateway.save()
-        write_audit(actor=acting_user, action="gateway.issue", obj=gateway, changes={"name": name})
+        record(actor, "gateway.issue", gateway, changes={"name": name})
     return gateway, key
 
 
 @transaction.atomic
-def revoke_gateway(gateway: Gateway, *, acting_user) -> Gateway:
+def revoke_gateway(gateway: Gateway, *, actor) -> Gateway:
     gateway.is_active = False
     gateway.save(update_fields=["is_active"])
-    write_audit(actor=acting_user, action="gateway.revoke", obj=gateway)
+    record(actor, "gateway.revoke", gateway)
     return gateway
 
 
@@ -353,19 +274,18 @@ CSV_COLUMNS = ("sensor", "ts", "value")
 CSV_MAX_ERRORS_KEPT = 200
 
 
-def start_csv_import(*, upload, acting_user, atomic: bool = False) -> CsvImport:
+def start_csv_import(*, upload, actor, atomic: bool = False) -> CsvImport:
     """Keep an uploaded CSV (columns sensor, ts, value; a header row) and queue its import."""
     # The job is listed on the uploader's (first) site; one who sees every site sees it anyway.
-    site_ids = [] if acting_user.sees_all_sites else sorted(acting_user.site_ids)
+    site_ids = [] if actor.sees_all_sites else sorted(actor.site_ids)
     with transaction.atomic():
-        job = CsvImport(uploaded_by=acting_user, original_name=upload.name[:200], atomic=atomic,
+        job = CsvImport(uploaded_by=actor, original_name=upload.name[:200], atomic=atomic,
                         site_id=site_ids[0] if site_ids else None)
         job.file.save(upload.name, upload, save=False)
         job.save()
-        write_audit(actor=acting_user, action="csvimport.start", obj=job, changes={"file": job.original_name})
-        from telemetry.tasks import import_csv
-
-        transaction.on_commit(lambda: import_csv.delay(job.pk))
+        record(actor, "csvimport.start", job, changes={"file": job.original_name})
+        # By name: tasks import the services, not the other way round.
+        transaction.on_commit(lambda: current_app.send_task("telemetry.import_csv", args=[job.pk]))
     return job
 
 
@@ -467,8 +387,8 @@ def _csv_errors(part, items, start, user, *, job=None, check_only=False) -> list
             valid_positions.append(i)
     shaped = [items[i] for i in valid_positions]
     if shaped:
-        result = (validate_readings(shaped, acting_user=user) if check_only
-                  else ingest_readings(shaped, acting_user=user))
+        result = (validate_readings(shaped, actor=user) if check_only
+                  else ingest_readings(shaped, actor=user))
         for e in result.errors:
             errors.append({"row": start + valid_positions[e["index"]] + 2, "field": e["field"], "reason": e["reason"]})
         if job is not None:
@@ -477,19 +397,19 @@ def _csv_errors(part, items, start, user, *, job=None, check_only=False) -> list
     return sorted(errors, key=lambda e: e["row"])
 
 
-def validate_readings(items, *, acting_user=None) -> IngestResult:
+def validate_readings(items, *, actor=None) -> IngestResult:
     """The checks of ``ingest_readings`` without storing anything."""
-    return ingest_readings(items, acting_user=acting_user, atomic=True, dry_run=True)
+    return ingest_readings(items, actor=actor, atomic=True, dry_run=True)
 
 
 def _finish_csv(job: CsvImport, status: str, message: str) -> CsvImport:
     job.status, job.message, job.finished_at = status, message[:300], timezone.now()
     job.save()
-    write_audit(actor=job.uploaded_by, action=f"csvimport.{status}", obj=job, changes={"message": job.message})
+    record(job.uploaded_by, f"csvimport.{status}", job, changes={"message": job.message})
     return job
 
 
-def apply_retention(*, now: datetime | None = None, acting_user=None) -> dict:
+def apply_retention(*, now: datetime | None = None, actor=None) -> dict:
     """Drop raw readings older than TELEMETRY_RAW_RETENTION_DAYS (whole days), keeping the
     rollups; make sure the partitions of the coming week exist."""
     now = now or timezone.now()

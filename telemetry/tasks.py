@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from telemetry import services
+from telemetry import alarms, services
 
 
 @shared_task(name="telemetry.apply_retention")
@@ -26,3 +26,9 @@ def import_csv(job_id: int) -> dict:
     """Import an uploaded CSV; progress is saved on the CsvImport row as it goes."""
     job = services.run_csv_import(job_id)
     return {"job": job.pk, "status": job.status, "stored": job.stored, "refused": job.refused}
+
+
+@shared_task(name="telemetry.check_stale_sensors", ignore_result=True)
+def check_stale_sensors() -> int:
+    """Scheduled by beat: raise (or clear) the stale alarms of silent sensors; idempotent."""
+    return alarms.check_stale_sensors()

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accounts.services import write_audit
+from prosync.core.recording import record
 from workorders.choices import Compliance, IntervalUnit, PMAnchor, PMTrigger, WorkOrderStatus, WorkOrderType
 from workorders.models import PMOccurrence, PreventiveSchedule, WorkOrder
 
@@ -147,12 +147,12 @@ def generate_for_schedule(schedule_id: int, *, now: datetime | None = None) -> W
                                                          window_ends_at=due.window_ends_at, meter_due=due.meter_due)
         except IntegrityError:
             return None
-        wo = create_work_order(acting_user=None, **_order_fields(schedule, due))
+        wo = create_work_order(actor=None, **_order_fields(schedule, due))
         occurrence.work_order = wo
         occurrence.save(update_fields=["work_order"])
         _attach_checklist(wo, schedule)
-        write_audit(actor=None, action="pm.generate", obj=schedule,
-                    changes={"seq": due.seq, "work_order": wo.pk, "due_at": due.due_at.isoformat()})
+        record(None, "pm.generate", schedule,
+               changes={"seq": due.seq, "work_order": wo.pk, "due_at": due.due_at.isoformat()})
         return wo
 
 
@@ -180,7 +180,7 @@ def _attach_checklist(wo: WorkOrder, schedule: PreventiveSchedule) -> None:
     if schedule.checklist_template is not None:
         from workorders.services import attach_checklist
 
-        attach_checklist(wo, schedule.checklist_template, acting_user=None)
+        attach_checklist(wo, schedule.checklist_template, actor=None)
 
 
 @dataclass
@@ -239,7 +239,7 @@ def mark_missed(*, now: datetime | None = None) -> int:
                                        completed_at__isnull=True).update(compliance=Compliance.MISSED)
 
 
-def record_completion(work_order: WorkOrder) -> None:
+def record_completion(work_order: WorkOrder, *, actor=None) -> None:
     """Called when an order completes: on time, late, or (after its window) still missed."""
     occurrence = PMOccurrence.objects.filter(work_order=work_order).first()
     if occurrence is None or occurrence.completed_at is not None:
@@ -249,11 +249,16 @@ def record_completion(work_order: WorkOrder) -> None:
     if occurrence.compliance == Compliance.PENDING:
         occurrence.compliance = Compliance.ON_TIME if done <= occurrence.due_at else Compliance.LATE
     occurrence.save(update_fields=["completed_at", "compliance"])
+    record(actor, "pm.complete", occurrence, changes={"work_order": work_order.pk, "compliance": occurrence.compliance})
 
 
-def record_cancellation(work_order: WorkOrder) -> None:
-    PMOccurrence.objects.filter(work_order=work_order, compliance=Compliance.PENDING) \
-        .update(compliance=Compliance.MISSED)
+def record_cancellation(work_order: WorkOrder, *, actor=None) -> None:
+    """Called when an order is cancelled: its pending occurrence is missed."""
+    occurrence = PMOccurrence.objects.filter(work_order=work_order, compliance=Compliance.PENDING).first()
+    if occurrence is not None:
+        occurrence.compliance = Compliance.MISSED
+        occurrence.save(update_fields=["compliance"])
+        record(actor, "pm.missed", occurrence, changes={"work_order": work_order.pk})
 
 
 def compliance_summary(schedules) -> dict[int, dict]:
@@ -273,7 +278,7 @@ def compliance_summary(schedules) -> dict[int, dict]:
 
 
 @transaction.atomic
-def save_schedule(schedule: PreventiveSchedule, *, acting_user, parts: list[tuple] | None = None) -> PreventiveSchedule:
+def save_schedule(schedule: PreventiveSchedule, *, actor, parts: list[tuple] | None = None) -> PreventiveSchedule:
     """Create or edit a schedule (the form, the API and the admin call this)."""
     from workorders.models import PreventiveSchedulePart
 
@@ -284,6 +289,6 @@ def save_schedule(schedule: PreventiveSchedule, *, acting_user, parts: list[tupl
         schedule.parts.all().delete()
         PreventiveSchedulePart.objects.bulk_create(
             [PreventiveSchedulePart(schedule=schedule, part=part, quantity=qty) for part, qty in parts])
-    write_audit(actor=acting_user, action="pm.create" if creating else "pm.update", obj=schedule,
-                changes={"rule": schedule.rule, "active": schedule.active})
+    record(actor, "pm.create" if creating else "pm.update", schedule,
+           changes={"rule": schedule.rule, "active": schedule.active})
     return schedule

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from accounts.services import write_audit
+from prosync.core.recording import record
 from workorders.choices import OPEN_STATUSES, WorkOrderStatus
 from workorders.models import Project, ProjectOrder, WorkOrder
 
@@ -20,18 +20,18 @@ DONE = (WorkOrderStatus.COMPLETED, WorkOrderStatus.CLOSED)
 
 
 @transaction.atomic
-def save_project(project: Project, *, acting_user) -> Project:
+def save_project(project: Project, *, actor) -> Project:
     creating = project.pk is None
     project.full_clean()
     project.save()
-    write_audit(actor=acting_user, action="project.create" if creating else "project.update", obj=project,
-                changes={"name": project.name, "status": project.status, "starts_on": str(project.starts_on),
-                         "ends_on": str(project.ends_on)})
+    record(actor, "project.create" if creating else "project.update", project,
+           changes={"name": project.name, "status": project.status, "starts_on": str(project.starts_on),
+                    "ends_on": str(project.ends_on)})
     return project
 
 
 @transaction.atomic
-def add_orders(project: Project, orders, *, acting_user) -> int:
+def add_orders(project: Project, orders, *, actor) -> int:
     """Put orders into the project; an order of another site, or already in a project, is refused."""
     orders = list(orders)
     for wo in orders:
@@ -45,15 +45,14 @@ def add_orders(project: Project, orders, *, acting_user) -> int:
     new = [ProjectOrder(project=project, work_order=wo) for wo in orders if wo.pk not in existing]
     ProjectOrder.objects.bulk_create(new)
     if new:
-        write_audit(actor=acting_user, action="project.add_orders", obj=project,
-                    changes={"work_orders": [i.work_order_id for i in new]})
+        record(actor, "project.add_orders", project, changes={"work_orders": [i.work_order_id for i in new]})
     return len(new)
 
 
 @transaction.atomic
-def remove_order(project: Project, wo: WorkOrder, *, acting_user) -> None:
+def remove_order(project: Project, wo: WorkOrder, *, actor) -> None:
     if project.items.filter(work_order=wo).delete()[0]:
-        write_audit(actor=acting_user, action="project.remove_order", obj=project, changes={"work_order": wo.pk})
+        record(actor, "project.remove_order", project, changes={"work_order": wo.pk})
 
 
 @dataclass

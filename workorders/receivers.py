@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind
 from accounts.services import notify
+from workorders import preventive
 from workorders.choices import WorkOrderStatus
 
 DUE_SOON = timedelta(hours=24)
@@ -27,9 +28,9 @@ def people_of(wo) -> list:
     return list(people.values())
 
 
-def on_assigned(sender, work_order, users=(), acting_user=None, **kwargs):
+def on_assigned(sender, work_order, users=(), actor=None, **kwargs):
     for user in users:
-        if acting_user is not None and user.pk == acting_user.pk:
+        if actor is not None and user.pk == actor.pk:
             continue  # taking an order yourself needs no message
         notify(user, kind=NotificationKind.ASSIGNMENT, title=f"{work_order.number} assigned to you",
                body=f"{work_order.title}" + (f" · due {timezone.localtime(work_order.due_at):%Y-%m-%d %H:%M}"
@@ -37,29 +38,27 @@ def on_assigned(sender, work_order, users=(), acting_user=None, **kwargs):
                url=work_order.get_absolute_url())
 
 
-def on_status_changed(sender, work_order, previous="", acting_user=None, **kwargs):
-    from workorders import preventive
-
-    if work_order.status == WorkOrderStatus.CANCELLED:
-        preventive.record_cancellation(work_order)
+def on_status_changed(sender, work_order, previous="", actor=None, **kwargs):
     people = {u.pk: u for u in people_of(work_order)}
     if work_order.created_by_id:
         people.setdefault(work_order.created_by_id, work_order.created_by)
     labels = dict(WorkOrderStatus.choices)
     for user in people.values():
-        if acting_user is not None and user.pk == acting_user.pk:
+        if actor is not None and user.pk == actor.pk:
             continue
         notify(user, kind=NotificationKind.STATUS_CHANGE,
                title=f"{work_order.number} is now {labels.get(work_order.status, work_order.status).lower()}",
                body=f"{work_order.title} (was {labels.get(previous, previous).lower()})"
-                    + (f" · by {acting_user}" if acting_user is not None else ""),
+                    + (f" · by {actor}" if actor is not None else ""),
                url=work_order.get_absolute_url())
 
 
-def on_completed(sender, work_order, acting_user=None, **kwargs):
-    from workorders import preventive
-
-    preventive.record_completion(work_order)
+def on_transitioned(sender, work_order, actor=None, **kwargs):
+    """A preventive order's occurrence is done (on time or late) or missed with the order."""
+    if work_order.status == WorkOrderStatus.COMPLETED:
+        preventive.record_completion(work_order, actor=actor)
+    elif work_order.status == WorkOrderStatus.CANCELLED:
+        preventive.record_cancellation(work_order, actor=actor)
 
 
 def notify_due_orders(*, now: datetime | None = None) -> dict:
@@ -115,7 +114,7 @@ def connect() -> None:
     stock_low.connect(on_stock_low, dispatch_uid="workorders.receivers.stock_low")
 
     pairs = [("work_order_assigned", on_assigned), ("work_order_status_changed", on_status_changed),
-             ("work_order_completed", on_completed)]
+             ("work_order_transitioned", on_transitioned)]
     for name, receiver in pairs:
         signal = getattr(signals, name, None)
         if signal is not None:

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind
 from accounts.roles import Role
-from accounts.services import notify, write_audit
-from prosync.permissions import can
+from accounts.services import notify
+from prosync.core.permissions import can
+from prosync.core.recording import record
 from workorders.choices import AttachmentKind, RequestChannel, RequestStatus, WorkOrderType
 from workorders.models import Attachment, WorkOrder, WorkRequest, WorkRequestPhoto
 
@@ -42,17 +43,17 @@ def may_decide(user, request: WorkRequest) -> bool:
 
 
 @transaction.atomic
-def submit_request(*, site=None, asset=None, title: str, description: str, acting_user=None,
+def submit_request(*, site=None, asset=None, title: str, description: str, actor=None,
                    reporter_name: str = "", reporter_contact: str = "", priority: str = "",
                    channel: str = RequestChannel.PORTAL, photos: list[UploadedFile] = ()) -> WorkRequest:
     """Record a request (from a signed-in user, the API, or the public QR form with
-    ``acting_user=None``) and tell the site's managers."""
+    ``actor=None``) and tell the site's managers."""
     photos = list(photos)
     validate_photos(photos)
     wr = WorkRequest(site=site or (asset.site if asset is not None else None), asset=asset, title=title.strip(),
                      description=description.strip(), channel=channel, reporter_name=reporter_name.strip(),
                      reporter_contact=reporter_contact.strip(),
-                     requested_by=acting_user if acting_user is not None and acting_user.is_authenticated else None)
+                     requested_by=actor if actor is not None and actor.is_authenticated else None)
     if priority:
         wr.priority = priority
     wr.full_clean()
@@ -60,9 +61,8 @@ def submit_request(*, site=None, asset=None, title: str, description: str, actin
     for photo in photos:
         WorkRequestPhoto.objects.create(request=wr, image=photo, content_type=photo.content_type or "",
                                         size=photo.size or 0)
-    write_audit(actor=wr.requested_by, action="workrequest.submit", obj=wr,
-                changes={"channel": channel, "asset": asset.pk if asset is not None else None,
-                         "photos": len(photos)})
+    record(wr.requested_by, "workrequest.submit", wr,
+           changes={"channel": channel, "asset": asset.pk if asset is not None else None, "photos": len(photos)})
     for manager in site_managers(wr.site_id):
         notify(manager, kind=NotificationKind.STATUS_CHANGE, title=f"New request: {wr.title}"[:200],
                body=f"{wr.reporter} reported: {wr.description[:300]}", url=wr.get_absolute_url(),
@@ -86,44 +86,44 @@ def _lock_pending(wr: WorkRequest, user) -> WorkRequest:
 
 
 @transaction.atomic
-def approve_request(wr: WorkRequest, *, acting_user, kind: str = WorkOrderType.CORRECTIVE, priority: str = "",
+def approve_request(wr: WorkRequest, *, actor, kind: str = WorkOrderType.CORRECTIVE, priority: str = "",
                     assignee=None, due_at=None) -> WorkOrder:
     """Turn the request into a work order; its photos become the order's "before" photos."""
     from workorders.services import create_work_order
 
-    wr = _lock_pending(wr, acting_user)
+    wr = _lock_pending(wr, actor)
     fields = {"title": wr.title, "description": f"{wr.description}\n\nReported by {wr.reporter}.".strip(),
               "kind": kind, "priority": priority or wr.priority, "source": "request", "source_ref": str(wr.pk)}
     if assignee is not None:
         fields["assignee"] = assignee
     if due_at is not None:
         fields["due_at"] = due_at
-    wo = create_work_order(acting_user=acting_user, asset=wr.asset, site=wr.site, **fields)
+    wo = create_work_order(actor=actor, asset=wr.asset, site=wr.site, **fields)
     for photo in wr.photos.all():
         # The same stored file: the order keeps the photo even if the request is deleted later.
         Attachment.objects.create(work_order=wo, file=photo.image.name, kind=AttachmentKind.BEFORE,
                                   caption=f"From {wr.number}", content_type=photo.content_type, size=photo.size,
                                   uploaded_by=wr.requested_by)
-    wr.status, wr.decided_by, wr.decided_at, wr.work_order = RequestStatus.APPROVED, acting_user, timezone.now(), wo
+    wr.status, wr.decided_by, wr.decided_at, wr.work_order = RequestStatus.APPROVED, actor, timezone.now(), wo
     wr.save(update_fields=["status", "decided_by", "decided_at", "work_order"])
-    write_audit(actor=acting_user, action="workrequest.approve", obj=wr, changes={"work_order": wo.pk})
-    if wr.requested_by_id and wr.requested_by_id != acting_user.pk:
+    record(actor, "workrequest.approve", wr, changes={"work_order": wo.pk})
+    if wr.requested_by_id and wr.requested_by_id != actor.pk:
         notify(wr.requested_by, kind=NotificationKind.STATUS_CHANGE, title=f"Your request became {wo.number}",
                body=wr.title, url=wo.get_absolute_url())
     return wo
 
 
 @transaction.atomic
-def reject_request(wr: WorkRequest, *, acting_user, reason: str) -> WorkRequest:
+def reject_request(wr: WorkRequest, *, actor, reason: str) -> WorkRequest:
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the request is rejected."})
-    wr = _lock_pending(wr, acting_user)
-    wr.status, wr.decided_by, wr.decided_at, wr.reason = (RequestStatus.REJECTED, acting_user, timezone.now(),
+    wr = _lock_pending(wr, actor)
+    wr.status, wr.decided_by, wr.decided_at, wr.reason = (RequestStatus.REJECTED, actor, timezone.now(),
                                                           reason.strip())
     wr.full_clean()
     wr.save(update_fields=["status", "decided_by", "decided_at", "reason"])
-    write_audit(actor=acting_user, action="workrequest.reject", obj=wr, changes={"reason": wr.reason})
-    if wr.requested_by_id and wr.requested_by_id != acting_user.pk:
+    record(actor, "workrequest.reject", wr, changes={"reason": wr.reason})
+    if wr.requested_by_id and wr.requested_by_id != actor.pk:
         notify(wr.requested_by, kind=NotificationKind.STATUS_CHANGE, title=f"Your request was rejected: {wr.title}",
                body=wr.reason, url=wr.get_absolute_url())
     return wr

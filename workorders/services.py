@@ -17,8 +17,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.services import write_audit
-from prosync.events import broadcast_on_commit
+from prosync.core.recording import record, send_on_commit
 from workorders import constants
 from workorders.choices import ChecklistItemKind, PredictionOutcome, WorkOrderStatus, WorkOrderType
 from workorders.models import (
@@ -35,7 +34,7 @@ from workorders.models import (
     TimeEntry,
     WorkOrder,
 )
-from workorders.signals import work_order_assigned, work_order_completed, work_order_status_changed
+from workorders.signals import work_order_assigned, work_order_status_changed, work_order_transitioned
 
 
 class StaleVersion(Exception):
@@ -59,12 +58,20 @@ class Conflict(Exception):
     """A request that the current state refuses (a timer already running, a follow-up already made)."""
 
 
-def _event(wo: WorkOrder, event_type: str) -> None:
-    if wo.asset_id:
-        broadcast_on_commit(asset_id=wo.asset_id, site_id=wo.site_id, event_type=event_type,
-                            payload={"id": wo.pk, "number": wo.number, "title": wo.title, "status": wo.status,
-                                     "status_label": wo.get_status_display(), "version": wo.version,
-                                     "priority": wo.priority, "asset": wo.asset_id})
+def _push(wo: WorkOrder, event_type: str) -> dict | None:
+    """The live push of an order to its asset's pages (an order without asset has none)."""
+    if not wo.asset_id:
+        return None
+    return {"asset_id": wo.asset_id, "site_id": wo.site_id, "event_type": event_type,
+            "payload": {"id": wo.pk, "number": wo.number, "title": wo.title, "status": wo.status,
+                        "status_label": wo.get_status_display(), "version": wo.version, "priority": wo.priority,
+                        "asset": wo.asset_id}}
+
+
+def _activity(wo: WorkOrder, kind: str, title: str, details: dict | None = None) -> dict:
+    """An event of the order's asset and site in their activity log."""
+    return {"kind": kind, "title": title[:200], "site_id": wo.site_id, "asset_id": wo.asset_id,
+            "details": {"work_order": wo.pk, **(details or {})}}
 
 
 def _locked(wo: WorkOrder, expected_version: int | None = None) -> WorkOrder:
@@ -75,10 +82,9 @@ def _locked(wo: WorkOrder, expected_version: int | None = None) -> WorkOrder:
     return wo
 
 
-def _signal_assigned(wo: WorkOrder, users: list, acting_user) -> None:
+def _signal_assigned(wo: WorkOrder, users: list, actor) -> None:
     if users:
-        transaction.on_commit(lambda: work_order_assigned.send(sender=WorkOrder, work_order=wo, users=users,
-                                                               acting_user=acting_user))
+        send_on_commit(work_order_assigned, sender=WorkOrder, work_order=wo, users=users, actor=actor)
 
 
 # --- Orders ----------------------------------------------------------------------------------
@@ -91,11 +97,11 @@ def sla_for(priority: str) -> timedelta:
 
 
 @transaction.atomic
-def create_work_order(*, acting_user=None, asset=None, site=None, assignees: Iterable = (),
+def create_work_order(*, actor=None, asset=None, site=None, assignees: Iterable = (),
                       blocked_by: Iterable = (), **fields) -> WorkOrder:
     """A new order. Without a due date, the priority's SLA sets it; with people or a team it
     starts as assigned."""
-    wo = WorkOrder(asset=asset, site=site or asset.site, created_by=acting_user, **fields)
+    wo = WorkOrder(asset=asset, site=site or asset.site, created_by=actor, **fields)
     if wo.due_at is None:
         wo.due_at = timezone.now() + sla_for(wo.priority)
     people = {u.pk: u for u in assignees}
@@ -110,11 +116,10 @@ def create_work_order(*, acting_user=None, asset=None, site=None, assignees: Ite
     if people:
         wo.assignees.set(people.values())
     for blocker in blocked_by:
-        add_dependency(wo, blocker, acting_user=acting_user)
-    write_audit(actor=acting_user, action="workorder.create", obj=wo,
-                changes={"title": wo.title, "kind": wo.kind, "priority": wo.priority})
-    _event(wo, "workorder.created")
-    _signal_assigned(wo, list(people.values()), acting_user)
+        add_dependency(wo, blocker, actor=actor)
+    record(actor, "workorder.create", wo, changes={"title": wo.title, "kind": wo.kind, "priority": wo.priority},
+           activity=_activity(wo, "workorder.created", f"Work order {wo} opened"), push=_push(wo, "workorder.created"))
+    _signal_assigned(wo, list(people.values()), actor)
     return wo
 
 
@@ -123,7 +128,7 @@ EDITABLE_FIELDS = ("title", "description", "priority", "kind", "assignee", "due_
 
 
 @transaction.atomic
-def update_work_order(wo: WorkOrder, *, acting_user, expected_version: int | None = None, **changes) -> WorkOrder:
+def update_work_order(wo: WorkOrder, *, actor, expected_version: int | None = None, **changes) -> WorkOrder:
     """Edit the order's fields (status changes go through transition_work_order). ``assignees``
     replaces the people on it."""
     wo = _locked(wo, expected_version)
@@ -151,14 +156,13 @@ def update_work_order(wo: WorkOrder, *, acting_user, expected_version: int | Non
     if ("assignee" in changed or "assignees" in changed or "team" in changed) and \
             (wo.assignee_id or wo.team_id) and wo.status == WorkOrderStatus.OPEN:
         previous = wo.transition_to(WorkOrderStatus.ASSIGNED)
-        StatusChange.objects.create(work_order=wo, from_status=previous, to_status=wo.status, actor=acting_user,
+        StatusChange.objects.create(work_order=wo, from_status=previous, to_status=wo.status, actor=actor,
                                     note="assigned")
     wo.version += 1
     wo.full_clean()
     wo.save()
-    write_audit(actor=acting_user, action="workorder.update", obj=wo, changes=changed)
-    _event(wo, "workorder.updated")
-    _signal_assigned(wo, new_people, acting_user)
+    record(actor, "workorder.update", wo, changes=changed, push=_push(wo, "workorder.updated"))
+    _signal_assigned(wo, new_people, actor)
     return wo
 
 
@@ -167,7 +171,7 @@ STOPS_TIMERS = {WorkOrderStatus.ON_HOLD, WorkOrderStatus.COMPLETED, WorkOrderSta
 
 
 @transaction.atomic
-def transition_work_order(wo: WorkOrder, status: str, *, acting_user, note: str = "",
+def transition_work_order(wo: WorkOrder, status: str, *, actor, note: str = "",
                           expected_version: int | None = None, outcome: str = "",
                           problem_code: FailureCode | None = None, cause_code: FailureCode | None = None,
                           remedy_code: FailureCode | None = None) -> WorkOrder:
@@ -209,20 +213,19 @@ def transition_work_order(wo: WorkOrder, status: str, *, acting_user, note: str 
         wo.outcome = outcome or wo.outcome
     wo.version += 1
     wo.save(update_fields=["status", "completed_at", "outcome", "version", "updated_at", *code_fields])
-    StatusChange.objects.create(work_order=wo, from_status=previous, to_status=status, actor=acting_user,
+    StatusChange.objects.create(work_order=wo, from_status=previous, to_status=status, actor=actor,
                                 note=note[:500])
     if status in STOPS_TIMERS:
         for entry in TimeEntry.objects.filter(work_order=wo, ended_at__isnull=True):
             _finish_entry(entry, timezone.now())
         _roll_up(wo)
-    write_audit(actor=acting_user, action="workorder.transition", obj=wo,
-                changes={"from": previous, "to": status, "note": note, "outcome": wo.outcome})
-    _event(wo, "workorder.updated")
-    transaction.on_commit(lambda: work_order_status_changed.send(sender=WorkOrder, work_order=wo, previous=previous,
-                                                                 acting_user=acting_user))
-    if completing:
-        transaction.on_commit(lambda: work_order_completed.send(sender=WorkOrder, work_order=wo,
-                                                                acting_user=acting_user))
+    record(actor, "workorder.transition", wo,
+           changes={"from": previous, "to": status, "note": note, "outcome": wo.outcome},
+           activity=_activity(wo, f"workorder.{status}", f"Work order {wo}: {status.replace('_', ' ')}",
+                              {"from": previous, "to": status, "note": note}),
+           push=_push(wo, "workorder.updated"))
+    work_order_transitioned.send(sender=WorkOrder, work_order=wo, previous=previous, actor=actor)
+    send_on_commit(work_order_status_changed, sender=WorkOrder, work_order=wo, previous=previous, actor=actor)
     return wo
 
 
@@ -234,7 +237,7 @@ def open_work_order_exists(*, asset, kind: str) -> bool:
 
 
 @transaction.atomic
-def add_dependency(wo: WorkOrder, blocker: WorkOrder, *, acting_user) -> None:
+def add_dependency(wo: WorkOrder, blocker: WorkOrder, *, actor) -> None:
     """``wo`` cannot start until ``blocker`` is completed. Refuses a cycle, naming it."""
     if blocker.pk == wo.pk:
         raise ValidationError({"blocked_by": "An order cannot wait for itself."})
@@ -247,7 +250,7 @@ def add_dependency(wo: WorkOrder, blocker: WorkOrder, *, acting_user) -> None:
         chain = " → ".join(f"WO-{pk:05d}" for pk in [wo.pk, *path])
         raise ValidationError({"blocked_by": f"This would make a cycle of orders waiting for each other: {chain}."})
     wo.blocked_by.add(blocker)
-    write_audit(actor=acting_user, action="workorder.dependency_add", obj=wo, changes={"blocked_by": blocker.pk})
+    record(actor, "workorder.dependency_add", wo, changes={"blocked_by": blocker.pk})
 
 
 def _dependency_path(*, start: int, goal: int) -> list[int] | None:
@@ -275,9 +278,9 @@ def _dependency_path(*, start: int, goal: int) -> list[int] | None:
 
 
 @transaction.atomic
-def remove_dependency(wo: WorkOrder, blocker: WorkOrder, *, acting_user) -> None:
+def remove_dependency(wo: WorkOrder, blocker: WorkOrder, *, actor) -> None:
     wo.blocked_by.remove(blocker)
-    write_audit(actor=acting_user, action="workorder.dependency_remove", obj=wo, changes={"blocked_by": blocker.pk})
+    record(actor, "workorder.dependency_remove", wo, changes={"blocked_by": blocker.pk})
 
 
 # --- Checklists ------------------------------------------------------------------------------
@@ -291,7 +294,7 @@ def _refuse_if_finished(wo: WorkOrder, what: str) -> None:
 
 
 @transaction.atomic
-def attach_checklist(wo: WorkOrder, template: ChecklistTemplate, *, acting_user) -> list[ChecklistItem]:
+def attach_checklist(wo: WorkOrder, template: ChecklistTemplate, *, actor) -> list[ChecklistItem]:
     """Copy a template's checks onto the order (later edits of the template leave it alone)."""
     _refuse_if_finished(wo, "its checklist")
     start = (wo.checklist_items.order_by("-position").values_list("position", flat=True).first() or 0) + 1
@@ -299,26 +302,25 @@ def attach_checklist(wo: WorkOrder, template: ChecklistTemplate, *, acting_user)
                                                                 if f != "position"}, position=start + i)
              for i, t in enumerate(template.items.all())]
     ChecklistItem.objects.bulk_create(items)
-    write_audit(actor=acting_user, action="workorder.checklist_attach", obj=wo,
-                changes={"template": template.name, "items": len(items)})
-    _event(wo, "workorder.updated")
+    record(actor, "workorder.checklist_attach", wo, changes={"template": template.name, "items": len(items)},
+           push=_push(wo, "workorder.updated"))
     return items
 
 
 @transaction.atomic
-def add_checklist_item(wo: WorkOrder, *, acting_user, **fields) -> ChecklistItem:
+def add_checklist_item(wo: WorkOrder, *, actor, **fields) -> ChecklistItem:
     _refuse_if_finished(wo, "its checklist")
     fields.setdefault("position", (wo.checklist_items.order_by("-position").values_list("position", flat=True)
                                    .first() or 0) + 1)
     item = ChecklistItem(work_order=wo, **fields)
     item.full_clean()
     item.save()
-    write_audit(actor=acting_user, action="workorder.checklist_add", obj=wo, changes={"label": item.label})
+    record(actor, "workorder.checklist_add", wo, changes={"label": item.label})
     return item
 
 
 @transaction.atomic
-def record_checklist_result(item: ChecklistItem, *, acting_user, passed: bool | None = None,
+def record_checklist_result(item: ChecklistItem, *, actor, passed: bool | None = None,
                             number: float | None = None, text: str = "", photo=None) -> ChecklistItem:
     """Fill one check in; the value must fit the kind of check."""
     item = ChecklistItem.objects.select_for_update(of=("self",)).select_related("work_order").get(pk=item.pk)
@@ -341,17 +343,16 @@ def record_checklist_result(item: ChecklistItem, *, acting_user, passed: bool | 
             raise ValidationError({"photo": "Add the photo."})
         _check_upload(photo, image_only=True, field="photo")
         item.photo.save(photo.name, photo, save=False)
-    item.done_by, item.done_at = acting_user, timezone.now()
+    item.done_by, item.done_at = actor, timezone.now()
     item.save()
-    write_audit(actor=acting_user, action="workorder.checklist_result", obj=item.work_order,
-                changes={"item": item.pk, "label": item.label, "result": item.result_display,
-                         "failed": item.is_failed})
-    _event(item.work_order, "workorder.updated")
+    record(actor, "workorder.checklist_result", item.work_order,
+           changes={"item": item.pk, "label": item.label, "result": item.result_display, "failed": item.is_failed},
+           push=_push(item.work_order, "workorder.updated"))
     return item
 
 
 @transaction.atomic
-def create_follow_up(item: ChecklistItem, *, acting_user, **overrides) -> WorkOrder:
+def create_follow_up(item: ChecklistItem, *, actor, **overrides) -> WorkOrder:
     """A corrective order for a failed check, linked to the check and its order, with the asset
     and a description of the finding filled in."""
     item = ChecklistItem.objects.select_for_update(of=("self",)).select_related("work_order__asset") \
@@ -368,12 +369,11 @@ def create_follow_up(item: ChecklistItem, *, acting_user, **overrides) -> WorkOr
               "description": f"Check “{item.label}” on {parent.number} ({parent.title}) {finding}."
                              + (f"\n{item.text}" if item.text else "")}
     fields.update(overrides)
-    follow_up = create_work_order(acting_user=acting_user, asset=parent.asset, site=parent.site,
+    follow_up = create_work_order(actor=actor, asset=parent.asset, site=parent.site,
                                   follow_up_of=parent, source="checklist", source_ref=str(item.pk), **fields)
     item.follow_up = follow_up
     item.save(update_fields=["follow_up"])
-    write_audit(actor=acting_user, action="workorder.follow_up", obj=parent,
-                changes={"item": item.pk, "follow_up": follow_up.pk})
+    record(actor, "workorder.follow_up", parent, changes={"item": item.pk, "follow_up": follow_up.pk})
     return follow_up
 
 
@@ -392,7 +392,7 @@ def _notify(user, **kwargs) -> None:
 
 
 @transaction.atomic
-def add_comment(wo: WorkOrder, body: str, *, acting_user) -> Comment:
+def add_comment(wo: WorkOrder, body: str, *, actor) -> Comment:
     """A comment; each @username of someone who may see the order is mentioned and notified."""
     from django.contrib.auth import get_user_model
 
@@ -401,18 +401,17 @@ def add_comment(wo: WorkOrder, body: str, *, acting_user) -> Comment:
         raise ValidationError({"body": "Write something."})
     if len(body) > 5000:
         raise ValidationError({"body": "At most 5,000 characters."})
-    comment = Comment.objects.create(work_order=wo, author=acting_user, body=body)
+    comment = Comment.objects.create(work_order=wo, author=actor, body=body)
     names = {m.rstrip(".") for m in MENTION.findall(body)}
     if names:
         people = [u for u in get_user_model().objects.filter(username__in=names, is_active=True)
                   if u.sees_all_sites or wo.site_id in u.site_ids]
         comment.mentions.set(people)
         for person in people:
-            if person.pk != getattr(acting_user, "pk", None):
-                _notify(person, kind="mention", title=f"{acting_user} mentioned you on {wo.number}",
+            if person.pk != getattr(actor, "pk", None):
+                _notify(person, kind="mention", title=f"{actor} mentioned you on {wo.number}",
                         body=body[:300], url=wo.get_absolute_url())
-    write_audit(actor=acting_user, action="workorder.comment", obj=wo, changes={"comment": comment.pk})
-    _event(wo, "workorder.updated")
+    record(actor, "workorder.comment", wo, changes={"comment": comment.pk}, push=_push(wo, "workorder.updated"))
     return comment
 
 
@@ -450,16 +449,15 @@ def _check_upload(upload, *, image_only: bool = False, field: str = "file") -> s
 
 
 @transaction.atomic
-def add_attachment(wo: WorkOrder, upload, *, acting_user, kind: str = "document", caption: str = "") -> Attachment:
+def add_attachment(wo: WorkOrder, upload, *, actor, kind: str = "document", caption: str = "") -> Attachment:
     ctype = _check_upload(upload)
     att = Attachment(work_order=wo, kind=kind, caption=caption[:200], content_type=ctype, size=upload.size,
-                     uploaded_by=acting_user)
+                     uploaded_by=actor)
     att.full_clean(exclude=["file"])
     att.file.save(PurePosixPath(upload.name).name, upload, save=False)
     att.save()
-    write_audit(actor=acting_user, action="workorder.attachment", obj=wo,
-                changes={"attachment": att.pk, "kind": kind, "name": str(att)})
-    _event(wo, "workorder.updated")
+    record(actor, "workorder.attachment", wo, changes={"attachment": att.pk, "kind": kind, "name": str(att)},
+           push=_push(wo, "workorder.updated"))
     return att
 
 
@@ -503,30 +501,29 @@ def _parts_cost(wo: WorkOrder) -> Decimal:
 
 
 @transaction.atomic
-def start_timer(wo: WorkOrder, *, acting_user) -> TimeEntry:
+def start_timer(wo: WorkOrder, *, actor) -> TimeEntry:
     """Start the acting user's timer on the order; one timer per person at a time."""
     _refuse_if_finished(wo, "its time")
     if wo.status == WorkOrderStatus.COMPLETED:
         raise Conflict(f"{wo.number} is completed: reopen it (in progress) to log more work.")
-    running = TimeEntry.objects.select_for_update().filter(user=acting_user, ended_at__isnull=True) \
+    running = TimeEntry.objects.select_for_update().filter(user=actor, ended_at__isnull=True) \
         .select_related("work_order").first()
     if running is not None:
         raise Conflict(f"Your timer is already running on {running.work_order.number}; stop it first.")
     try:
         with transaction.atomic():
-            entry = TimeEntry.objects.create(work_order=wo, user=acting_user, started_at=timezone.now(),
-                                             hourly_rate=rate_for(acting_user))
+            entry = TimeEntry.objects.create(work_order=wo, user=actor, started_at=timezone.now(),
+                                             hourly_rate=rate_for(actor))
     except IntegrityError as exc:  # a second tab started one at the same instant
         raise Conflict("Your timer is already running on another order; stop it first.") from exc
-    write_audit(actor=acting_user, action="workorder.timer_start", obj=wo, changes={"entry": entry.pk})
-    _event(wo, "workorder.updated")
+    record(actor, "workorder.timer_start", wo, changes={"entry": entry.pk}, push=_push(wo, "workorder.updated"))
     return entry
 
 
 @transaction.atomic
-def stop_timer(*, acting_user, work_order: WorkOrder | None = None, note: str = "") -> TimeEntry:
+def stop_timer(*, actor, work_order: WorkOrder | None = None, note: str = "") -> TimeEntry:
     """Stop the acting user's running timer (on ``work_order`` if given)."""
-    running = TimeEntry.objects.select_for_update().filter(user=acting_user, ended_at__isnull=True)
+    running = TimeEntry.objects.select_for_update().filter(user=actor, ended_at__isnull=True)
     if work_order is not None:
         running = running.filter(work_order=work_order)
     entry = running.first()
@@ -538,14 +535,13 @@ def stop_timer(*, acting_user, work_order: WorkOrder | None = None, note: str = 
         entry.save(update_fields=["note"])
     _finish_entry(entry, timezone.now())
     _roll_up(wo)
-    write_audit(actor=acting_user, action="workorder.timer_stop", obj=wo,
-                changes={"entry": entry.pk, "hours": str(entry.hours)})
-    _event(wo, "workorder.updated")
+    record(actor, "workorder.timer_stop", wo, changes={"entry": entry.pk, "hours": str(entry.hours)},
+           push=_push(wo, "workorder.updated"))
     return entry
 
 
 @transaction.atomic
-def log_time(wo: WorkOrder, *, acting_user, hours: Decimal, user=None, started_at: datetime | None = None,
+def log_time(wo: WorkOrder, *, actor, hours: Decimal, user=None, started_at: datetime | None = None,
              note: str = "") -> TimeEntry:
     """A manual labour entry (work done without the timer)."""
     hours = Decimal(hours)
@@ -553,7 +549,7 @@ def log_time(wo: WorkOrder, *, acting_user, hours: Decimal, user=None, started_a
         raise ValidationError({"hours": "Between 0 and 24 hours per entry."})
     _refuse_if_finished(wo, "its time")
     wo = _locked(wo)
-    person = user or acting_user
+    person = user or actor
     started_at = started_at or timezone.now() - timedelta(hours=float(hours))
     entry = TimeEntry(work_order=wo, user=person, started_at=started_at,
                       ended_at=started_at + timedelta(hours=float(hours)), hours=hours.quantize(HOUR),
@@ -561,18 +557,17 @@ def log_time(wo: WorkOrder, *, acting_user, hours: Decimal, user=None, started_a
     entry.full_clean()
     entry.save()
     _roll_up(wo)
-    write_audit(actor=acting_user, action="workorder.time_log", obj=wo,
-                changes={"entry": entry.pk, "user": person.pk, "hours": str(entry.hours)})
-    _event(wo, "workorder.updated")
+    record(actor, "workorder.time_log", wo, changes={"entry": entry.pk, "user": person.pk, "hours": str(entry.hours)},
+           push=_push(wo, "workorder.updated"))
     return entry
 
 
 @transaction.atomic
-def delete_time_entry(entry: TimeEntry, *, acting_user) -> None:
+def delete_time_entry(entry: TimeEntry, *, actor) -> None:
     wo = _locked(entry.work_order)
     _refuse_if_finished(wo, "its time")
-    write_audit(actor=acting_user, action="workorder.time_delete", obj=wo,
-                changes={"entry": entry.pk, "user": entry.user_id, "hours": str(entry.hours)})
+    record(actor, "workorder.time_delete", wo,
+           changes={"entry": entry.pk, "user": entry.user_id, "hours": str(entry.hours)})
     entry.delete()
     _roll_up(wo)
 
@@ -581,7 +576,7 @@ def delete_time_entry(entry: TimeEntry, *, acting_user) -> None:
 
 
 @transaction.atomic
-def issue_part(wo: WorkOrder, *, part, storeroom, quantity, acting_user, note: str = "") -> PartUsage:
+def issue_part(wo: WorkOrder, *, part, storeroom, quantity, actor, note: str = "") -> PartUsage:
     """Take parts out of a storeroom for the order, through the stock ledger (raises
     assets' InsufficientStock, a ValidationError on ``quantity``, when there is not enough)."""
     from assets.services import issue_stock
@@ -590,16 +585,15 @@ def issue_part(wo: WorkOrder, *, part, storeroom, quantity, acting_user, note: s
     wo = _locked(wo)
     if storeroom.site_id != wo.site_id:
         raise ValidationError({"storeroom": f"{storeroom} is on another site than {wo.number}."})
-    movement = issue_stock(part, storeroom, quantity, user=acting_user, reference=wo.number, asset=wo.asset,
+    movement = issue_stock(part, storeroom, quantity, actor=actor, reference=wo.number, asset=wo.asset,
                            note=note or wo.title)
     usage = PartUsage.objects.create(work_order=wo, part=part, storeroom=storeroom, quantity=-movement.quantity,
                                      unit_cost=movement.unit_cost if movement.unit_cost is not None else part.unit_cost,
-                                     movement=movement, issued_by=acting_user)
+                                     movement=movement, issued_by=actor)
     _roll_up(wo)
-    write_audit(actor=acting_user, action="workorder.part_issue", obj=wo,
-                changes={"usage": usage.pk, "part": part.part_number, "quantity": str(usage.quantity),
-                         "storeroom": storeroom.code})
-    _event(wo, "workorder.updated")
+    record(actor, "workorder.part_issue", wo,
+           changes={"usage": usage.pk, "part": part.part_number, "quantity": str(usage.quantity),
+                    "storeroom": storeroom.code}, push=_push(wo, "workorder.updated"))
     return usage
 
 
@@ -623,7 +617,7 @@ def with_returnable(usages) -> list[PartUsage]:
 
 
 @transaction.atomic
-def return_part(usage: PartUsage, *, quantity, acting_user, note: str = "") -> PartUsage:
+def return_part(usage: PartUsage, *, quantity, actor, note: str = "") -> PartUsage:
     """Bring unused parts of an issue back to its storeroom, through the stock ledger: a return
     row (negative quantity, at the cost they were issued at) lowers the order's parts cost. No
     more than what is still out can come back; the order's lock makes two returns of the last
@@ -642,15 +636,14 @@ def return_part(usage: PartUsage, *, quantity, acting_user, note: str = "") -> P
         raise ValidationError({"quantity": f"Nothing of {what} is still out on {wo.number}: it has all come back."
                                if out <= 0 else f"Only {out.normalize():f} {usage.part.unit} of {what} are still out "
                                                 f"on {wo.number}."})
-    movement = return_stock(usage.part, usage.storeroom, quantity, user=acting_user, reference=wo.number,
+    movement = return_stock(usage.part, usage.storeroom, quantity, actor=actor, reference=wo.number,
                             asset=wo.asset, note=note or f"Unused, back from {wo.number}")
     back = PartUsage.objects.create(work_order=wo, part=usage.part, storeroom=usage.storeroom, quantity=-quantity,
-                                    unit_cost=usage.unit_cost, movement=movement, issued_by=acting_user)
+                                    unit_cost=usage.unit_cost, movement=movement, issued_by=actor)
     _roll_up(wo)
-    write_audit(actor=acting_user, action="workorder.part_return", obj=wo,
-                changes={"usage": back.pk, "part": usage.part.part_number, "quantity": str(quantity),
-                         "storeroom": usage.storeroom.code})
-    _event(wo, "workorder.updated")
+    record(actor, "workorder.part_return", wo,
+           changes={"usage": back.pk, "part": usage.part.part_number, "quantity": str(quantity),
+                    "storeroom": usage.storeroom.code}, push=_push(wo, "workorder.updated"))
     return back
 
 
@@ -658,18 +651,18 @@ def return_part(usage: PartUsage, *, quantity, acting_user, note: str = "") -> P
 
 
 @transaction.atomic
-def save_view(*, acting_user, name: str, query: str) -> SavedView:
+def save_view(*, actor, name: str, query: str) -> SavedView:
     """Store (or replace) one of the user's named list filters."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Name the view."})
-    view, _ = SavedView.objects.update_or_create(user=acting_user, name=name[:80],
+    view, _ = SavedView.objects.update_or_create(user=actor, name=name[:80],
                                                  defaults={"query": query.lstrip("?")[:1000]})
     return view
 
 
 @transaction.atomic
-def delete_saved_view(view: SavedView, *, acting_user) -> None:
-    if view.user_id != acting_user.pk:
+def delete_saved_view(view: SavedView, *, actor) -> None:
+    if view.user_id != actor.pk:
         raise Conflict("Only its owner deletes a saved view.")
     view.delete()

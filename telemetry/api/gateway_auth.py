@@ -1,12 +1,10 @@
 """Authentication of plant gateways by API key (``Authorization: Gateway <key>``).
 
 A gateway acts as a principal of its own: it may add readings for the sensors of its site and
-nothing else. Keys are random 256-bit secrets, so a SHA-256 of the key is a safe and fast check
-(no slow password hash on every batch)."""
+nothing else. Only a hash of the key is kept (``Gateway.hash_key``)."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import timedelta
 
@@ -18,10 +16,6 @@ from telemetry.models import Gateway
 
 KEYWORD = "Gateway"
 GATEWAY_PERMS = frozenset({"telemetry.add_reading", "telemetry.view_sensor"})
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class GatewayPrincipal:
@@ -59,7 +53,7 @@ class GatewayKeyAuthentication(authentication.BaseAuthentication):
         key = header[1].decode(errors="replace")
         prefix = key.split(".", 1)[0]
         gateway = Gateway.objects.filter(key_prefix=prefix, is_active=True).first()
-        if gateway is None or not hmac.compare_digest(gateway.key_hash, hash_key(key)):
+        if gateway is None or not hmac.compare_digest(gateway.key_hash, Gateway.hash_key(key)):
             raise exceptions.AuthenticationFailed("Unknown or revoked gateway key.")
         now = timezone.now()
         if gateway.last_seen_at is None or now - gateway.last_seen_at > timedelta(minutes=1):
