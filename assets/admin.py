@@ -94,14 +94,14 @@ class AssetAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.update_asset(obj, user=request.user, **self._fields(obj, form, change))
+            services.update_asset(obj, actor=request.user, **self._fields(obj, form, change))
         else:
-            self._adopt(obj, services.create_asset(user=request.user, status=obj.status,
+            self._adopt(obj, services.create_asset(actor=request.user, status=obj.status,
                                                    **self._fields(obj, form, change)))
 
     def delete_model(self, request, obj):
         try:
-            services.delete_asset(obj, user=request.user)
+            services.delete_asset(obj, actor=request.user)
         except ValidationError as exc:
             self._refused(request, exc)
 
@@ -121,13 +121,13 @@ class LocationAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.update_location(obj, user=request.user, **self._fields(obj, form, change))
+            services.update_location(obj, actor=request.user, **self._fields(obj, form, change))
         else:
-            self._adopt(obj, services.create_location(user=request.user, **self._fields(obj, form, change)))
+            self._adopt(obj, services.create_location(actor=request.user, **self._fields(obj, form, change)))
 
     def delete_model(self, request, obj):
         try:
-            services.delete_location(obj, user=request.user)
+            services.delete_location(obj, actor=request.user)
         except ValidationError as exc:
             self._refused(request, exc)
 
@@ -177,13 +177,13 @@ class MeterAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.update_meter(obj, user=request.user, **self._fields(obj, form, change))
+            services.update_meter(obj, actor=request.user, **self._fields(obj, form, change))
         else:
-            self._adopt(obj, services.create_meter(user=request.user, initial_value=obj.current_value,
+            self._adopt(obj, services.create_meter(actor=request.user, initial_value=obj.current_value,
                                                    **self._fields(obj, form, change)))
 
     def delete_model(self, request, obj):
-        services.delete_meter(obj, user=request.user)
+        services.delete_meter(obj, actor=request.user)
 
 
 @admin.register(MeterReading)
@@ -202,7 +202,7 @@ class MeterReadingAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        saved = services.record_meter_reading(obj.meter, obj.value, at=obj.at, user=request.user)
+        saved = services.record_meter_reading(obj.meter, obj.value, at=obj.at, actor=request.user)
         obj.pk = saved.pk
         obj._state.adding = False
 
@@ -239,12 +239,12 @@ class AssetDocumentAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)  # the title only
             return
-        saved = services.upload_document(obj.asset, form.cleaned_data["file"], user=request.user, title=obj.title)
+        saved = services.upload_document(obj.asset, form.cleaned_data["file"], actor=request.user, title=obj.title)
         obj.pk = saved.pk
         obj._state.adding = False
 
     def delete_model(self, request, obj):
-        services.delete_document(obj, user=request.user)
+        services.delete_document(obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -15,11 +15,11 @@ class ServiceAdmin(admin.ModelAdmin):
                                                                   for f in form.changed_data})
 
     def delete_model(self, request, obj):
-        stock.delete_object(obj, user=request.user)
+        stock.delete_object(obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            stock.delete_object(obj, user=request.user)
+            stock.delete_object(obj, actor=request.user)
 
 
 class StockLevelInline(admin.TabularInline):
@@ -51,9 +51,9 @@ class PartAdmin(ServiceAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            stock.delete_object(obj, user=request.user)
+            stock.delete_object(obj, actor=request.user)
         for obj in instances:
-            stock.save_bom_line(obj, user=request.user)
+            stock.save_bom_line(obj, actor=request.user)
 
 
 @admin.register(Storeroom)
@@ -77,7 +77,7 @@ class StockLevelAdmin(admin.ModelAdmin):
         return ["part", "storeroom", "on_hand"] if obj else ["on_hand"]
 
     def save_model(self, request, obj, form, change):
-        saved = stock.set_reorder_levels(obj.part, obj.storeroom, user=request.user,
+        saved = stock.set_reorder_levels(obj.part, obj.storeroom, actor=request.user,
                                          reorder_point=obj.reorder_point, reorder_quantity=obj.reorder_quantity,
                                          bin_location=obj.bin_location)
         obj.pk = saved.pk

@@ -42,7 +42,7 @@ def import_page(request):
     form.fields["kind"].choices = [(k, k.capitalize()) for k in kinds]
     if request.method == "POST":
         if form.is_valid():
-            report = run_import(form.cleaned_data["kind"], form.cleaned_data["file"].read(), user=request.user,
+            report = run_import(form.cleaned_data["kind"], form.cleaned_data["file"].read(), actor=request.user,
                                 dry_run="apply" not in request.POST)
             status = 200 if report.ok else 400
         else:

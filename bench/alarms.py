@@ -94,13 +94,13 @@ def main() -> None:
         measure("store only (nothing after the write)")
     measure("no rules")
     for metric in ("vibration", "temperature", "current", "pressure"):
-        alarms.create_alarm_rule(acting_user=None, site=site, name=f"{metric} band", category=category,
+        alarms.create_alarm_rule(actor=None, site=site, name=f"{metric} band", category=category,
                                  metric=metric, condition="outside", low=1.5, high=8.0, deadband=0.5)
     measure("a band rule on every sensor")
     for a in assets:
         sensor = next(s for s in sensors if s.asset_id == a.pk and s.metric == "current")
         meter = Meter.objects.create(asset=a, name="Run hours", kind="running_hours", unit="h")
-        meters.create_derived_meter(acting_user=None, sensor=sensor, meter=meter, threshold=5.0)
+        meters.create_derived_meter(actor=None, sensor=sensor, meter=meter, threshold=5.0)
     measure("rules + running-hours meters")
 
     # The evaluation step alone, on one batch of rows already stored.

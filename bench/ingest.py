@@ -122,7 +122,7 @@ def main() -> None:
         Sensor(asset=a, name=m, metric=m, key=f"bench.{a.tag}.{m}".lower(), sampling_interval_s=1)
         for a in assets for m in ("vibration", "temperature", "current", "pressure")])
     ids = np.array([s.pk for s in sensors], np.int64)
-    _gateway, key = services.issue_gateway(site=site, name="bench gateway", acting_user=None)
+    _gateway, key = services.issue_gateway(site=site, name="bench gateway", actor=None)
     # Partitions for the days the runs write (the beat task keeps a week ahead in production).
     base = datetime.now(UTC) - timedelta(days=4 * args.repeats + 6)
     services.storage.prepare(base - timedelta(days=1), datetime.now(UTC) + timedelta(days=1))

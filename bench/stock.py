@@ -86,11 +86,11 @@ def main() -> None:
 
     # --- Writes -----------------------------------------------------------------------------
     hot = Part.objects.create(part_number="HOT-1", name="Hot part")
-    parts.receive_stock(hot, rooms[0], args.issues * 2, user=manager)
+    parts.receive_stock(hot, rooms[0], args.issues * 2, actor=manager)
     serial = []
     for i in range(args.issues):
         t = time.perf_counter()
-        parts.issue_stock(all_parts[i % len(all_parts)], rooms[0], "0.001", user=manager, reference=f"WO-{i:05d}")
+        parts.issue_stock(all_parts[i % len(all_parts)], rooms[0], "0.001", actor=manager, reference=f"WO-{i:05d}")
         serial.append(time.perf_counter() - t)
 
     def threaded(target_parts) -> tuple[float, int]:
@@ -103,7 +103,7 @@ def main() -> None:
                 barrier.wait()
                 for i in range(per_thread):
                     part = target_parts(n, i)
-                    parts.issue_stock(part, rooms[0], 1 if part.pk == hot.pk else "0.001", user=manager)
+                    parts.issue_stock(part, rooms[0], 1 if part.pk == hot.pk else "0.001", actor=manager)
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:

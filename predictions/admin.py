@@ -17,7 +17,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.action(description="Promote to the active model of its category")
     def promote(self, request, queryset):
         for mv in queryset:
-            services.promote_model(mv, acting_user=request.user)
+            services.promote_model(mv, actor=request.user)
         self.message_user(request, f"{queryset.count()} model version(s) promoted.")
 
 

@@ -12,8 +12,8 @@ from assets.models import AssetCategory
 from predictions import services
 from predictions.models import ModelVersion, TrainingRun
 from predictions.selectors import feedback_precision, health_trend, latest_assessments
-from prosync.generic import ScopedMixin
-from prosync.permissions import can
+from prosync.core.generic import ScopedMixin
+from prosync.core.permissions import can
 
 
 class ModelRegistryView(ScopedMixin, ListView):
@@ -80,7 +80,7 @@ def train(request):
         return redirect("predictions:models")
     category = get_object_or_404(AssetCategory, pk=request.POST.get("category") or 0)
     try:
-        services.start_training(category=category, acting_user=request.user,
+        services.start_training(category=category, actor=request.user,
                                 activate=request.POST.get("activate") == "on",
                                 source=request.POST.get("source") or "auto")
         messages.success(request, f"Training of {category} queued; progress shows below.")
@@ -93,7 +93,7 @@ def train(request):
 @require_POST
 def promote(request, pk):
     mv = get_object_or_404(ModelVersion.objects.for_user(request.user, "change").defer("artifact"), pk=pk)
-    services.promote_model(mv, acting_user=request.user)
+    services.promote_model(mv, actor=request.user)
     messages.success(request, f"{mv.name} v{mv.version} is now the active model of {mv.category}.")
     return redirect("predictions:models")
 

@@ -107,42 +107,42 @@ def load_demo_register() -> None:
     today = timezone.localdate()
     for site in Site.objects.filter(code__in=[c for c, _n, _t in SITES]).order_by("code"):
         p = site.code[0].upper()
-        building = services.create_location(user=admin, site=site, code=f"{p}-B1", name="Main building",
+        building = services.create_location(actor=admin, site=site, code=f"{p}-B1", name="Main building",
                                             kind="building")
         for line_no in (1, 2):
-            line_loc = services.create_location(user=admin, site=site, parent=building, code=f"{p}-L{line_no}",
+            line_loc = services.create_location(actor=admin, site=site, parent=building, code=f"{p}-L{line_no}",
                                                 name=f"Line {line_no} hall", kind="line")
-            pump_room = services.create_location(user=admin, site=site, parent=line_loc, code=f"{p}-L{line_no}-PR",
+            pump_room = services.create_location(actor=admin, site=site, parent=line_loc, code=f"{p}-L{line_no}-PR",
                                                  name=f"Line {line_no} pump room", kind="room")
-            air_room = services.create_location(user=admin, site=site, parent=line_loc, code=f"{p}-L{line_no}-AR",
+            air_room = services.create_location(actor=admin, site=site, parent=line_loc, code=f"{p}-L{line_no}-AR",
                                                 name=f"Line {line_no} compressor room", kind="room")
             line = Asset.objects.get(site=site, tag=f"{p}L{line_no}")
-            services.move_asset(line, user=admin, location=line_loc)  # its machines follow
+            services.move_asset(line, actor=admin, location=line_loc)  # its machines follow
             for asset in Asset.objects.filter(parent=line).select_related("category"):
                 kind = asset.category.name
                 room = pump_room if kind == "Centrifugal pump" else air_room if kind == "Air compressor" else None
                 if room:
-                    services.move_asset(asset, user=admin, location=room)  # a pump's motor follows it
-        services.create_location(user=admin, site=site, parent=building, code=f"{p}-WS", name="Workshop",
+                    services.move_asset(asset, actor=admin, location=room)  # a pump's motor follows it
+        services.create_location(actor=admin, site=site, parent=building, code=f"{p}-WS", name="Workshop",
                                  kind="room")
 
     for i, pump in enumerate(Asset.objects.filter(category__name="Centrifugal pump").order_by("site", "tag")):
-        services.update_asset(pump, user=admin, install_date=today - timedelta(days=900 + 40 * i),
+        services.update_asset(pump, actor=admin, install_date=today - timedelta(days=900 + 40 * i),
                               warranty_end=today + timedelta(days=[-120, 25, 60, 400][i % 4]),
                               purchase_cost=f"{8400 + 350 * (i % 3)}.00",
                               attributes={"rated_flow": 120 + 10 * (i % 3), "head": 32,
                                           "seal_type": "Mechanical single"})
-        hours = services.create_meter(user=admin, asset=pump, name="Running hours", initial_value=12000 + 700 * i)
+        hours = services.create_meter(actor=admin, asset=pump, name="Running hours", initial_value=12000 + 700 * i)
         motor = pump.children.first()
         if motor is not None:
-            services.update_asset(motor, user=admin, attributes={"rated_power": 15 if i % 2 else 18.5,
+            services.update_asset(motor, actor=admin, attributes={"rated_power": 15 if i % 2 else 18.5,
                                                                  "ip_rating": "IP55", "atex": False},
                                   warranty_end=today + timedelta(days=300 - 50 * i))
-            services.create_meter(user=admin, asset=motor, name="Running hours", initial_value=9000 + 500 * i,
+            services.create_meter(actor=admin, asset=motor, name="Running hours", initial_value=9000 + 500 * i,
                                   rolls_down=True)
         now = timezone.now()
         for day in (21, 14, 7, 1):
-            services.record_meter_reading(hours, hours.current_value + 24 * (22 - day) // 2, user=admin,
+            services.record_meter_reading(hours, hours.current_value + 24 * (22 - day) // 2, actor=admin,
                                           at=now - timedelta(days=day))
             hours.refresh_from_db()
 
@@ -164,7 +164,7 @@ def load_demo_register() -> None:
         if asset is None:
             continue
         for days, status, reason, note in steps:
-            services.change_asset_status(asset, status, user=tech, reason_code=reason, note=note,
+            services.change_asset_status(asset, status, actor=tech, reason_code=reason, note=note,
                                          at=now - timedelta(days=days))
 
 
@@ -213,14 +213,14 @@ def load_demo_parts() -> int:
             if StockLevel.objects.filter(part=part, storeroom=room).exists():
                 continue
             quantity = 40 if part.unit in ("l", "kg") else 6 + (i * 7 + r * 3) % 11
-            stock.receive_stock(part, room, quantity, user=user, unit_cost=part.unit_cost,
+            stock.receive_stock(part, room, quantity, actor=user, unit_cost=part.unit_cost,
                                 reference=f"PO-2026-{100 + r * 10 + i}", note="opening stock")
-            stock.set_reorder_levels(part, room, user=user, reorder_point=4 if part.unit == "pcs" else 10,
+            stock.set_reorder_levels(part, room, actor=user, reorder_point=4 if part.unit == "pcs" else 10,
                                      reorder_quantity=10 if part.unit == "pcs" else 40, bin_location=f"A-{i + 1:02d}")
             if i in (1, 5) and room.code == "main":  # seals and air filters ran low after a campaign
                 asset = Asset.objects.filter(site=room.site, category__name=fits).first()
                 level = StockLevel.objects.get(part=part, storeroom=room)
-                stock.issue_stock(part, room, level.on_hand - 2, user=user, asset=asset,
+                stock.issue_stock(part, room, level.on_hand - 2, actor=user, asset=asset,
                                   reference=f"WO-{1000 + r * 10 + i:05d}", note="overhaul campaign")
     for part, fits in catalogue.values():
         for asset in Asset.objects.filter(category__name=fits):
@@ -267,27 +267,27 @@ def load_demo_planning() -> None:
                            meter_interval=Decimal("4000"), meter_lead=Decimal("200"), assignee=tech,
                            priority="high", estimated_hours=Decimal("6")),
     ):
-        preventive.save_schedule(schedule, acting_user=manager)
+        preventive.save_schedule(schedule, actor=manager)
     preventive.generate_due_orders()
 
     start = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())  # next Monday
     project = projects.save_project(Project(site=north, name="Line 1 spring shutdown", starts_on=start,
                                             ends_on=start + timedelta(days=11), status="planned", owner=manager,
                                             description="Cooling water pumps of line 1: seals, alignment, "
-                                                        "motor bearings."), acting_user=manager)
+                                                        "motor bearings."), actor=manager)
     at = lambda day, hour=7: timezone.make_aware(  # noqa: E731
         timezone.datetime.combine(start + timedelta(days=day), timezone.datetime.min.time())) + timedelta(hours=hour)
     steps = [("Isolate and drain NP-101", 0, 0, "4"), ("Replace mechanical seal NP-101", 1, 2, "12"),
              ("Laser-align pump and motor NP-101", 3, 3, "6"), ("Re-commission NP-101", 4, 4, "3")]
     orders = []
     for title, first, last, est in steps:
-        wo = services.create_work_order(acting_user=manager, asset=pump, title=title, kind="inspection",
+        wo = services.create_work_order(actor=manager, asset=pump, title=title, kind="inspection",
                                         assignee=tech, scheduled_start=at(first), due_at=at(last, 16),
                                         estimated_hours=Decimal(est))
         if orders:
-            services.add_dependency(wo, orders[-1], acting_user=manager)
+            services.add_dependency(wo, orders[-1], actor=manager)
         orders.append(wo)
-    projects.add_orders(project, orders, acting_user=manager)
+    projects.add_orders(project, orders, actor=manager)
 
     submit_request(asset=Asset.objects.get(site=north, tag="NP-102"), title="Pump 102 is very loud",
                    description="Pump 102 is very loud\nA grinding noise since this morning's start-up.",

@@ -53,14 +53,14 @@ class ServiceAdminMixin:
         data = {f: form.cleaned_data[f] for f in self.service_fields if f in form.cleaned_data}
         if change:
             current = type(obj).objects.get(pk=obj.pk)
-            saved = type(self).update_service(current, acting_user=request.user, **data)
+            saved = type(self).update_service(current, actor=request.user, **data)
         else:
-            saved = type(self).create_service(acting_user=request.user, **data)
+            saved = type(self).create_service(actor=request.user, **data)
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
         if type(self).delete_service is not None:
-            type(self).delete_service(obj, acting_user=request.user)
+            type(self).delete_service(obj, actor=request.user)
         else:
             super().delete_model(request, obj)
 
@@ -173,7 +173,7 @@ class GatewayAdmin(admin.ModelAdmin):
 
         if change:
             return super().save_model(request, obj, form, change)
-        gateway, key = services.issue_gateway(site=obj.site, name=obj.name, acting_user=request.user)
+        gateway, key = services.issue_gateway(site=obj.site, name=obj.name, actor=request.user)
         obj.pk, obj.key_prefix = gateway.pk, gateway.key_prefix
         messages.warning(request, f"Key of gateway {gateway.name} (shown once, copy it now): {key}")
 
@@ -182,7 +182,7 @@ class GatewayAdmin(admin.ModelAdmin):
         from telemetry import services
 
         for gateway in queryset:
-            services.revoke_gateway(gateway, acting_user=request.user)
+            services.revoke_gateway(gateway, actor=request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
-from prosync.permissions import can
+from prosync.core.permissions import can
 from telemetry import services
 from telemetry.models import CsvImport, Reading
 
@@ -38,7 +38,7 @@ def csv_imports(request):
             raise PermissionDenied
         form = CsvUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            job = services.start_csv_import(upload=form.cleaned_data["file"], acting_user=request.user,
+            job = services.start_csv_import(upload=form.cleaned_data["file"], actor=request.user,
                                             atomic=form.cleaned_data["atomic"])
             return redirect("telemetry:csv-import", pk=job.pk)
     imports = CsvImport.objects.for_user(request.user, "view").select_related("uploaded_by")[:20]

@@ -29,10 +29,10 @@ def _day_setup(plant):
                               min_value=10, max_value=70),
         ChecklistTemplateItem(template=template, position=3, label="Remarks", kind="text"),
     ])
-    wo = services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title="Noisy feed pump",
+    wo = services.create_work_order(actor=plant.manager_a, asset=plant.asset_a, title="Noisy feed pump",
                                     kind="corrective", priority="high", assignee=plant.tech_a,
                                     scheduled_start=timezone.now(), due_at=timezone.now() + timedelta(hours=6))
-    services.attach_checklist(wo, template, acting_user=plant.manager_a)
+    services.attach_checklist(wo, template, actor=plant.manager_a)
     return wo, codes
 
 
@@ -143,7 +143,7 @@ def test_board_drag_moves_an_order_and_an_illegal_move_comes_back_with_the_reaso
     expect.set_options(timeout=10_000)
 
     plant = live_plant
-    wo = off_the_loop(lambda: services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a,
+    wo = off_the_loop(lambda: services.create_work_order(actor=plant.manager_a, asset=plant.asset_a,
                                                           title="Align coupling", kind="inspection"))
     page = new_page(browser, DESKTOP)
     log_in(page, asgi_server, "manager_a")
@@ -190,7 +190,7 @@ def test_an_open_order_page_says_when_someone_else_changes_the_order(browser, li
     from workorders import services
 
     plant = live_plant
-    wo = off_the_loop(lambda: services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a,
+    wo = off_the_loop(lambda: services.create_work_order(actor=plant.manager_a, asset=plant.asset_a,
                                                           title="Check seal", kind="inspection",
                                                           assignee=plant.tech_a))
     page = new_page(browser, DESKTOP)
@@ -200,11 +200,11 @@ def test_an_open_order_page_says_when_someone_else_changes_the_order(browser, li
     expect(page.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)
     expect(banner).to_be_hidden()
     # A comment changes neither status nor version: no reason to interrupt the reader.
-    off_the_loop(lambda: services.add_comment(wo, "On my way", acting_user=plant.tech_a))
+    off_the_loop(lambda: services.add_comment(wo, "On my way", actor=plant.tech_a))
     page.wait_for_timeout(500)
     expect(banner).to_be_hidden()
     # The technician starts the work from their phone: the planner's open page says so at once.
-    off_the_loop(lambda: services.transition_work_order(wo, "in_progress", acting_user=plant.tech_a))
+    off_the_loop(lambda: services.transition_work_order(wo, "in_progress", actor=plant.tech_a))
     expect(banner).to_be_visible(timeout=LIVE_TIMEOUT)
     expect(banner.locator("[data-now]")).to_have_text("In progress")
     shot(page, output_dir, "order-changed-elsewhere")

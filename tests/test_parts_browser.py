@@ -26,9 +26,9 @@ def test_storekeeper_finds_low_stock_issues_parts_and_sees_the_ledger(browser, l
         bearing = Part.objects.create(part_number="BRG-6309", name="Ball bearing 6309-2Z", category="Bearings",
                                       manufacturer="SKF", unit_cost="18.40")
         room = Storeroom.objects.create(site=plant.site_a, code="main", name="Main stores")
-        parts.receive_stock(seal, room, 3, user=plant.admin, reference="PO-7")
-        parts.set_reorder_levels(seal, room, user=plant.admin, reorder_point=4, reorder_quantity=10)
-        parts.receive_stock(bearing, room, 12, user=plant.admin, reference="PO-8")
+        parts.receive_stock(seal, room, 3, actor=plant.admin, reference="PO-7")
+        parts.set_reorder_levels(seal, room, actor=plant.admin, reorder_point=4, reorder_quantity=10)
+        parts.receive_stock(bearing, room, 12, actor=plant.admin, reference="PO-8")
         BomLine.objects.create(asset=plant.asset_a, part=seal, quantity=1, note="drive end")
         return seal, room
 

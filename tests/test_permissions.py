@@ -33,7 +33,7 @@ def make_category(p, s):
 def make_location(p, s):
     from assets.services import create_location
 
-    return create_location(user=None, site=_site(p, s), code=f"LOC-{s.upper()}", name=f"Location {s}")
+    return create_location(actor=None, site=_site(p, s), code=f"LOC-{s.upper()}", name=f"Location {s}")
 
 
 def make_part(p, s):
@@ -54,7 +54,7 @@ def make_stock_level(p, s):
 
     part = Part.objects.get_or_create(part_number="STOCKED", defaults={"name": "Stocked part"})[0]
     room = make_storeroom(p, s)
-    parts.receive_stock(part, room, 5, user=p.admin)
+    parts.receive_stock(part, room, 5, actor=p.admin)
     return StockLevel.objects.get(part=part, storeroom=room)
 
 

@@ -70,12 +70,12 @@ class WorkOrderAdmin(admin.ModelAdmin):
         data = {f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS if f in form.cleaned_data}
         if change:
             changed = {f: v for f, v in data.items() if f in form.changed_data}
-            services.update_work_order(WorkOrder.objects.get(pk=obj.pk), acting_user=request.user, **changed)
+            services.update_work_order(WorkOrder.objects.get(pk=obj.pk), actor=request.user, **changed)
             obj.refresh_from_db()
             return
         data = {k: v for k, v in data.items() if v is not None}
         asset = data.pop("asset", None)
-        wo = services.create_work_order(acting_user=request.user, asset=asset, site=form.cleaned_data.get("site"),
+        wo = services.create_work_order(actor=request.user, asset=asset, site=form.cleaned_data.get("site"),
                                         assignees=form.cleaned_data.get("assignees") or [], **data)
         obj.pk = wo.pk
         obj.refresh_from_db()

@@ -39,7 +39,7 @@ class WorkRequestAdmin(admin.ModelAdmin):
         done = 0
         for wr in queryset.filter(status="pending"):
             try:
-                request_services.approve_request(wr, acting_user=request.user)
+                request_services.approve_request(wr, actor=request.user)
                 done += 1
             except (PermissionDenied, request_services.RequestAlreadyDecided) as exc:
                 self.message_user(request, f"{wr}: {exc}", messages.WARNING)
@@ -63,7 +63,7 @@ class PreventiveScheduleAdmin(admin.ModelAdmin):
     actions = ["generate_now"]
 
     def save_model(self, request, obj, form, change):
-        preventive.save_schedule(obj, acting_user=request.user)
+        preventive.save_schedule(obj, actor=request.user)
 
     @admin.action(description="Generate the due order now (if not generated yet)")
     def generate_now(self, request, queryset):
@@ -98,4 +98,4 @@ class ProjectAdmin(admin.ModelAdmin):
     inlines = [ProjectOrderInline]
 
     def save_model(self, request, obj, form, change):
-        projects.save_project(obj, acting_user=request.user)
+        projects.save_project(obj, actor=request.user)

@@ -85,11 +85,11 @@ def load_demo_work() -> int:
     def order(a, title, **fields):
         nonlocal made
         made += 1
-        return services.create_work_order(acting_user=manager, asset=a, title=title, **fields)
+        return services.create_work_order(actor=manager, asset=a, title=title, **fields)
 
     def move(wo, *statuses, by=tech, **kw):
         for status in statuses:
-            wo = services.transition_work_order(wo, status, acting_user=by, **(kw if status == statuses[-1] else {}))
+            wo = services.transition_work_order(wo, status, actor=by, **(kw if status == statuses[-1] else {}))
         return wo
 
     def back_date(entry, minutes):
@@ -99,25 +99,25 @@ def load_demo_work() -> int:
     # Today's round for the north technician: assigned, with a checklist, scheduled now.
     round_ = order(asset("NP-102"), "Weekly pump round NP-102", kind="inspection", assignee=tech,
                    scheduled_start=now, due_at=now + timedelta(hours=8))
-    services.attach_checklist(round_, templates["Pump round"], acting_user=manager)
+    services.attach_checklist(round_, templates["Pump round"], actor=manager)
     # In progress, checklist partly filled with a failed reading and its follow-up; a running timer.
     running = order(asset("NP-101"), "Pump NP-101 vibration check", kind="inspection", priority="high",
                     assignee=tech, team=crew)
-    services.attach_checklist(running, templates["Pump round"], acting_user=manager)
+    services.attach_checklist(running, templates["Pump round"], actor=manager)
     move(running, "in_progress")
     items = list(ChecklistItem.objects.filter(work_order=running))
-    services.record_checklist_result(items[0], acting_user=tech, passed=True)
-    services.record_checklist_result(items[1], acting_user=tech, passed=True)
-    services.record_checklist_result(items[3], acting_user=tech, number=7.1)
-    services.create_follow_up(items[3], acting_user=tech)
+    services.record_checklist_result(items[0], actor=tech, passed=True)
+    services.record_checklist_result(items[1], actor=tech, passed=True)
+    services.record_checklist_result(items[3], actor=tech, number=7.1)
+    services.create_follow_up(items[3], actor=tech)
     made += 1
     services.add_comment(running, "Velocity 7.1 mm/s on the drive end, @manager: follow-up raised for the bearing.",
-                         acting_user=tech)
-    services.start_timer(running, acting_user=tech)
+                         actor=tech)
+    services.start_timer(running, actor=tech)
     # On hold waiting for parts; time logged before.
     held = order(asset("NC-101"), "Compressor NC-101 oil leak", kind="corrective", priority="medium", assignee=tech)
     move(held, "in_progress")
-    services.log_time(held, acting_user=tech, hours=Decimal("1.5"), note="found the leak at the oil cooler hose")
+    services.log_time(held, actor=tech, hours=Decimal("1.5"), note="found the leak at the oil cooler hose")
     move(held, "on_hold", note="waiting for a new hose")
     # Completed and closed corrective orders, with codes, time and parts.
     seal = Part.objects.filter(part_number="SEAL-MG1-40").first()
@@ -126,13 +126,13 @@ def load_demo_work() -> int:
                  assignee=tech, due_at=now - timedelta(days=2))
     move(done, "in_progress")
     if seal is not None and store is not None:
-        services.issue_part(done, part=seal, storeroom=store, quantity=1, acting_user=tech)
-    back_date(services.log_time(done, acting_user=tech, hours=Decimal("3")), 60 * 30)
+        services.issue_part(done, part=seal, storeroom=store, quantity=1, actor=tech)
+    back_date(services.log_time(done, actor=tech, hours=Decimal("3")), 60 * 30)
     move(done, "completed", problem_code=codes["LEAK"], cause_code=codes["SEAL"], remedy_code=codes["RPL"],
          note="seal replaced, no leak after 30 min run")
     closed = order(asset("NM-101"), "Motor NM-101 tripping", kind="emergency", priority="urgent", assignee=tech)
     move(closed, "in_progress")
-    services.log_time(closed, acting_user=tech, hours=Decimal("2.25"))
+    services.log_time(closed, actor=tech, hours=Decimal("2.25"))
     move(closed, "completed", problem_code=codes["TRIP"], cause_code=codes["ELEC"], remedy_code=codes["ADJ"])
     move(closed, "closed", by=manager, note="checked by the planner")
     # Open and unassigned, overdue; cancelled; a south-site order.
@@ -142,5 +142,5 @@ def load_demo_work() -> int:
     move(cancelled, "cancelled", by=manager, note="duplicate of the NF-101 order")
     south_job = order(asset("SC-101"), "Compressor SC-101 service", kind="preventive", priority="medium",
                       assignee=tech_s, due_at=now + timedelta(days=2))
-    services.attach_checklist(south_job, templates["Compressor service"], acting_user=manager)
+    services.attach_checklist(south_job, templates["Compressor service"], actor=manager)
     return made

@@ -38,6 +38,6 @@ class ImportView(GenericAPIView):
             raise PermissionDenied(f"Your role may not import {kind}.")
         serializer = ImportUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = run_import(kind, serializer.validated_data["file"].read(), user=request.user,
+        report = run_import(kind, serializer.validated_data["file"].read(), actor=request.user,
                             dry_run=serializer.validated_data["dry_run"])
         return Response(report.as_dict(), status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)

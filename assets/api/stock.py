@@ -21,7 +21,7 @@ from assets.filters import (
 )
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.stock_selectors import parts_with_stock
-from prosync.api import ScopedModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.api import ScopedModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
 
 # --- Serializers -----------------------------------------------------------------------------
 
@@ -107,7 +107,7 @@ class ReceiveSerializer(_MovementSerializer):
                                          allow_null=True, default=None)
 
     def execute(self, user):
-        return [stock.receive_stock(user=user, **self.validated_data)]
+        return [stock.receive_stock(actor=user, **self.validated_data)]
 
 
 class IssueSerializer(_MovementSerializer):
@@ -115,12 +115,12 @@ class IssueSerializer(_MovementSerializer):
                                                default=None)
 
     def execute(self, user):
-        return [stock.issue_stock(user=user, **self.validated_data)]
+        return [stock.issue_stock(actor=user, **self.validated_data)]
 
 
 class ReturnSerializer(IssueSerializer):
     def execute(self, user):
-        return [stock.return_stock(user=user, **self.validated_data)]
+        return [stock.return_stock(actor=user, **self.validated_data)]
 
 
 class AdjustSerializer(_MovementSerializer):
@@ -131,7 +131,7 @@ class AdjustSerializer(_MovementSerializer):
     note = serializers.CharField(max_length=255, help_text="Why the stock is adjusted.")
 
     def execute(self, user):
-        movement = stock.adjust_stock(user=user, **self.validated_data)
+        movement = stock.adjust_stock(actor=user, **self.validated_data)
         return [movement] if movement else []
 
 
@@ -141,7 +141,7 @@ class TransferSerializer(_MovementSerializer):
     to_storeroom = serializers.PrimaryKeyRelatedField(queryset=Storeroom.objects.all())
 
     def execute(self, user):
-        return list(stock.transfer_stock(user=user, **self.validated_data))
+        return list(stock.transfer_stock(actor=user, **self.validated_data))
 
 
 # --- Viewsets --------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ class ServiceWritesMixin:
                                 changes={k: str(getattr(v, "pk", v)) for k, v in serializer.validated_data.items()})
 
     def perform_destroy(self, instance):
-        stock.delete_object(instance, user=self.request.user)
+        stock.delete_object(instance, actor=self.request.user)
 
 
 class PartViewSet(ServiceWritesMixin, ScopedViewSet):
@@ -200,7 +200,7 @@ class StockLevelViewSet(ScopedViewSet):
 
     def _levels(self, serializer, part, storeroom):
         data = serializer.validated_data
-        return stock.set_reorder_levels(part, storeroom, user=self.request.user,
+        return stock.set_reorder_levels(part, storeroom, actor=self.request.user,
                                         reorder_point=data.get("reorder_point"),
                                         reorder_quantity=data.get("reorder_quantity"),
                                         bin_location=data.get("bin_location"))

@@ -49,7 +49,7 @@ from assets.models import (
     Site,
 )
 from assets.selectors import asset_availability
-from prosync.api import ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.api import ScopedReadOnlyViewSet, ScopedViewSet
 
 
 class SiteViewSet(ScopedViewSet):
@@ -77,14 +77,14 @@ class LocationViewSet(ScopedViewSet):
     ordering_fields = ["code", "name", "path", "depth"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.create_location(user=self.request.user, **serializer.validated_data)
+        serializer.instance = services.create_location(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_location(serializer.instance, user=self.request.user,
+        serializer.instance = services.update_location(serializer.instance, actor=self.request.user,
                                                        **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.delete_location(instance, user=self.request.user)
+        services.delete_location(instance, actor=self.request.user)
 
 
 class AssetViewSet(ScopedViewSet):
@@ -103,21 +103,21 @@ class AssetViewSet(ScopedViewSet):
     action_scopes = {"move": "change", "status": "view", "availability": "view"}
 
     def perform_create(self, serializer):
-        serializer.instance = services.create_asset(user=self.request.user, **serializer.validated_data)
+        serializer.instance = services.create_asset(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_asset(serializer.instance, user=self.request.user,
+        serializer.instance = services.update_asset(serializer.instance, actor=self.request.user,
                                                     **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.delete_asset(instance, user=self.request.user)
+        services.delete_asset(instance, actor=self.request.user)
 
     @action(detail=True, methods=["post"], serializer_class=AssetMoveSerializer)
     def move(self, request, pk=None):
         asset = self.get_object()
         serializer = AssetMoveSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        asset = services.move_asset(asset, user=request.user, **serializer.validated_data)
+        asset = services.move_asset(asset, actor=request.user, **serializer.validated_data)
         return Response(AssetSerializer(asset, context=self.get_serializer_context()).data)
 
     @action(detail=True, methods=["post"], serializer_class=AssetStatusSerializer)
@@ -125,7 +125,7 @@ class AssetViewSet(ScopedViewSet):
         asset = self.get_object()
         serializer = AssetStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        change = services.change_asset_status(asset, user=request.user, **serializer.validated_data)
+        change = services.change_asset_status(asset, actor=request.user, **serializer.validated_data)
         return Response(AssetStatusChangeSerializer(change, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
@@ -166,14 +166,14 @@ class MeterViewSet(ScopedViewSet):
     ordering_fields = ["name", "current_value", "last_reading_at"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.create_meter(user=self.request.user, **serializer.validated_data)
+        serializer.instance = services.create_meter(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.update_meter(serializer.instance, user=self.request.user,
+        serializer.instance = services.update_meter(serializer.instance, actor=self.request.user,
                                                     **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        services.delete_meter(instance, user=self.request.user)
+        services.delete_meter(instance, actor=self.request.user)
 
 
 class MeterReadingViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
@@ -188,7 +188,7 @@ class MeterReadingViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.record_meter_reading(data["meter"], data["value"], at=data.get("at"),
-                                                            user=self.request.user, source=data["source"])
+                                                            actor=self.request.user, source=data["source"])
 
 
 class AssetDocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, ScopedReadOnlyViewSet):
@@ -205,11 +205,11 @@ class AssetDocumentViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, Sc
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.upload_document(data["asset"], data["file"], user=self.request.user,
+        serializer.instance = services.upload_document(data["asset"], data["file"], actor=self.request.user,
                                                        title=data.get("title", ""))
 
     def perform_destroy(self, instance):
-        services.delete_document(instance, user=self.request.user)
+        services.delete_document(instance, actor=self.request.user)
 
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):

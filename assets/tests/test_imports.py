@@ -23,16 +23,16 @@ def errors(report):
 
 def test_clean_asset_file_dry_run_writes_nothing_then_imports_the_tree(plant):
     before = Asset.objects.count()
-    report = run_import("assets", ASSETS.encode(), user=plant.manager_a, dry_run=True)
+    report = run_import("assets", ASSETS.encode(), actor=plant.manager_a, dry_run=True)
     assert report.ok and report.rows == 3 and report.created == 3 and not report.applied
     assert Asset.objects.count() == before
-    report = run_import("assets", ASSETS.encode(), user=plant.manager_a, dry_run=False)
+    report = run_import("assets", ASSETS.encode(), actor=plant.manager_a, dry_run=False)
     assert report.applied and report.created == 3
     motor = Asset.objects.get(site=plant.site_a, tag="M-1")
     assert motor.parent.tag == "P-1" and motor.parent.parent.tag == "L-1" and motor.criticality == "C"
     assert str(Asset.objects.get(tag="P-1").purchase_cost) == "1200.50"
     # importing the same file again updates, it does not duplicate
-    report = run_import("assets", ASSETS.replace("Pump 1", "Pump one").encode(), user=plant.manager_a,
+    report = run_import("assets", ASSETS.replace("Pump 1", "Pump one").encode(), actor=plant.manager_a,
                         dry_run=False)
     assert report.ok and report.created == 0 and report.updated == 3
     assert Asset.objects.get(tag="P-1").name == "Pump one"
@@ -46,7 +46,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(plant):
         "alpha,X-3,Bad values,,Turbine,Z,15/01/2020,-3\n"  # row 8: category, criticality, date, cost
         "alpha,,No tag,,,,,\n"                       # row 9: required cell empty
     )
-    report = run_import("assets", bad.encode(), user=plant.manager_a, dry_run=False)
+    report = run_import("assets", bad.encode(), actor=plant.manager_a, dry_run=False)
     assert not report.ok and not report.applied
     assert (5, "tag") in errors(report) and (6, "parent") in errors(report) and (7, "site") in errors(report)
     assert (9, "tag") in errors(report)
@@ -60,7 +60,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(plant):
 def test_parent_cycles_are_refused(plant):
     data = "site,tag,name,parent\nalpha,A-1,A,A-2\nalpha,A-2,B,A-3\nalpha,A-3,C,A-1\nalpha,A-4,Child,A-3\n" \
            "alpha,A-5,Self,A-5\n"
-    report = run_import("assets", data.encode(), user=plant.manager_a, dry_run=True)
+    report = run_import("assets", data.encode(), actor=plant.manager_a, dry_run=True)
     assert {(2, "parent"), (3, "parent"), (4, "parent"), (5, "parent"), (6, "parent")} <= set(errors(report))
     assert "cycle" in report.errors[0].message and "A-1 → A-2 → A-3 → A-1" in " ".join(
         e.message for e in report.errors)
@@ -69,7 +69,7 @@ def test_parent_cycles_are_refused(plant):
 
 def test_cycle_through_existing_rows_is_refused(plant):
     # P-100 is the parent of P-100-M in the plant; making P-100 a child of P-100-M closes a loop.
-    report = run_import("assets", b"site,tag,name,parent\nalpha,P-100,Feed pump A,P-100-M\n", user=plant.manager_a,
+    report = run_import("assets", b"site,tag,name,parent\nalpha,P-100,Feed pump A,P-100-M\n", actor=plant.manager_a,
                         dry_run=False)
     assert errors(report) == [(2, "parent")] and "cycle" in report.errors[0].message
     assert Asset.objects.get(pk=plant.asset_a.pk).parent_id is None
@@ -81,20 +81,20 @@ def test_cycle_through_existing_rows_is_refused(plant):
     (b"", "empty"),
 ])
 def test_wrong_encodings_are_refused(plant, data, needle):
-    report = run_import("sites", data, user=plant.admin, dry_run=False)
+    report = run_import("sites", data, actor=plant.admin, dry_run=False)
     assert not report.ok and needle in report.errors[0].message and report.errors[0].row == 0
     assert Site.objects.count() == 2
 
 
 def test_utf8_with_bom_and_semicolons_are_accepted(plant):
     data = "\ufeffcode;name;timezone\ncharlie;Usine Chère;Europe/Paris\n".encode()
-    report = run_import("sites", data, user=plant.admin, dry_run=False)
+    report = run_import("sites", data, actor=plant.admin, dry_run=False)
     assert report.applied, report.errors
     assert Site.objects.get(code="charlie").name == "Usine Chère"
 
 
 def test_missing_and_unknown_columns(plant):
-    report = run_import("parts", b"part_no,name\nX,Y\n", user=plant.manager_a, dry_run=True)
+    report = run_import("parts", b"part_no,name\nX,Y\n", actor=plant.manager_a, dry_run=True)
     assert set(errors(report)) == {(1, "part_number"), (1, "part_no")}
     assert "missing" in report.errors[0].message or "missing" in report.errors[1].message
 
@@ -102,10 +102,10 @@ def test_missing_and_unknown_columns(plant):
 def test_locations_tree_with_unknown_parent_and_duplicates(plant):
     data = ("site,code,name,parent,kind\nalpha,B1,Building 1,,building\nalpha,B1-R1,Room 1,B1,room\n"
             "alpha,B1-R2,Room 2,B9,room\nalpha,B1,Again,,building\n")
-    report = run_import("locations", data.encode(), user=plant.manager_a, dry_run=False)
+    report = run_import("locations", data.encode(), actor=plant.manager_a, dry_run=False)
     assert set(errors(report)) == {(4, "parent"), (5, "code")}
     assert not Location.objects.exists()
-    report = run_import("locations", "\n".join(data.splitlines()[:3]).encode(), user=plant.manager_a, dry_run=False)
+    report = run_import("locations", "\n".join(data.splitlines()[:3]).encode(), actor=plant.manager_a, dry_run=False)
     assert report.applied
     room = Location.objects.get(code="B1-R1")
     assert room.parent.code == "B1" and room.kind == "room" and room.depth == 1
@@ -113,10 +113,10 @@ def test_locations_tree_with_unknown_parent_and_duplicates(plant):
 
 def test_parts_import_and_permissions(plant):
     data = b"part_number,name,unit,unit_cost,category\nBRG-1,Bearing,pcs,12.5,Bearings\nFLT-2,Filter,,x,\n"
-    report = run_import("parts", data, user=plant.manager_a, dry_run=False)
+    report = run_import("parts", data, actor=plant.manager_a, dry_run=False)
     assert errors(report) == [(3, "unit_cost")] and not Part.objects.exists()
     with pytest.raises(Exception, match="may not import"):
-        run_import("parts", data, user=plant.tech_a, dry_run=True)
+        run_import("parts", data, actor=plant.tech_a, dry_run=True)
 
 
 def test_upload_page_reports_rows_and_imports_when_clean(client, plant):

@@ -101,8 +101,8 @@ def test_list_and_detail_queries_do_not_grow_with_rows(tech_client, plant, extra
 def test_asset_page_shows_the_location_chain_as_it_is_now(tech_client, plant):
     from assets import services
 
-    hall = services.create_location(user=None, site=plant.site_a, code="HALL-1", name="Hall")
-    bay = services.create_location(user=None, site=plant.site_a, code="BAY-2", name="Bay", parent=hall)
+    hall = services.create_location(actor=None, site=plant.site_a, code="HALL-1", name="Hall")
+    bay = services.create_location(actor=None, site=plant.site_a, code="BAY-2", name="Bay", parent=hall)
     Asset.objects.filter(pk=plant.child_a.pk).update(location=bay)
     page = tech_client.get(f"/assets/{plant.child_a.pk}/").content.decode()
     assert page.index(">HALL-1</a>") < page.index(">BAY-2</a>")
@@ -123,7 +123,7 @@ def test_register_counts_each_assets_sensors(tech_client, plant):
 def test_register_rows_escape_every_text(tech_client, plant):
     from assets import services
 
-    loc = services.create_location(user=None, site=plant.site_a, code="L<1>", name='Hall "A" & <i>B</i>')
+    loc = services.create_location(actor=None, site=plant.site_a, code="L<1>", name='Hall "A" & <i>B</i>')
     Asset.objects.filter(pk=plant.asset_a.pk).update(name="<script>alert(1)</script>", location=loc,
                                                      manufacturer="x")
     html = tech_client.get("/assets/").content.decode()

@@ -20,10 +20,10 @@ def store(plant):
                                manufacturer="John Crane")
     main_a = Storeroom.objects.create(site=plant.site_a, code="main", name="Main store A")
     main_b = Storeroom.objects.create(site=plant.site_b, code="main-b", name="Main store B")
-    parts.receive_stock(bearing, main_a, 3, user=plant.admin)
-    parts.set_reorder_levels(bearing, main_a, user=plant.admin, reorder_point=4, reorder_quantity=10)
-    parts.receive_stock(seal, main_a, 8, user=plant.admin)
-    parts.receive_stock(seal, main_b, 99, user=plant.admin)
+    parts.receive_stock(bearing, main_a, 3, actor=plant.admin)
+    parts.set_reorder_levels(bearing, main_a, actor=plant.admin, reorder_point=4, reorder_quantity=10)
+    parts.receive_stock(seal, main_a, 8, actor=plant.admin)
+    parts.receive_stock(seal, main_b, 99, actor=plant.admin)
     return bearing, seal, main_a, main_b
 
 

@@ -29,8 +29,8 @@ def manager(client, plant):
 
 @pytest.fixture
 def tree(plant):
-    b1 = services.create_location(user=None, site=plant.site_a, code="B1", name="Building 1", kind="building")
-    r1 = services.create_location(user=None, site=plant.site_a, parent=b1, code="R1", name="Pump room", kind="room")
+    b1 = services.create_location(actor=None, site=plant.site_a, code="B1", name="Building 1", kind="building")
+    r1 = services.create_location(actor=None, site=plant.site_a, parent=b1, code="R1", name="Pump room", kind="room")
     return b1, r1
 
 
@@ -41,8 +41,8 @@ def row(asset) -> str:
 def test_list_filters_by_location_subtree_and_warranty(manager, plant, tree):
     b1, r1 = tree
     today = timezone.localdate()
-    services.update_asset(plant.child_a, user=None, location=r1, warranty_end=today + timedelta(days=20))
-    services.update_asset(plant.asset_a, user=None, warranty_end=today - timedelta(days=1))
+    services.update_asset(plant.child_a, actor=None, location=r1, warranty_end=today + timedelta(days=20))
+    services.update_asset(plant.asset_a, actor=None, warranty_end=today - timedelta(days=1))
     html = manager.get("/assets/", {"location": b1.pk}).content.decode()  # the room is inside the building
     assert row(plant.child_a) in html and row(plant.asset_a) not in html
     html = manager.get("/assets/", {"warranty": "30"}).content.decode()
@@ -90,7 +90,7 @@ def test_move_form_refuses_a_cycle_and_moves_a_subtree(manager, plant, tree):
     assert Asset.objects.get(pk=plant.asset_a.pk).parent_id is None
     r = manager.post(url, {"parent": plant.asset_b.pk})  # another site's asset is not even offered
     assert r.status_code == 422 and "Select a valid choice" in r.content.decode()
-    skid = services.create_asset(user=None, site=plant.site_a, tag="SKID", name="Skid")
+    skid = services.create_asset(actor=None, site=plant.site_a, tag="SKID", name="Skid")
     r = manager.post(url, {"parent": skid.pk, "location": tree[1].pk})
     assert r.status_code == 302
     plant.child_a.refresh_from_db()
@@ -114,7 +114,7 @@ def test_technician_reports_a_breakdown_and_the_page_shows_downtime(client, plan
 
 
 def test_meter_reading_form_names_the_last_value(client, plant):
-    meter = services.create_meter(user=None, asset=plant.asset_a, name="Hours", initial_value=0)
+    meter = services.create_meter(actor=None, asset=plant.asset_a, name="Hours", initial_value=0)
     services.record_meter_reading(meter, 1200)
     client.force_login(plant.tech_a)
     url = f"/assets/{plant.asset_a.pk}/meters/{meter.pk}/readings/"
@@ -180,14 +180,14 @@ def test_label_sheet_for_ticked_assets_or_the_current_filter(manager, plant):
     assert r.status_code == 200 and html.count("data-label-asset=") == 1  # site B's asset is not printed
     assert f'data-label-asset="{plant.asset_a.pk}"' in html and html.count("<svg") == 1 and "@page" not in html
     assert "css/labels.css" in html and "window.print()" in html
-    services.change_asset_status(plant.child_a, "down", user=None, reason_code="breakdown")
+    services.change_asset_status(plant.child_a, "down", actor=None, reason_code="breakdown")
     html = manager.get("/assets/labels/", {"status": "down"}).content.decode()
     assert re.findall(r'data-label-asset="(\d+)"', html) == [str(plant.child_a.pk)]
 
 
 def test_location_tree_and_a_move_that_would_close_a_cycle(manager, plant, tree):
     b1, r1 = tree
-    services.update_asset(plant.asset_a, user=None, location=r1)
+    services.update_asset(plant.asset_a, actor=None, location=r1)
     html = manager.get("/assets/locations/").content.decode()
     assert html.index("Building 1") < html.index("Pump room") and "2 assets" in html  # the child followed
     assert "<details open><summary>" in html  # a location with children folds
@@ -204,7 +204,7 @@ def test_location_tree_and_a_move_that_would_close_a_cycle(manager, plant, tree)
 
 def _grow(plant, n: int) -> None:
     """n more assets on site A, each with a location, a parent, a meter, a downtime and a document row."""
-    loc = services.create_location(user=None, site=plant.site_a, code=f"AREA-{n}", name="Area")
+    loc = services.create_location(actor=None, site=plant.site_a, code=f"AREA-{n}", name="Area")
     assets = Asset.objects.bulk_create([
         Asset(site=plant.site_a, parent=plant.asset_a, location=loc, category=plant.category, tag=f"X-{n}-{i:04d}",
               name=f"Extra {i}", warranty_end=timezone.localdate()) for i in range(n)])

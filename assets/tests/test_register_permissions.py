@@ -19,7 +19,7 @@ def make_meter(p, s):
     from assets.models import Meter
 
     return Meter.objects.filter(asset=_asset(p, s), name="Hours").first() or services.create_meter(
-        user=None, asset=_asset(p, s), name="Hours", initial_value=10)
+        actor=None, asset=_asset(p, s), name="Hours", initial_value=10)
 
 
 def make_reading(p, s):
@@ -27,7 +27,7 @@ def make_reading(p, s):
 
 
 def make_status_change(p, s):
-    return services.change_asset_status(_asset(p, s), "down", user=p.admin, reason_code="breakdown")
+    return services.change_asset_status(_asset(p, s), "down", actor=p.admin, reason_code="breakdown")
 
 
 def make_downtime(p, s):
@@ -40,7 +40,7 @@ def _media(settings, tmp_path):
 
 
 def make_document(p, s):
-    return services.upload_document(_asset(p, s), SimpleUploadedFile(f"photo-{s}.png", png_bytes()), user=p.admin)
+    return services.upload_document(_asset(p, s), SimpleUploadedFile(f"photo-{s}.png", png_bytes()), actor=p.admin)
 
 
 METER = PermissionCase("meter", make=make_meter, api="meter",

@@ -28,11 +28,11 @@ def on_hand(part, room) -> Decimal:
 
 def test_movements_keep_on_hand_equal_to_the_ledger_sum(plant, stock):
     part, main, line = stock
-    parts.receive_stock(part, main, 10, user=plant.manager_a, unit_cost="11.90", reference="PO-7")
-    parts.issue_stock(part, main, 3, user=plant.tech_a, reference="WO-00042", asset=plant.asset_a)
-    parts.return_stock(part, main, 1, user=plant.tech_a, reference="WO-00042")
-    parts.adjust_stock(part, main, counted=7, user=plant.manager_a, note="stocktake")
-    out, into = parts.transfer_stock(part, main, line, "2.5", user=plant.manager_a)
+    parts.receive_stock(part, main, 10, actor=plant.manager_a, unit_cost="11.90", reference="PO-7")
+    parts.issue_stock(part, main, 3, actor=plant.tech_a, reference="WO-00042", asset=plant.asset_a)
+    parts.return_stock(part, main, 1, actor=plant.tech_a, reference="WO-00042")
+    parts.adjust_stock(part, main, counted=7, actor=plant.manager_a, note="stocktake")
+    out, into = parts.transfer_stock(part, main, line, "2.5", actor=plant.manager_a)
     assert on_hand(part, main) == Decimal("4.5") and on_hand(part, line) == Decimal("2.5")
     assert out.transfer_id == into.transfer_id and out.quantity == -into.quantity == Decimal("-2.5")
     assert parts.ledger_mismatches() == []
@@ -45,15 +45,15 @@ def test_movements_keep_on_hand_equal_to_the_ledger_sum(plant, stock):
 
 def test_issue_more_than_on_hand_is_refused_with_the_quantity_and_changes_nothing(plant, stock):
     part, main, _ = stock
-    parts.receive_stock(part, main, 2, user=plant.manager_a)
+    parts.receive_stock(part, main, 2, actor=plant.manager_a)
     with pytest.raises(parts.InsufficientStock) as exc:
-        parts.issue_stock(part, main, 3, user=plant.tech_a, reference="WO-00001")
+        parts.issue_stock(part, main, 3, actor=plant.tech_a, reference="WO-00001")
     assert "Only 2 pcs of BRG-6205 on hand in main" in str(exc.value.message_dict["quantity"])
     assert on_hand(part, main) == 2 and StockMovement.objects.count() == 1
     with pytest.raises(parts.InsufficientStock):
-        parts.transfer_stock(part, main, stock[2], 5, user=plant.manager_a)
+        parts.transfer_stock(part, main, stock[2], 5, actor=plant.manager_a)
     with pytest.raises(parts.InsufficientStock):
-        parts.adjust_stock(part, main, -3, user=plant.manager_a, note="broken")
+        parts.adjust_stock(part, main, -3, actor=plant.manager_a, note="broken")
     assert on_hand(part, main) == 2 and StockMovement.objects.count() == 1 and parts.ledger_mismatches() == []
 
 
@@ -61,28 +61,28 @@ def test_issue_more_than_on_hand_is_refused_with_the_quantity_and_changes_nothin
 def test_bad_quantities_are_refused_on_the_quantity_field(plant, stock, bad):
     part, main, _ = stock
     with pytest.raises(ValidationError) as exc:
-        parts.receive_stock(part, main, bad, user=plant.manager_a)
+        parts.receive_stock(part, main, bad, actor=plant.manager_a)
     assert "quantity" in exc.value.message_dict
     assert not StockMovement.objects.exists()
 
 
 def test_adjustment_needs_a_reason_and_issue_to_another_sites_asset_is_refused(plant, stock):
     part, main, _ = stock
-    parts.receive_stock(part, main, 5, user=plant.manager_a)
+    parts.receive_stock(part, main, 5, actor=plant.manager_a)
     with pytest.raises(ValidationError) as exc:
-        parts.adjust_stock(part, main, counted=4, user=plant.manager_a)
+        parts.adjust_stock(part, main, counted=4, actor=plant.manager_a)
     assert "note" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        parts.issue_stock(part, main, 1, user=plant.manager_a, asset=plant.asset_b)
+        parts.issue_stock(part, main, 1, actor=plant.manager_a, asset=plant.asset_b)
     assert "asset" in exc.value.message_dict
-    assert parts.adjust_stock(part, main, counted=5, user=plant.manager_a, note="count") is None  # matches the book
+    assert parts.adjust_stock(part, main, counted=5, actor=plant.manager_a, note="count") is None  # matches the book
     assert StockMovement.objects.count() == 1
 
 
 def test_low_stock_is_announced_once_when_crossing_the_reorder_point(plant, stock, django_capture_on_commit_callbacks):
     part, main, _ = stock
-    parts.receive_stock(part, main, 10, user=plant.manager_a)
-    parts.set_reorder_levels(part, main, user=plant.manager_a, reorder_point=3, reorder_quantity=20)
+    parts.receive_stock(part, main, 10, actor=plant.manager_a)
+    parts.set_reorder_levels(part, main, actor=plant.manager_a, reorder_point=3, reorder_quantity=20)
     heard = []
 
     def listener(sender, level, **kw):
@@ -91,9 +91,9 @@ def test_low_stock_is_announced_once_when_crossing_the_reorder_point(plant, stoc
     stock_low.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            parts.issue_stock(part, main, 6, user=plant.tech_a)  # 4 left: not low
-            parts.issue_stock(part, main, 1, user=plant.tech_a)  # 3 left: low now
-            parts.issue_stock(part, main, 1, user=plant.tech_a)  # still low: no second alert
+            parts.issue_stock(part, main, 6, actor=plant.tech_a)  # 4 left: not low
+            parts.issue_stock(part, main, 1, actor=plant.tech_a)  # 3 left: low now
+            parts.issue_stock(part, main, 1, actor=plant.tech_a)  # still low: no second alert
     finally:
         stock_low.disconnect(listener)
     assert heard == [("BRG-6205", Decimal(3))]
@@ -107,18 +107,18 @@ def test_the_sites_planners_are_told_when_a_part_reaches_its_reorder_point(plant
     part, main, _ = stock
     plant.manager_a.email = "planner@example.com"
     plant.manager_a.save()
-    parts.receive_stock(part, main, 10, user=plant.manager_a)
-    parts.set_reorder_levels(part, main, user=plant.manager_a, reorder_point=3, reorder_quantity=20)
+    parts.receive_stock(part, main, 10, actor=plant.manager_a)
+    parts.set_reorder_levels(part, main, actor=plant.manager_a, reorder_point=3, reorder_quantity=20)
     with django_capture_on_commit_callbacks(execute=True):
-        parts.issue_stock(part, main, 7, user=plant.tech_a)  # 3 left: at the reorder point
-        parts.issue_stock(part, main, 1, user=plant.tech_a)  # still low: nobody is told twice
+        parts.issue_stock(part, main, 7, actor=plant.tech_a)  # 3 left: at the reorder point
+        parts.issue_stock(part, main, 1, actor=plant.tech_a)  # still low: nobody is told twice
     notes = Notification.objects.filter(kind=NotificationKind.STOCK_LOW)
     assert [(n.recipient, n.title) for n in notes] == [(plant.manager_a, "Reorder BRG-6205: 3 pcs left in main")]
     assert notes[0].url == part.get_absolute_url() and "reorder quantity 20" in notes[0].body
     assert [m.to for m in mailoutbox] == [["planner@example.com"]], "it needs action: e-mailed by default"
     with django_capture_on_commit_callbacks(execute=True):
-        parts.receive_stock(part, main, 20, user=plant.manager_a)  # back above the point...
-        parts.issue_stock(part, main, 20, user=plant.tech_a)  # ...and down again: a new crossing
+        parts.receive_stock(part, main, 20, actor=plant.manager_a)  # back above the point...
+        parts.issue_stock(part, main, 20, actor=plant.tech_a)  # ...and down again: a new crossing
     assert Notification.objects.filter(kind=NotificationKind.STOCK_LOW, recipient=plant.manager_a).count() == 2
 
 
@@ -131,14 +131,14 @@ def test_two_concurrent_issues_of_the_last_unit_cannot_both_succeed():
     plant = make_plant()
     part = Part.objects.create(part_number="SEAL-1", name="Mechanical seal")
     room = Storeroom.objects.create(site=plant.site_a, code="main", name="Main store")
-    parts.receive_stock(part, room, 1, user=plant.manager_a)
+    parts.receive_stock(part, room, 1, actor=plant.manager_a)
     barrier = threading.Barrier(2)
     results = []
 
     def worker(n):
         try:
             barrier.wait(timeout=10)
-            parts.issue_stock(part, room, 1, user=plant.tech_a, reference=f"WO-0000{n}")
+            parts.issue_stock(part, room, 1, actor=plant.tech_a, reference=f"WO-0000{n}")
             results.append("ok")
         except parts.InsufficientStock:
             results.append("refused")
@@ -170,7 +170,7 @@ def test_concurrent_receipts_into_a_new_stock_row_lose_nothing():
         try:
             barrier.wait(timeout=10)
             for _ in range(5):
-                parts.receive_stock(part, room, 2, user=plant.manager_a)
+                parts.receive_stock(part, room, 2, actor=plant.manager_a)
         finally:
             connection.close()
 

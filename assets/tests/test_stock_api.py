@@ -18,8 +18,8 @@ def store(plant):
     main_a = Storeroom.objects.create(site=plant.site_a, code="main", name="Main store A")
     cage_a = Storeroom.objects.create(site=plant.site_a, code="cage", name="Line cage A")
     main_b = Storeroom.objects.create(site=plant.site_b, code="main", name="Main store B")
-    parts.receive_stock(part, main_a, 5, user=plant.admin)
-    parts.receive_stock(part, main_b, 7, user=plant.admin)
+    parts.receive_stock(part, main_a, 5, actor=plant.admin)
+    parts.receive_stock(part, main_b, 7, actor=plant.admin)
     return part, main_a, cage_a, main_b
 
 
@@ -104,7 +104,7 @@ def test_who_may_move_stock(plant, store):
 
 def test_ledger_list_is_scoped_and_filtered(plant, store):
     part, main_a, _, main_b = store
-    parts.issue_stock(part, main_a, 1, user=plant.tech_a, reference="WO-00007")
+    parts.issue_stock(part, main_a, 1, actor=plant.tech_a, reference="WO-00007")
     rows = jwt_client(plant.tech_a).get(f"{API}/stock-movements/").json()["results"]
     assert {r["storeroom"] for r in rows} == {main_a.pk}
     rows = jwt_client(plant.tech_a).get(f"{API}/stock-movements/", {"kind": "issue"}).json()["results"]
@@ -117,7 +117,7 @@ def test_ledger_list_is_scoped_and_filtered(plant, store):
 def test_part_list_shows_on_hand_of_the_users_sites_and_low_stock_filter(plant, store):
     part, main_a, _, _ = store
     Part.objects.create(part_number="SEAL-1", name="Seal")
-    parts.set_reorder_levels(part, main_a, user=plant.admin, reorder_point=5)
+    parts.set_reorder_levels(part, main_a, actor=plant.admin, reorder_point=5)
     rows = {r["part_number"]: r for r in jwt_client(plant.tech_a).get(f"{API}/parts/").json()["results"]}
     assert Decimal(rows["BRG-6205"]["on_hand"]) == 5 and rows["BRG-6205"]["is_low"] is True
     assert Decimal(rows["SEAL-1"]["on_hand"]) == 0 and rows["SEAL-1"]["is_low"] is False

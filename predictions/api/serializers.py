@@ -47,6 +47,6 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         from predictions import services
 
         return services.start_training(
-            category=validated_data["category"], acting_user=self.context["request"].user,
+            category=validated_data["category"], actor=self.context["request"].user,
             runs=validated_data.get("runs", 100), rounds=validated_data.get("rounds", 150),
             activate=validated_data.get("activate", False), source=validated_data.get("source", "auto"))

@@ -12,7 +12,7 @@ from predictions.api.serializers import (
 )
 from predictions.filters import FeedbackLabelFilterSet, HealthAssessmentFilterSet, ModelVersionFilterSet
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
-from prosync.api import ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.api import ScopedReadOnlyViewSet, ScopedViewSet
 
 
 class ModelVersionViewSet(ScopedReadOnlyViewSet):
@@ -28,7 +28,7 @@ class ModelVersionViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def promote(self, request, pk=None):
         """Make this version the active model of its category (the previous one retires)."""
-        mv = services.promote_model(self.get_object(), acting_user=request.user)
+        mv = services.promote_model(self.get_object(), actor=request.user)
         return Response(ModelVersionSerializer(mv, context=self.get_serializer_context()).data)
 
 

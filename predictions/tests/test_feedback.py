@@ -81,8 +81,8 @@ def test_recording_feedback_twice_keeps_one_label(predictive_order):
     plant, _mv, wo = predictive_order
     from workorders.services import transition_work_order
 
-    transition_work_order(wo, "in_progress", acting_user=plant.tech_a)
-    wo = transition_work_order(wo, "completed", acting_user=plant.tech_a, outcome="fault_confirmed")
+    transition_work_order(wo, "in_progress", actor=plant.tech_a)
+    wo = transition_work_order(wo, "completed", actor=plant.tech_a, outcome="fault_confirmed")
     services.record_feedback(work_order=wo)
     services.record_feedback(work_order=wo)
     assert FeedbackLabel.objects.filter(work_order=wo).count() == 1

@@ -15,7 +15,7 @@ def train_now(plant, **kwargs):
 
 def test_a_run_reports_progress_and_registers_a_candidate(plant, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as queued:
-        run = services.start_training(category=plant.category, acting_user=plant.manager_a, runs=20, rounds=20)
+        run = services.start_training(category=plant.category, actor=plant.manager_a, runs=20, rounds=20)
     # The Celery task is sent after commit (the other callbacks renew cache generations).
     assert len([c for c in queued if "start_training" in c.__qualname__]) == 1
     assert run.status == "queued" and run.progress == 0

@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from prosync.api import ScopedModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.api import ScopedModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
 from telemetry import alarms, meters
 from telemetry.eventlog import events_for
 from telemetry.filters import AlarmRuleFilterSet, AlarmStateFilterSet
@@ -38,14 +38,14 @@ class AlarmRuleViewSet(ScopedViewSet):
     ordering_fields = ["name", "severity", "created_at"]
 
     def perform_create(self, serializer):
-        serializer.instance = alarms.create_alarm_rule(acting_user=self.request.user, **serializer.validated_data)
+        serializer.instance = alarms.create_alarm_rule(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = alarms.update_alarm_rule(serializer.instance, acting_user=self.request.user,
+        serializer.instance = alarms.update_alarm_rule(serializer.instance, actor=self.request.user,
                                                        **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        alarms.delete_alarm_rule(instance, acting_user=self.request.user)
+        alarms.delete_alarm_rule(instance, actor=self.request.user)
 
 
 class AlarmStateSerializer(serializers.ModelSerializer):
@@ -82,10 +82,10 @@ class DerivedMeterViewSet(ScopedViewSet):
     ordering_fields = ["id"]
 
     def perform_create(self, serializer):
-        serializer.instance = meters.create_derived_meter(acting_user=self.request.user, **serializer.validated_data)
+        serializer.instance = meters.create_derived_meter(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = meters.update_derived_meter(serializer.instance, acting_user=self.request.user,
+        serializer.instance = meters.update_derived_meter(serializer.instance, actor=self.request.user,
                                                           **serializer.validated_data)
 
 

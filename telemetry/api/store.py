@@ -18,8 +18,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from prosync.api import ScopedModelSerializer, ScopedQuerysetMixin
-from prosync.permissions import SiteScopedPermission
+from prosync.core.api import ScopedModelSerializer, ScopedQuerysetMixin
+from prosync.core.permissions import SiteScopedPermission
 from telemetry import services, storage
 from telemetry.backends import BUCKET_US, from_us, to_us
 from telemetry.models import CsvImport, Gateway, Reading, ReadingRollupHour, ReadingRollupMinute, Sensor
@@ -221,14 +221,14 @@ class GatewayViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.ListMo
         if not request.user.sees_all_sites and site.pk not in request.user.site_ids:
             return Response({"site": ["Not one of your sites."]}, status=status.HTTP_400_BAD_REQUEST)
         gateway, key = services.issue_gateway(site=site, name=serializer.validated_data["name"],
-                                              acting_user=request.user)
+                                              actor=request.user)
         return Response({**GatewaySerializer(gateway, context=self.get_serializer_context()).data, "key": key},
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: GatewaySerializer})
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        gateway = services.revoke_gateway(self.get_object(), acting_user=request.user)
+        gateway = services.revoke_gateway(self.get_object(), actor=request.user)
         return Response(GatewaySerializer(gateway, context=self.get_serializer_context()).data)
 
 
@@ -263,5 +263,5 @@ class CsvImportViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retrie
             return Response({"file": ["Attach a CSV file with the columns sensor, ts, value."]},
                             status=status.HTTP_400_BAD_REQUEST)
         atomic = str(request.data.get("atomic", "")).lower() in ("1", "true", "yes", "on")
-        job = services.start_csv_import(upload=upload, acting_user=request.user, atomic=atomic)
+        job = services.start_csv_import(upload=upload, actor=request.user, atomic=atomic)
         return Response(CsvImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)

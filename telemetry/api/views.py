@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from prosync.api import ScopedReadOnlyViewSet, ScopedViewSet
-from prosync.permissions import SiteScopedPermission
-from prosync.throttling import ScopedRateThrottle
+from prosync.core.api import ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.permissions import SiteScopedPermission
+from prosync.core.throttling import ScopedRateThrottle
 from telemetry import services
 from telemetry.api.gateway_auth import GatewayKeyAuthentication
 from telemetry.api.parsers import LenientJSONParser
@@ -55,7 +55,7 @@ class BulkReadingsView(APIView):
     def post(self, request):
         atomic = request.query_params.get("atomic", "").lower() in ("1", "true", "yes")
         try:
-            result = services.ingest_readings(request.data, acting_user=request.user, atomic=atomic)
+            result = services.ingest_readings(request.data, actor=request.user, atomic=atomic)
         except services.BatchRefused as exc:
             return Response({"received": 0, "stored": 0, "duplicates": 0, "refused": 0,
                              "errors": [{"index": None, "field": None, "reason": exc.reason}]},
@@ -79,7 +79,7 @@ class AlertViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         try:
-            alert = services.acknowledge_alert(self.get_object(), acting_user=request.user)
+            alert = services.acknowledge_alert(self.get_object(), actor=request.user)
         except ValueError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(AlertSerializer(alert, context=self.get_serializer_context()).data)

@@ -29,7 +29,7 @@ def send(sensor, values, *, start, step_s=10):
 def rule_for(plant, user=None, **fields):
     fields.setdefault("name", "Vibration high")
     fields.setdefault("sensor", plant.sensors_a["vibration"])
-    return alarms.create_alarm_rule(acting_user=user or plant.manager_a, **fields)
+    return alarms.create_alarm_rule(actor=user or plant.manager_a, **fields)
 
 
 def test_hovering_at_the_limit_raises_one_alarm_and_clears_once(plant):
@@ -138,7 +138,7 @@ def test_suppressed_while_maintenance_in_progress(plant):
 
 
 def test_category_rule_applies_to_every_asset_of_the_category_at_its_site(plant):
-    rule = alarms.create_alarm_rule(acting_user=plant.manager_a, site=plant.site_a, name="Pump vibration",
+    rule = alarms.create_alarm_rule(actor=plant.manager_a, site=plant.site_a, name="Pump vibration",
                                     category=plant.category, metric="vibration", condition=AlarmCondition.ABOVE,
                                     high=10.0, severity="critical")
     t = timezone.now() - timedelta(hours=1)
@@ -179,7 +179,7 @@ def test_acknowledge_then_clear(plant):
     rule = rule_for(plant, condition=AlarmCondition.ABOVE, high=10.0)
     sensor = plant.sensors_a["vibration"]
     t = send(sensor, [11.0], start=timezone.now() - timedelta(minutes=5))
-    alert = acknowledge_alert(Alert.objects.get(rule=rule), acting_user=plant.tech_a)
+    alert = acknowledge_alert(Alert.objects.get(rule=rule), actor=plant.tech_a)
     assert alert.status == AlertStatus.ACKNOWLEDGED
     send(sensor, [9.0], start=t)
     alert.refresh_from_db()
@@ -192,7 +192,7 @@ def test_rule_editing_resets_and_disabling_clears(plant):
     rule = rule_for(plant, condition=AlarmCondition.ABOVE, high=10.0)
     sensor = plant.sensors_a["vibration"]
     send(sensor, [11.0], start=timezone.now() - timedelta(minutes=5))
-    alarms.update_alarm_rule(rule, acting_user=plant.manager_a, is_enabled=False)
+    alarms.update_alarm_rule(rule, actor=plant.manager_a, is_enabled=False)
     assert Alert.objects.get(rule=rule).status == AlertStatus.CLOSED
     assert not AlarmState.objects.filter(rule=rule).exists()
 
@@ -237,7 +237,7 @@ def test_events_api_lists_the_users_sites_only(plant, api):
 def test_rule_pages_scoped_partial_and_query_counts(plant, client, django_assert_max_num_queries):
     for i in range(12):
         rule_for(plant, name=f"Rule {i:02}", condition=AlarmCondition.ABOVE, high=float(i + 1))
-    alarms.create_alarm_rule(acting_user=plant.admin, site=plant.site_b, name="Bravo rule", category=plant.category,
+    alarms.create_alarm_rule(actor=plant.admin, site=plant.site_b, name="Bravo rule", category=plant.category,
                              metric="vibration", condition=AlarmCondition.ABOVE, high=1.0)
     client.force_login(plant.tech_a)
     with django_assert_max_num_queries(12):

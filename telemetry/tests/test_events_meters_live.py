@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from conftest import asset_page
-from prosync.events import asset_group
+from prosync.core.events import asset_group
 from telemetry import meters
 from telemetry.eventlog import events_for
 from telemetry.services import ingest_readings
@@ -29,9 +29,9 @@ def test_work_order_and_asset_status_events_in_the_feed(plant):
     from assets.services import change_asset_status
     from workorders.services import create_work_order, transition_work_order
 
-    wo = create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title="Replace seal")
-    transition_work_order(wo, "in_progress", acting_user=plant.tech_a)
-    change_asset_status(plant.asset_a, "down", user=plant.tech_a, reason_code="breakdown")
+    wo = create_work_order(actor=plant.manager_a, asset=plant.asset_a, title="Replace seal")
+    transition_work_order(wo, "in_progress", actor=plant.tech_a)
+    change_asset_status(plant.asset_a, "down", actor=plant.tech_a, reason_code="breakdown")
     feed = events_for(plant.tech_a, asset_id=plant.asset_a.pk)
     assert [e["kind"] for e in feed] == ["asset.status", "workorder.in_progress", "workorder.created"]
     assert "Replace seal" in feed[2]["title"] or wo.number in feed[2]["title"]
@@ -46,7 +46,7 @@ def test_work_order_and_asset_status_events_in_the_feed(plant):
 def test_feed_pages_on_the_asset_and_site(plant, client):
     from workorders.services import create_work_order
 
-    create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title="Replace seal")
+    create_work_order(actor=plant.manager_a, asset=plant.asset_a, title="Replace seal")
     client.force_login(plant.tech_a)
     page = asset_page(client, plant.asset_a)
     assert 'href="#activity">Activity' in page and "Replace seal" in page
@@ -62,11 +62,11 @@ def test_running_hours_and_cycles_from_current(plant):
     from assets.services import create_meter
 
     sensor = plant.sensors_a["current"]
-    hours = create_meter(user=plant.manager_a, asset=plant.asset_a, name="Run hours", kind="running_hours", unit="h")
-    starts = create_meter(user=plant.manager_a, asset=plant.asset_a, name="Starts", kind="cycles", unit="starts")
-    meters.create_derived_meter(acting_user=plant.manager_a, sensor=sensor, meter=hours, mode="running_hours",
+    hours = create_meter(actor=plant.manager_a, asset=plant.asset_a, name="Run hours", kind="running_hours", unit="h")
+    starts = create_meter(actor=plant.manager_a, asset=plant.asset_a, name="Starts", kind="cycles", unit="starts")
+    meters.create_derived_meter(actor=plant.manager_a, sensor=sensor, meter=hours, mode="running_hours",
                                 threshold=5.0)
-    meters.create_derived_meter(acting_user=plant.manager_a, sensor=sensor, meter=starts, mode="cycles",
+    meters.create_derived_meter(actor=plant.manager_a, sensor=sensor, meter=starts, mode="cycles",
                                 threshold=5.0)
     t = timezone.now() - timedelta(hours=3)
     # One reading a minute; a value counts until the next reading (sample and hold): runs 30 min,
@@ -91,9 +91,9 @@ def test_derived_meter_must_be_on_the_sensors_asset(plant):
 
     from assets.services import create_meter
 
-    other = create_meter(user=plant.manager_a, asset=plant.child_a, name="Run hours", kind="running_hours")
+    other = create_meter(actor=plant.manager_a, asset=plant.child_a, name="Run hours", kind="running_hours")
     with pytest.raises(ValidationError) as err:
-        meters.create_derived_meter(acting_user=plant.manager_a, sensor=plant.sensors_a["current"], meter=other,
+        meters.create_derived_meter(actor=plant.manager_a, sensor=plant.sensors_a["current"], meter=other,
                                     threshold=1.0)
     assert "meter" in err.value.message_dict
 
@@ -142,8 +142,8 @@ def test_burst_of_readings_is_coalesced_and_the_last_value_arrives(live_plant, s
 def test_derived_meter_api(plant, api):
     from assets.services import create_meter
 
-    hours = create_meter(user=plant.manager_a, asset=plant.asset_a, name="Run hours", kind="running_hours", unit="h")
-    other = create_meter(user=plant.admin, asset=plant.asset_b, name="Run hours", kind="running_hours", unit="h")
+    hours = create_meter(actor=plant.manager_a, asset=plant.asset_a, name="Run hours", kind="running_hours", unit="h")
+    other = create_meter(actor=plant.admin, asset=plant.asset_b, name="Run hours", kind="running_hours", unit="h")
     url = "/api/v1/derived-meters/"
     manager = api(plant.manager_a)
     ok = manager.post(url, {"sensor": plant.sensors_a["current"].pk, "meter": hours.pk, "threshold": 5.0})

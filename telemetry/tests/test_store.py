@@ -65,11 +65,11 @@ def test_bad_items_refused_by_index_valid_ones_stored_and_atomic_refuses_all(sto
         {"sensor": plant.sensors_b["vibration"].key, "ts": iso(now), "value": 1},
         {"sensor": True, "ts": iso(now), "value": 1},
     ]))
-    atomic = services.ingest_readings(batch, acting_user=plant.tech_a, atomic=True)
+    atomic = services.ingest_readings(batch, actor=plant.tech_a, atomic=True)
     assert atomic.stored == 0 and atomic.refused == 8
     assert storage.get_store().count_raw([vib.pk]) == 0
 
-    result = services.ingest_readings(batch, acting_user=plant.tech_a)
+    result = services.ingest_readings(batch, actor=plant.tech_a)
     errors = {(e["index"], e["field"]): e["reason"] for e in result.errors}
     assert result.stored == 1 and result.refused == 8
     assert "unknown sensor" in errors[(1, "sensor")]

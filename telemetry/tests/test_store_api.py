@@ -24,7 +24,7 @@ def gateway_client(key: str) -> APIClient:
 
 
 def test_gateway_key_ingests_for_its_own_site_only_and_can_be_revoked(plant, store):
-    gateway, key = services.issue_gateway(site=plant.site_a, name="PLC bridge", acting_user=plant.manager_a)
+    gateway, key = services.issue_gateway(site=plant.site_a, name="PLC bridge", actor=plant.manager_a)
     assert key.startswith(gateway.key_prefix) and key not in gateway.key_hash  # only a hash is kept
     vib_a, vib_b = plant.sensors_a["vibration"], plant.sensors_b["vibration"]
     now = timezone.now()
@@ -39,7 +39,7 @@ def test_gateway_key_ingests_for_its_own_site_only_and_can_be_revoked(plant, sto
     assert gateway_client(key).get("/api/v1/sensors/").status_code in (401, 403)
     assert gateway_client(key + "x").post(BULK, [{"sensor": vib_a.pk, "ts": now.isoformat(), "value": 1}],
                                           format="json").status_code == 401
-    services.revoke_gateway(gateway, acting_user=plant.manager_a)
+    services.revoke_gateway(gateway, actor=plant.manager_a)
     r = gateway_client(key).post(BULK, [{"sensor": vib_a.pk, "ts": now.isoformat(), "value": 1}], format="json")
     assert r.status_code == 401
 
@@ -128,7 +128,7 @@ def test_atomic_csv_upload_stores_nothing_when_a_row_is_bad(plant, store):
     vib = plant.sensors_a["vibration"]
     t = timezone.now().replace(microsecond=0) - timedelta(hours=1)
     text = f"ts,value,sensor\n{t.isoformat()},1.5,{vib.pk}\n{t.isoformat()},oops,{vib.pk}\n"
-    job = services.start_csv_import(upload=csv_file(text), acting_user=plant.tech_a, atomic=True)
+    job = services.start_csv_import(upload=csv_file(text), actor=plant.tech_a, atomic=True)
     job = services.run_csv_import(job.pk)
     assert job.status == CsvImport.Status.FAILED and "Nothing was stored" in job.message
     assert job.errors == [{"row": 3, "field": "value", "reason": "the value is a string; send a JSON number"}]
@@ -136,7 +136,7 @@ def test_atomic_csv_upload_stores_nothing_when_a_row_is_bad(plant, store):
 
 
 def test_csv_without_the_needed_columns_fails_with_a_reason_and_viewers_cannot_upload(plant):
-    job = services.start_csv_import(upload=csv_file("when,what\n1,2\n"), acting_user=plant.tech_a)
+    job = services.start_csv_import(upload=csv_file("when,what\n1,2\n"), actor=plant.tech_a)
     job = services.run_csv_import(job.pk)
     assert job.status == CsvImport.Status.FAILED and "missing: sensor, ts, value" in job.message
     r = jwt_client(plant.viewer_a).post("/api/v1/csv-imports/", {"file": csv_file("sensor,ts,value\n")},
@@ -157,11 +157,11 @@ def test_a_larger_csv_is_imported_in_chunks_and_a_binary_file_is_refused_with_a_
     t = timezone.now().replace(microsecond=0) - timedelta(days=2)
     text = "sensor,ts,value\n" + "".join(f"{cur.pk},{(t + timedelta(seconds=i)).isoformat()},{i % 40}\n"
                                          for i in range(4500))
-    job = services.run_csv_import(services.start_csv_import(upload=csv_file(text), acting_user=plant.tech_a).pk)
+    job = services.run_csv_import(services.start_csv_import(upload=csv_file(text), actor=plant.tech_a).pk)
     assert (job.status, job.total_rows, job.processed_rows, job.stored, job.refused) == ("done", 4500, 4500, 4500, 0)
     assert storage.get_store().count_raw([cur.pk]) == 4500
     binary = SimpleUploadedFile("dump.csv", b"\xff\xfe\x00\x81garbage\x00", content_type="text/csv")
-    job = services.run_csv_import(services.start_csv_import(upload=binary, acting_user=plant.tech_a).pk)
+    job = services.run_csv_import(services.start_csv_import(upload=binary, actor=plant.tech_a).pk)
     assert job.status == CsvImport.Status.FAILED and "not a readable UTF-8 CSV" in job.message
 
 

@@ -53,7 +53,7 @@ def test_bad_file_gets_a_form_error_viewer_cannot_upload_other_site_cannot_see(c
     assert r.status_code == 400 and "Upload a .csv file." in r.content.decode()
     assert not CsvImport.objects.exists()
     job = services.start_csv_import(upload=SimpleUploadedFile("a.csv", b"sensor,ts,value\n"),
-                                    acting_user=plant.tech_a)
+                                    actor=plant.tech_a)
     client.logout()
     logged_in(client, plant.viewer_a)
     page = client.get(URL)

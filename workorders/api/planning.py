@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from assets.models import Part
-from prosync.api import ScopedModelSerializer, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.api import ScopedModelSerializer, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
 from workorders import preventive, projects
 from workorders import requests as request_services
 from workorders.choices import RequestChannel, WorkOrderPriority, WorkOrderType
@@ -89,7 +89,7 @@ class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retr
         data = dict(serializer.validated_data)
         serializer.instance = request_services.submit_request(
             site=data["site"], asset=data.get("asset"), title=data["title"], description=data["description"],
-            priority=data.get("priority", ""), acting_user=self.request.user, channel=RequestChannel.API,
+            priority=data.get("priority", ""), actor=self.request.user, channel=RequestChannel.API,
             photos=data.get("upload_photos", []))
 
     def _decidable(self):
@@ -106,7 +106,7 @@ class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retr
         params = ApproveSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         try:
-            request_services.approve_request(wr, acting_user=request.user, **params.validated_data)
+            request_services.approve_request(wr, actor=request.user, **params.validated_data)
         except request_services.RequestAlreadyDecided as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         wr.refresh_from_db()
@@ -119,7 +119,7 @@ class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retr
         params = RejectSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         try:
-            wr = request_services.reject_request(wr, acting_user=request.user, reason=params.validated_data["reason"])
+            wr = request_services.reject_request(wr, actor=request.user, reason=params.validated_data["reason"])
         except request_services.RequestAlreadyDecided as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(wr).data)
@@ -174,7 +174,7 @@ class PreventiveScheduleViewSet(ScopedViewSet):
 
     def perform_create(self, serializer):
         data, parts = self._split(dict(serializer.validated_data))
-        serializer.instance = preventive.save_schedule(PreventiveSchedule(**data), acting_user=self.request.user,
+        serializer.instance = preventive.save_schedule(PreventiveSchedule(**data), actor=self.request.user,
                                                        parts=parts)
 
     def perform_update(self, serializer):
@@ -182,7 +182,7 @@ class PreventiveScheduleViewSet(ScopedViewSet):
         schedule = serializer.instance
         for key, value in data.items():
             setattr(schedule, key, value)
-        serializer.instance = preventive.save_schedule(schedule, acting_user=self.request.user, parts=parts)
+        serializer.instance = preventive.save_schedule(schedule, actor=self.request.user, parts=parts)
 
     @extend_schema(request=None, responses={201: None, 200: None})
     @action(detail=True, methods=["post"])
@@ -256,13 +256,13 @@ class ProjectViewSet(ScopedViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.setdefault("owner", self.request.user)
-        serializer.instance = projects.save_project(Project(**data), acting_user=self.request.user)
+        serializer.instance = projects.save_project(Project(**data), actor=self.request.user)
 
     def perform_update(self, serializer):
         project = serializer.instance
         for key, value in serializer.validated_data.items():
             setattr(project, key, value)
-        serializer.instance = projects.save_project(project, acting_user=self.request.user)
+        serializer.instance = projects.save_project(project, actor=self.request.user)
 
     @extend_schema(request=ProjectOrdersSerializer, responses={200: ProjectSerializer})
     @action(detail=True, methods=["post"], url_path="add-orders")
@@ -271,7 +271,7 @@ class ProjectViewSet(ScopedViewSet):
         project = self.get_object()
         params = ProjectOrdersSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
-        projects.add_orders(project, params.validated_data["work_orders"], acting_user=request.user)
+        projects.add_orders(project, params.validated_data["work_orders"], actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data)
 
     @extend_schema(request=ProjectOrdersSerializer, responses={200: ProjectSerializer})
@@ -281,7 +281,7 @@ class ProjectViewSet(ScopedViewSet):
         params = ProjectOrdersSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         for wo in params.validated_data["work_orders"]:
-            projects.remove_order(project, wo, acting_user=request.user)
+            projects.remove_order(project, wo, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data)
 
     @extend_schema(responses={200: None})

@@ -10,8 +10,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from prosync.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
-from prosync.permissions import SiteScopedPermission, can
+from prosync.core.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.permissions import SiteScopedPermission, can
 from workorders import services
 from workorders.api import serializers as s
 from workorders.filters import WorkOrderFilterSet
@@ -73,13 +73,13 @@ class WorkOrderViewSet(DomainErrorsMixin, ScopedViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = services.create_work_order(acting_user=self.request.user, **data)
+        serializer.instance = services.create_work_order(actor=self.request.user, **data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         expected = data.pop("version", None)
         serializer.instance = services.update_work_order(
-            serializer.instance, acting_user=self.request.user, expected_version=expected, **data)
+            serializer.instance, actor=self.request.user, expected_version=expected, **data)
 
     @extend_schema(request=s.TransitionSerializer, responses={200: s.WorkOrderSerializer, 409: None})
     @action(detail=True, methods=["post"])
@@ -91,7 +91,7 @@ class WorkOrderViewSet(DomainErrorsMixin, ScopedViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         wo = services.transition_work_order(
-            wo, data["status"], acting_user=request.user, note=data["note"], expected_version=data.get("version"),
+            wo, data["status"], actor=request.user, note=data["note"], expected_version=data.get("version"),
             outcome=data["outcome"], problem_code=data["problem_code"], cause_code=data["cause_code"],
             remedy_code=data["remedy_code"])
         return Response(s.WorkOrderSerializer(wo, context=self.get_serializer_context()).data)
@@ -110,7 +110,7 @@ class WorkOrderViewSet(DomainErrorsMixin, ScopedViewSet):
         wo = self.get_object()
         params = s.DependencySerializer(data=request.data, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
-        services.add_dependency(wo, params.validated_data["blocked_by"], acting_user=request.user)
+        services.add_dependency(wo, params.validated_data["blocked_by"], actor=request.user)
         return Response(s.WorkOrderSerializer(wo, context=self.get_serializer_context()).data, status=201)
 
     @extend_schema(request=None, responses={204: None})
@@ -118,7 +118,7 @@ class WorkOrderViewSet(DomainErrorsMixin, ScopedViewSet):
     def remove_dependency(self, request, pk=None, blocker_pk=None):
         wo = self.get_object()
         blocker = get_object_or_404(wo.blocked_by.all(), pk=blocker_pk)
-        services.remove_dependency(wo, blocker, acting_user=request.user)
+        services.remove_dependency(wo, blocker, actor=request.user)
         return Response(status=204)
 
     @extend_schema(request=s.AttachChecklistSerializer, responses={201: s.ChecklistItemSerializer(many=True)})
@@ -128,14 +128,14 @@ class WorkOrderViewSet(DomainErrorsMixin, ScopedViewSet):
         wo = self.get_object()
         params = s.AttachChecklistSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        items = services.attach_checklist(wo, params.validated_data["template"], acting_user=request.user)
+        items = services.attach_checklist(wo, params.validated_data["template"], actor=request.user)
         return Response(s.ChecklistItemSerializer(items, many=True).data, status=201)
 
     @extend_schema(request=None, responses={201: s.TimeEntrySerializer, 409: None})
     @action(detail=True, methods=["post"], url_path="timer/start")
     def start_timer(self, request, pk=None):
         """Start your timer on this order (409 if yours already runs elsewhere)."""
-        entry = services.start_timer(self.get_object(), acting_user=request.user)
+        entry = services.start_timer(self.get_object(), actor=request.user)
         return Response(s.TimeEntrySerializer(entry).data, status=201)
 
     @extend_schema(request=s.StopTimerSerializer, responses={200: s.TimeEntrySerializer, 409: None})
@@ -143,7 +143,7 @@ class WorkOrderViewSet(DomainErrorsMixin, ScopedViewSet):
     def stop_timer(self, request, pk=None):
         params = s.StopTimerSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        entry = services.stop_timer(acting_user=request.user, work_order=self.get_object(),
+        entry = services.stop_timer(actor=request.user, work_order=self.get_object(),
                                     note=params.validated_data["note"])
         return Response(s.TimeEntrySerializer(entry).data)
 
@@ -182,14 +182,14 @@ class ChecklistItemViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retr
     def perform_create(self, serializer):
         data = {k: v for k, v in serializer.validated_data.items()
                 if k in ("label", "kind", "position", "unit", "min_value", "max_value", "required")}
-        serializer.instance = services.add_checklist_item(self.get_parent(), acting_user=self.request.user, **data)
+        serializer.instance = services.add_checklist_item(self.get_parent(), actor=self.request.user, **data)
 
     @extend_schema(request=s.ChecklistResultSerializer, responses=s.ChecklistItemSerializer)
     def partial_update(self, request, *args, **kwargs):
         item = self.get_object()
         params = s.ChecklistResultSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        item = services.record_checklist_result(item, acting_user=request.user, **params.validated_data)
+        item = services.record_checklist_result(item, actor=request.user, **params.validated_data)
         return Response(s.ChecklistItemSerializer(item, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={201: s.WorkOrderSerializer, 409: None})
@@ -199,7 +199,7 @@ class ChecklistItemViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retr
         item = self.get_object()
         if not can(request.user, "add", WorkOrder):
             raise exceptions.PermissionDenied("Your role may not create work orders.")
-        wo = services.create_follow_up(item, acting_user=request.user)
+        wo = services.create_follow_up(item, actor=request.user)
         return Response(s.WorkOrderSerializer(wo, context=self.get_serializer_context()).data, status=201)
 
 
@@ -211,7 +211,7 @@ class CommentViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.RetrieveMo
 
     def perform_create(self, serializer):
         serializer.instance = services.add_comment(self.get_parent(), serializer.validated_data["body"],
-                                                   acting_user=self.request.user)
+                                                   actor=self.request.user)
 
 
 class AttachmentViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -224,7 +224,7 @@ class AttachmentViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retriev
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.add_attachment(self.get_parent(), data["file"], acting_user=self.request.user,
+        serializer.instance = services.add_attachment(self.get_parent(), data["file"], actor=self.request.user,
                                                       kind=data.get("kind", "document"),
                                                       caption=data.get("caption", ""))
 
@@ -242,14 +242,14 @@ class TimeEntryViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retrieve
         person = data.get("user") or self.request.user
         if person != self.request.user and not can(self.request.user, "change", LabourRate):
             raise exceptions.PermissionDenied("You log your own time; a planner logs time for others.")
-        serializer.instance = services.log_time(self.get_parent(), acting_user=self.request.user, user=person,
+        serializer.instance = services.log_time(self.get_parent(), actor=self.request.user, user=person,
                                                 hours=data["hours"], started_at=data.get("started_at"),
                                                 note=data.get("note", ""))
 
     def perform_destroy(self, instance):
         if instance.user_id != self.request.user.pk and not can(self.request.user, "change", LabourRate):
             raise exceptions.PermissionDenied("You delete your own time entries only.")
-        services.delete_time_entry(instance, acting_user=self.request.user)
+        services.delete_time_entry(instance, actor=self.request.user)
 
 
 class PartUsageViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -264,7 +264,7 @@ class PartUsageViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retrieve
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = services.issue_part(self.get_parent(), part=data["part"], storeroom=data["storeroom"],
-                                                  quantity=data["quantity"], acting_user=self.request.user,
+                                                  quantity=data["quantity"], actor=self.request.user,
                                                   note=data.get("note", ""))
 
     @extend_schema(request=s.PartReturnSerializer, responses={201: s.PartUsageSerializer, 409: None})
@@ -274,7 +274,7 @@ class PartUsageViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retrieve
         a ledger movement; 400 when more than is still out would come back."""
         params = s.PartReturnSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        back = services.return_part(self.get_object(), acting_user=request.user, **params.validated_data)
+        back = services.return_part(self.get_object(), actor=request.user, **params.validated_data)
         return Response(s.PartUsageSerializer(back, context=self.get_serializer_context()).data, status=201)
 
 
@@ -329,7 +329,7 @@ class SavedViewViewSet(viewsets.ModelViewSet):
         if not can(self.request.user, "add", SavedView):
             raise exceptions.PermissionDenied("Your role may not save views.")
         data = serializer.validated_data
-        serializer.instance = services.save_view(acting_user=self.request.user, name=data["name"],
+        serializer.instance = services.save_view(actor=self.request.user, name=data["name"],
                                                  query=data.get("query", ""))
 
     def perform_update(self, serializer):
@@ -341,7 +341,7 @@ class SavedViewViewSet(viewsets.ModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance):
-        services.delete_saved_view(instance, acting_user=self.request.user)
+        services.delete_saved_view(instance, actor=self.request.user)
 
 
 class StatusChangeViewSet(ScopedReadOnlyViewSet):

@@ -20,7 +20,7 @@ def plant(wo_plant):
 def order(plant, asset=None, **fields):
     fields.setdefault("title", "Pump vibration")
     fields.setdefault("kind", "inspection")
-    return services.create_work_order(acting_user=plant.manager_a, asset=asset or plant.asset_a, **fields)
+    return services.create_work_order(actor=plant.manager_a, asset=asset or plant.asset_a, **fields)
 
 
 def test_board_has_a_column_per_status_with_counts_and_only_the_users_sites(plant, client,
@@ -28,7 +28,7 @@ def test_board_has_a_column_per_status_with_counts_and_only_the_users_sites(plan
     for i in range(5):
         order(plant, title=f"Alpha job {i}", assignee=plant.tech_a)
     moving = order(plant, title="Alpha running")
-    services.transition_work_order(moving, "in_progress", acting_user=plant.tech_a)
+    services.transition_work_order(moving, "in_progress", actor=plant.tech_a)
     order(plant, asset=plant.asset_b, title="Bravo job")
     client.force_login(plant.tech_a)
     with django_assert_max_num_queries(24):
@@ -115,10 +115,10 @@ def test_order_page_shows_everything_in_bounded_queries(plant, client, django_as
     t = ChecklistTemplate.objects.create(name="Round")
     ChecklistTemplateItem.objects.create(template=t, label="Guard in place", kind="pass_fail")
     wo = order(plant, assignees=[plant.tech_a, plant.manager_a])
-    services.attach_checklist(wo, t, acting_user=plant.tech_a)
+    services.attach_checklist(wo, t, actor=plant.tech_a)
     for i in range(5):
-        services.add_comment(wo, f"Note {i} for @tech_a", acting_user=plant.manager_a)
-    services.start_timer(wo, acting_user=plant.tech_a)
+        services.add_comment(wo, f"Note {i} for @tech_a", actor=plant.manager_a)
+    services.start_timer(wo, actor=plant.tech_a)
     client.force_login(plant.tech_a)
     with django_assert_max_num_queries(40):
         html = client.get(wo.get_absolute_url()).content.decode()
@@ -155,7 +155,7 @@ def test_asset_page_rolls_up_hours_and_cost(plant, client):
     from decimal import Decimal
 
     wo = order(plant)
-    services.log_time(wo, acting_user=plant.tech_a, hours=Decimal("2"))
+    services.log_time(wo, actor=plant.tech_a, hours=Decimal("2"))
     client.force_login(plant.tech_a)
     html = asset_page(client, plant.asset_a)
     assert "2.00 h of labour" in html and "cost 90.00" in html

@@ -42,7 +42,7 @@ def make_status_change(p, s):
     from workorders import services
 
     wo = services.create_work_order(asset=p.asset_a if s == "a" else p.asset_b, title="Seal", kind="inspection")
-    services.transition_work_order(wo, "in_progress", acting_user=None)
+    services.transition_work_order(wo, "in_progress", actor=None)
     return wo.status_changes.get()
 
 

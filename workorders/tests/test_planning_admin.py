@@ -23,9 +23,9 @@ def admin_client(client, plant):
 
 
 def test_admin_pages_open_and_schedules_save_through_the_service(admin_client, plant):
-    wr = submit_request(asset=plant.asset_a, title="Noise", description="Grinding at start", acting_user=plant.tech_a)
+    wr = submit_request(asset=plant.asset_a, title="Noise", description="Grinding at start", actor=plant.tech_a)
     s = preventive.save_schedule(PreventiveSchedule(asset=plant.asset_a, title="Weekly", interval=1,
-                                                    interval_unit="weeks"), acting_user=None)
+                                                    interval_unit="weeks"), actor=None)
     preventive.generate_for_schedule(s.pk)
     notify(plant.admin, kind="mention", title="Hello")
     for page in PAGES:

@@ -31,7 +31,7 @@ async def test_assigning_an_order_notifies_the_assignee_live(live_plant, close_d
         hello = await comm.receive_json_from(timeout=5)
         assert hello["payload"]["unread"] == 0
         wo = await sync_to_async(services.create_work_order)(
-            acting_user=p.manager_a, asset=p.asset_a, title="Replace mechanical seal", assignee=p.tech_a)
+            actor=p.manager_a, asset=p.asset_a, title="Replace mechanical seal", assignee=p.tech_a)
         msg = await comm.receive_json_from(timeout=10)
         assert msg["type"] == "notification.new"
         assert msg["payload"]["title"] == f"{wo.number} assigned to you"
@@ -45,10 +45,10 @@ async def test_assigning_an_order_notifies_the_assignee_live(live_plant, close_d
 
 def test_status_change_tells_the_others_not_the_actor(plant, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        wo = services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title="Align coupling",
+        wo = services.create_work_order(actor=plant.manager_a, asset=plant.asset_a, title="Align coupling",
                                         assignee=plant.tech_a)
     with django_capture_on_commit_callbacks(execute=True):
-        services.transition_work_order(wo, WorkOrderStatus.IN_PROGRESS, acting_user=plant.tech_a)
+        services.transition_work_order(wo, WorkOrderStatus.IN_PROGRESS, actor=plant.tech_a)
     to_manager = Notification.objects.filter(recipient=plant.manager_a, kind="status_change")
     assert [n.title for n in to_manager] == [f"{wo.number} is now in progress"]
     assert not Notification.objects.filter(recipient=plant.tech_a, kind="status_change").exists()
@@ -56,11 +56,11 @@ def test_status_change_tells_the_others_not_the_actor(plant, django_capture_on_c
 
 def test_due_soon_and_overdue_are_sent_once(plant, django_capture_on_commit_callbacks):
     now = timezone.now()
-    late = services.create_work_order(acting_user=None, asset=plant.asset_a, title="Late one",
+    late = services.create_work_order(actor=None, asset=plant.asset_a, title="Late one",
                                       assignee=plant.tech_a, due_at=now - timedelta(hours=2))
-    soon = services.create_work_order(acting_user=None, asset=plant.asset_a, title="Soon one",
+    soon = services.create_work_order(actor=None, asset=plant.asset_a, title="Soon one",
                                       assignee=plant.tech_a, due_at=now + timedelta(hours=3))
-    services.create_work_order(acting_user=None, asset=plant.asset_a, title="Far one", assignee=plant.tech_a,
+    services.create_work_order(actor=None, asset=plant.asset_a, title="Far one", assignee=plant.tech_a,
                                due_at=now + timedelta(days=5))
     assert notify_due_orders(now=now) == {"overdue": 1, "due_soon": 1}
     assert notify_due_orders(now=now) == {"overdue": 0, "due_soon": 0}, "a second beat sends nothing again"
@@ -68,20 +68,20 @@ def test_due_soon_and_overdue_are_sent_once(plant, django_capture_on_commit_call
                     .values_list("title", flat=True))
     assert len(titles) == 2 and titles[0].startswith(late.number) and titles[1].startswith(soon.number)
     # Rescheduled: the new due date is announced once more.
-    services.update_work_order(soon, acting_user=plant.manager_a, due_at=now + timedelta(hours=5))
+    services.update_work_order(soon, actor=plant.manager_a, due_at=now + timedelta(hours=5))
     assert notify_due_orders(now=now)["due_soon"] == 1
 
 
 def test_completing_a_pm_order_records_compliance(plant, django_capture_on_commit_callbacks):
     s = preventive.save_schedule(PreventiveSchedule(asset=plant.asset_a, title="Grease", interval=1,
                                                     interval_unit="weeks", starts_at=timezone.now() + timedelta(days=1),
-                                                    lead_time_days=2), acting_user=None)
+                                                    lead_time_days=2), actor=None)
     with django_capture_on_commit_callbacks(execute=True):
         wo = preventive.generate_for_schedule(s.pk)
     assert wo is not None
     with django_capture_on_commit_callbacks(execute=True):
-        services.transition_work_order(wo, WorkOrderStatus.IN_PROGRESS, acting_user=plant.tech_a)
+        services.transition_work_order(wo, WorkOrderStatus.IN_PROGRESS, actor=plant.tech_a)
     with django_capture_on_commit_callbacks(execute=True):
-        services.transition_work_order(wo, WorkOrderStatus.COMPLETED, acting_user=plant.tech_a)
+        services.transition_work_order(wo, WorkOrderStatus.COMPLETED, actor=plant.tech_a)
     occ = PMOccurrence.objects.get(work_order=wo)
     assert occ.compliance == Compliance.ON_TIME and occ.completed_at is not None

@@ -28,7 +28,7 @@ def make_request(p, s):
     from workorders.requests import submit_request
 
     return submit_request(asset=_asset(p, s), title=f"Leak on {s}", description="Drips under the flange",
-                          acting_user=p.admin)
+                          actor=p.admin)
 
 
 def make_schedule(p, s):
@@ -37,7 +37,7 @@ def make_schedule(p, s):
 
     return preventive.save_schedule(PreventiveSchedule(asset=_asset(p, s), title=f"Grease {s}", interval=2,
                                                        interval_unit="weeks", starts_at=timezone.now()),
-                                    acting_user=None)
+                                    actor=None)
 
 
 def make_occurrence(p, s):
@@ -53,7 +53,7 @@ def make_project(p, s):
     from workorders.projects import save_project
 
     return save_project(Project(site=_site(p, s), name=f"Shutdown {s}", starts_on=date(2026, 12, 1),
-                                ends_on=date(2026, 12, 14)), acting_user=None)
+                                ends_on=date(2026, 12, 14)), actor=None)
 
 
 REQUEST = PermissionCase(

@@ -28,7 +28,7 @@ def schedule(asset, **kw) -> PreventiveSchedule:
     fields = {"asset": asset, "title": "Lubricate bearings", "interval": 1, "interval_unit": "weeks",
               "starts_at": t0(), "lead_time_days": 2}
     fields.update(kw)
-    return preventive.save_schedule(PreventiveSchedule(**fields), acting_user=None)
+    return preventive.save_schedule(PreventiveSchedule(**fields), actor=None)
 
 
 def pm_orders(s) -> list[WorkOrder]:

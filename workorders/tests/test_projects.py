@@ -29,10 +29,10 @@ MON = date(2026, 12, 7)  # a Monday
 @pytest.fixture
 def shutdown(plant):
     p = projects.save_project(Project(site=plant.site_a, name="December shutdown", starts_on=MON,
-                                      ends_on=MON + timedelta(days=13)), acting_user=plant.manager_a)
+                                      ends_on=MON + timedelta(days=13)), actor=plant.manager_a)
 
     def order(title, start_day, due_day, hours, who=plant.tech_a):
-        return services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title=title,
+        return services.create_work_order(actor=plant.manager_a, asset=plant.asset_a, title=title,
                                           kind="inspection",
                                           assignee=who, scheduled_start=at(MON + timedelta(days=start_day)),
                                           due_at=at(MON + timedelta(days=due_day), 17),
@@ -41,17 +41,17 @@ def shutdown(plant):
     drain = order("Drain the tank", 0, 1, "10")
     inspect = order("Inspect the tank", 1, 3, "30")  # starts while draining is still planned: conflict
     refill = order("Refill", 7, 8, "6")
-    services.add_dependency(inspect, drain, acting_user=plant.manager_a)
-    services.add_dependency(refill, inspect, acting_user=plant.manager_a)
-    projects.add_orders(p, [refill, inspect, drain], acting_user=plant.manager_a)
+    services.add_dependency(inspect, drain, actor=plant.manager_a)
+    services.add_dependency(refill, inspect, actor=plant.manager_a)
+    projects.add_orders(p, [refill, inspect, drain], actor=plant.manager_a)
     return p, drain, inspect, refill
 
 
 def test_progress_counts_done_orders_and_hours(plant, shutdown):
     p, drain, inspect, refill = shutdown
     assert (projects.progress(p).total, projects.progress(p).done) == (3, 0)
-    services.transition_work_order(drain, WorkOrderStatus.IN_PROGRESS, acting_user=plant.tech_a)
-    services.transition_work_order(drain, WorkOrderStatus.COMPLETED, acting_user=plant.tech_a)
+    services.transition_work_order(drain, WorkOrderStatus.IN_PROGRESS, actor=plant.tech_a)
+    services.transition_work_order(drain, WorkOrderStatus.COMPLETED, actor=plant.tech_a)
     prog = projects.progress(p)
     assert (prog.done, prog.total, prog.percent, prog.estimated_hours) == (1, 3, 33, Decimal("46"))
 
@@ -73,7 +73,7 @@ def test_resource_view_sums_hours_per_week_against_capacity(plant, shutdown):
     assert tech.user == plant.tech_a and tech.hours == [Decimal("40"), Decimal("6")]
     assert [over for _, over in tech.cells] == [False, False]
     # Other open work of the same person in that week counts too, and tips them over capacity.
-    services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, title="Elsewhere",
+    services.create_work_order(actor=plant.manager_a, asset=plant.asset_a, title="Elsewhere",
                                assignee=plant.tech_a, scheduled_start=at(MON + timedelta(days=2)),
                                estimated_hours=Decimal("8"))
     _, (tech,) = projects.resource_load(p)
@@ -82,13 +82,13 @@ def test_resource_view_sums_hours_per_week_against_capacity(plant, shutdown):
 
 def test_orders_of_another_site_or_project_are_refused(plant, shutdown):
     p, drain, *_ = shutdown
-    other_site = services.create_work_order(acting_user=plant.admin, asset=plant.asset_b, title="B")
+    other_site = services.create_work_order(actor=plant.admin, asset=plant.asset_b, title="B")
     with pytest.raises(ValidationError, match="another site"):
-        projects.add_orders(p, [other_site], acting_user=plant.manager_a)
+        projects.add_orders(p, [other_site], actor=plant.manager_a)
     second = projects.save_project(Project(site=plant.site_a, name="Other", starts_on=MON, ends_on=MON),
-                                   acting_user=plant.manager_a)
+                                   actor=plant.manager_a)
     with pytest.raises(ValidationError, match="already in project"):
-        projects.add_orders(second, [drain], acting_user=plant.manager_a)
+        projects.add_orders(second, [drain], actor=plant.manager_a)
 
 
 def login(user) -> Client:
@@ -134,7 +134,7 @@ def test_pm_list_shows_compliance_with_bounded_queries(plant, django_assert_max_
         s = preventive.save_schedule(PreventiveSchedule(asset=plant.asset_a, title=f"Round {i:02d}", interval=1,
                                                         interval_unit="days", lead_time_days=0,
                                                         starts_at=timezone.now() - timedelta(days=3)),
-                                     acting_user=None)
+                                     actor=None)
         PreventiveSchedule.objects.filter(pk=s.pk).update(created_at=timezone.now() - timedelta(days=7))
         preventive.generate_for_schedule(s.pk)
     c = login(plant.manager_a)

@@ -69,7 +69,7 @@ def test_request_form_shows_errors_inline(plant):
 
 def make_request(plant, **kw) -> WorkRequest:
     return svc.submit_request(asset=kw.pop("asset", plant.asset_a), title="Noisy bearing",
-                              description="Grinding noise at start-up", acting_user=plant.tech_a,
+                              description="Grinding noise at start-up", actor=plant.tech_a,
                               photos=[png()], **kw)
 
 
@@ -187,7 +187,7 @@ def test_asset_page_has_the_maintenance_plan_tab(plant):
 
     wr = make_request(plant)
     preventive.save_schedule(PreventiveSchedule(asset=plant.asset_a, title="Weekly walk-round", interval=1,
-                                                interval_unit="weeks"), acting_user=None)
+                                                interval_unit="weeks"), actor=None)
     html = asset_page(login(plant.tech_a), plant.asset_a)
     assert "Maintenance plan" in html and "Weekly walk-round" in html and wr.get_absolute_url() in html
     assert f"{reverse('workorders:request-new')}?asset={plant.asset_a.pk}" in html

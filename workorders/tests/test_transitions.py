@@ -44,13 +44,13 @@ def test_the_lifecycle_table_is_the_one_the_product_promises():
 def test_service(plant, start, target):
     wo = order_in(plant, start)
     if target in ALLOWED_TRANSITIONS[start]:
-        moved = services.transition_work_order(wo, target, acting_user=plant.tech_a, note="why")
+        moved = services.transition_work_order(wo, target, actor=plant.tech_a, note="why")
         assert moved.status == target and moved.version == wo.version + 1
         change = StatusChange.objects.get(work_order=wo)
         assert (change.from_status, change.to_status, change.actor, change.note) == (start, target, plant.tech_a, "why")
     else:
         with pytest.raises(IllegalTransition, match=f"from '{start}' to '{target}'"):
-            services.transition_work_order(wo, target, acting_user=plant.tech_a)
+            services.transition_work_order(wo, target, actor=plant.tech_a)
         wo.refresh_from_db()
         assert wo.status == start and wo.version == 1
         assert not StatusChange.objects.filter(work_order=wo).exists()
@@ -105,7 +105,7 @@ def test_unknown_status_is_refused_with_the_reason(plant):
 
 def test_stale_version_from_the_page_is_refused_and_nothing_changes(plant, client):
     wo = order_in(plant, "open")
-    services.transition_work_order(wo, "assigned", acting_user=plant.manager_a)  # someone else, meanwhile
+    services.transition_work_order(wo, "assigned", actor=plant.manager_a)  # someone else, meanwhile
     client.force_login(plant.tech_a)
     page = client.post(f"/work-orders/{wo.pk}/transition/", {"status": "in_progress", "version": 1},
                        follow=True).content.decode()
@@ -158,14 +158,14 @@ def codes(db):
 def test_a_corrective_order_is_completed_only_with_all_three_codes(plant, codes):
     wo = order_in(plant, "in_progress", kind="corrective")
     with pytest.raises(services.FailureCodesRequired, match="problem, cause, remedy missing"):
-        services.transition_work_order(wo, "completed", acting_user=plant.tech_a)
+        services.transition_work_order(wo, "completed", actor=plant.tech_a)
     with pytest.raises(services.FailureCodesRequired, match="remedy missing") as exc:
-        services.transition_work_order(wo, "completed", acting_user=plant.tech_a, problem_code=codes["problem"],
+        services.transition_work_order(wo, "completed", actor=plant.tech_a, problem_code=codes["problem"],
                                        cause_code=codes["cause"])
     assert exc.value.missing == ["remedy_code"]
     wo.refresh_from_db()
     assert wo.status == "in_progress" and wo.problem_code is None, "a refused completion keeps nothing half-done"
-    done = services.transition_work_order(wo, "completed", acting_user=plant.tech_a, problem_code=codes["problem"],
+    done = services.transition_work_order(wo, "completed", actor=plant.tech_a, problem_code=codes["problem"],
                                           cause_code=codes["cause"], remedy_code=codes["remedy"])
     assert done.status == "completed" and done.remedy_code == codes["remedy"] and done.completed_at
 
@@ -208,7 +208,7 @@ def test_codes_of_another_category_are_refused(plant, codes):
     fan_problem = FailureCode.objects.create(kind="problem", code="FAN-1", description="Blade crack", category=fans)
     wo = order_in(plant, "in_progress", kind="corrective")
     with pytest.raises(Exception, match="not this asset's category"):
-        services.transition_work_order(wo, "completed", acting_user=plant.tech_a, problem_code=fan_problem,
+        services.transition_work_order(wo, "completed", actor=plant.tech_a, problem_code=fan_problem,
                                        cause_code=codes["cause"], remedy_code=codes["remedy"])
 
 
@@ -218,25 +218,25 @@ def test_codes_of_another_category_are_refused(plant, codes):
 def test_an_order_cannot_start_before_the_orders_it_waits_for_are_completed(plant):
     first = order_in(plant, "in_progress")
     second = order_in(plant, "assigned")
-    services.add_dependency(second, first, acting_user=plant.manager_a)
+    services.add_dependency(second, first, actor=plant.manager_a)
     with pytest.raises(IllegalTransition, match=f"waits for {first.number}"):
-        services.transition_work_order(second, "in_progress", acting_user=plant.tech_a)
+        services.transition_work_order(second, "in_progress", actor=plant.tech_a)
     r = jwt_client(plant.tech_a).post(f"/api/v1/work-orders/{second.pk}/transition/", {"status": "in_progress"},
                                       format="json")
     assert r.status_code == 409 and first.number in r.json()["detail"]
-    services.transition_work_order(second, "cancelled", acting_user=plant.tech_a)  # other moves stay open
+    services.transition_work_order(second, "cancelled", actor=plant.tech_a)  # other moves stay open
     third = order_in(plant, "assigned")
-    services.add_dependency(third, first, acting_user=plant.manager_a)
-    services.transition_work_order(first, "completed", acting_user=plant.tech_a)
-    assert services.transition_work_order(third, "in_progress", acting_user=plant.tech_a).status == "in_progress"
+    services.add_dependency(third, first, actor=plant.manager_a)
+    services.transition_work_order(first, "completed", actor=plant.tech_a)
+    assert services.transition_work_order(third, "in_progress", actor=plant.tech_a).status == "in_progress"
 
 
 def test_cycles_are_refused_naming_the_chain(plant):
     a, b, c = (order_in(plant, "open") for _ in range(3))
-    services.add_dependency(b, a, acting_user=plant.manager_a)  # b waits for a
-    services.add_dependency(c, b, acting_user=plant.manager_a)  # c waits for b
+    services.add_dependency(b, a, actor=plant.manager_a)  # b waits for a
+    services.add_dependency(c, b, actor=plant.manager_a)  # c waits for b
     with pytest.raises(Exception, match=f"{a.number} → {c.number} → {b.number} → {a.number}"):
-        services.add_dependency(a, c, acting_user=plant.manager_a)
+        services.add_dependency(a, c, actor=plant.manager_a)
     r = jwt_client(plant.manager_a).post(f"/api/v1/work-orders/{a.pk}/dependencies/", {"blocked_by": c.pk},
                                          format="json")
     assert r.status_code == 400 and "cycle" in r.json()["blocked_by"][0]

@@ -41,7 +41,7 @@ def png(name="photo.png", size=(8, 8)) -> SimpleUploadedFile:
 def order(plant, **fields):
     fields.setdefault("title", "Pump vibration")
     fields.setdefault("kind", "inspection")
-    return services.create_work_order(acting_user=plant.manager_a, asset=plant.asset_a, **fields)
+    return services.create_work_order(actor=plant.manager_a, asset=plant.asset_a, **fields)
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_assigning_signals_the_new_people_once(plant, django_capture_on_commit_c
         with django_capture_on_commit_callbacks(execute=True):
             wo = order(plant, assignees=[plant.tech_a])
         with django_capture_on_commit_callbacks(execute=True):
-            services.update_work_order(wo, acting_user=plant.manager_a, assignees=[plant.tech_a, plant.manager_a])
+            services.update_work_order(wo, actor=plant.manager_a, assignees=[plant.tech_a, plant.manager_a])
     finally:
         work_order_assigned.disconnect(receiver)
     assert got == [(wo.pk, ["tech_a"]), (wo.pk, ["manager_a"])]
@@ -128,40 +128,40 @@ def test_assigning_signals_the_new_people_once(plant, django_capture_on_commit_c
 
 def test_attaching_copies_the_template_and_results_are_checked_by_kind(plant, template):
     wo = order(plant)
-    items = services.attach_checklist(wo, template, acting_user=plant.tech_a)
+    items = services.attach_checklist(wo, template, actor=plant.tech_a)
     assert [i.label for i in items] == ["Guard in place", "Bearing temperature", "Remarks", "Photo of the seal"]
     template.items.filter(position=1).update(label="Changed later")
     guard, temp, remarks, photo = ChecklistItem.objects.filter(work_order=wo)
     assert guard.label == "Guard in place", "the order keeps its copy"
     with pytest.raises(ValidationError, match="pass or fail"):
-        services.record_checklist_result(guard, acting_user=plant.tech_a)
+        services.record_checklist_result(guard, actor=plant.tech_a)
     with pytest.raises(ValidationError, match="measured value in °C"):
-        services.record_checklist_result(temp, acting_user=plant.tech_a, text="hot")
+        services.record_checklist_result(temp, actor=plant.tech_a, text="hot")
     with pytest.raises(ValidationError, match="readable image"):
-        services.record_checklist_result(photo, acting_user=plant.tech_a,
+        services.record_checklist_result(photo, actor=plant.tech_a,
                                          photo=SimpleUploadedFile("x.png", b"not a png", content_type="image/png"))
-    assert not services.record_checklist_result(guard, acting_user=plant.tech_a, passed=True).is_failed
-    hot = services.record_checklist_result(temp, acting_user=plant.tech_a, number=82.5)
+    assert not services.record_checklist_result(guard, actor=plant.tech_a, passed=True).is_failed
+    hot = services.record_checklist_result(temp, actor=plant.tech_a, number=82.5)
     assert hot.is_failed and hot.done_by == plant.tech_a and hot.result_display == "82.5 °C"
-    assert services.record_checklist_result(photo, acting_user=plant.tech_a, photo=png()).photo.name
+    assert services.record_checklist_result(photo, actor=plant.tech_a, photo=png()).photo.name
 
 
 def test_a_failed_check_creates_one_linked_follow_up_with_the_finding(plant, template):
     wo = order(plant, priority="high")
-    services.attach_checklist(wo, template, acting_user=plant.tech_a)
+    services.attach_checklist(wo, template, actor=plant.tech_a)
     guard, temp = ChecklistItem.objects.filter(work_order=wo)[:2]
-    services.record_checklist_result(guard, acting_user=plant.tech_a, passed=True)
+    services.record_checklist_result(guard, actor=plant.tech_a, passed=True)
     with pytest.raises(services.Conflict, match="Only a failed check"):
-        services.create_follow_up(guard, acting_user=plant.tech_a)
-    services.record_checklist_result(temp, acting_user=plant.tech_a, number=82.5)
-    follow_up = services.create_follow_up(temp, acting_user=plant.tech_a)
+        services.create_follow_up(guard, actor=plant.tech_a)
+    services.record_checklist_result(temp, actor=plant.tech_a, number=82.5)
+    follow_up = services.create_follow_up(temp, actor=plant.tech_a)
     assert follow_up.follow_up_of == wo and follow_up.asset == wo.asset and follow_up.priority == "high"
     assert follow_up.kind == "corrective" and follow_up.title == "Follow-up: Bearing temperature"
     assert all(text in follow_up.description for text in (wo.number, "82.5 °C", "10–70 °C"))
     temp.refresh_from_db()
     assert temp.follow_up == follow_up
     with pytest.raises(services.Conflict, match="already has its follow-up"):
-        services.create_follow_up(temp, acting_user=plant.tech_a)
+        services.create_follow_up(temp, actor=plant.tech_a)
     assert WorkOrder.objects.filter(follow_up_of=wo).count() == 1
 
 
@@ -189,7 +189,7 @@ def test_checklist_through_the_api(plant, template):
 
 def test_checklist_on_the_page_with_htmx(plant, template, client):
     wo = order(plant)
-    services.attach_checklist(wo, template, acting_user=plant.tech_a)
+    services.attach_checklist(wo, template, actor=plant.tech_a)
     temp = ChecklistItem.objects.get(work_order=wo, label="Bearing temperature")
     client.force_login(plant.tech_a)
     url = f"/work-orders/{wo.pk}/checklist/{temp.pk}/"
@@ -212,13 +212,13 @@ def test_mentions_are_linked_and_notified(plant, django_capture_on_commit_callba
     wo = order(plant)
     with django_capture_on_commit_callbacks(execute=True):
         c = services.add_comment(wo, "@tech_a please check, and @tech_b (other site) and @nobody.",
-                                 acting_user=plant.manager_a)
+                                 actor=plant.manager_a)
     assert list(c.mentions.all()) == [plant.tech_a], "only people who may see the order are mentioned"
     note = Notification.objects.get(recipient=plant.tech_a, kind="mention")
     assert wo.number in note.title and note.url == wo.get_absolute_url()
     assert not Notification.objects.filter(recipient=plant.tech_b).exists()
     with pytest.raises(ValidationError):
-        services.add_comment(wo, "   ", acting_user=plant.manager_a)
+        services.add_comment(wo, "   ", actor=plant.manager_a)
 
 
 def test_comments_through_the_api_and_the_page(plant, client):
@@ -235,15 +235,15 @@ def test_comments_through_the_api_and_the_page(plant, client):
 
 def test_attachments_are_limited_by_size_and_type_and_served_only_within_scope(plant, client, settings):
     wo = order(plant)
-    att = services.add_attachment(wo, png("before.png"), acting_user=plant.tech_a, kind="before")
+    att = services.add_attachment(wo, png("before.png"), actor=plant.tech_a, kind="before")
     assert att.content_type == "image/png" and att.size > 0
     with pytest.raises(ValidationError, match="not accepted"):
-        services.add_attachment(wo, SimpleUploadedFile("run.exe", b"MZ...."), acting_user=plant.tech_a)
+        services.add_attachment(wo, SimpleUploadedFile("run.exe", b"MZ...."), actor=plant.tech_a)
     with pytest.raises(ValidationError, match="not a readable image"):
-        services.add_attachment(wo, SimpleUploadedFile("fake.jpg", b"<script>"), acting_user=plant.tech_a)
+        services.add_attachment(wo, SimpleUploadedFile("fake.jpg", b"<script>"), actor=plant.tech_a)
     with pytest.raises(ValidationError, match="at most 10 MB"):
         services.add_attachment(wo, SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024)),
-                                acting_user=plant.tech_a)
+                                actor=plant.tech_a)
     client.force_login(plant.tech_a)
     r = client.get(f"/work-orders/attachments/{att.pk}/")
     assert r.status_code == 200 and r["Content-Type"] == "image/png"
@@ -263,26 +263,26 @@ def test_attachments_are_limited_by_size_and_type_and_served_only_within_scope(p
 def test_one_running_timer_per_person_and_totals_with_cost(plant):
     LabourRate.objects.create(user=plant.tech_a, hourly_rate=Decimal("60"))
     a, b = order(plant), order(plant)
-    entry = services.start_timer(a, acting_user=plant.tech_a)
+    entry = services.start_timer(a, actor=plant.tech_a)
     with pytest.raises(services.Conflict, match=f"already running on {a.number}"):
-        services.start_timer(b, acting_user=plant.tech_a)
+        services.start_timer(b, actor=plant.tech_a)
     TimeEntry.objects.filter(pk=entry.pk).update(started_at=timezone.now() - timedelta(minutes=90))
-    stopped = services.stop_timer(acting_user=plant.tech_a, work_order=a)
+    stopped = services.stop_timer(actor=plant.tech_a, work_order=a)
     assert stopped.hours == Decimal("1.50") and stopped.cost == Decimal("90.00")
-    services.log_time(a, acting_user=plant.manager_a, user=plant.manager_a, hours=Decimal("2"))
+    services.log_time(a, actor=plant.manager_a, user=plant.manager_a, hours=Decimal("2"))
     a.refresh_from_db()
     assert a.actual_hours == Decimal("3.50") and a.labour_cost == Decimal("180.00")  # 90 + 2 h at the default 45
     with pytest.raises(services.Conflict, match="No timer"):
-        services.stop_timer(acting_user=plant.tech_a)
+        services.stop_timer(actor=plant.tech_a)
     with pytest.raises(ValidationError, match="Between 0 and 24"):
-        services.log_time(a, acting_user=plant.tech_a, hours=Decimal("30"))
+        services.log_time(a, actor=plant.tech_a, hours=Decimal("30"))
 
 
 def test_putting_an_order_on_hold_stops_its_timers(plant):
     wo = order(plant)
-    services.transition_work_order(wo, "in_progress", acting_user=plant.tech_a)
-    entry = services.start_timer(wo, acting_user=plant.tech_a)
-    services.transition_work_order(wo, "on_hold", acting_user=plant.tech_a, note="waiting for parts")
+    services.transition_work_order(wo, "in_progress", actor=plant.tech_a)
+    entry = services.start_timer(wo, actor=plant.tech_a)
+    services.transition_work_order(wo, "on_hold", actor=plant.tech_a, note="waiting for parts")
     entry.refresh_from_db()
     assert entry.ended_at is not None
 
@@ -308,8 +308,8 @@ def test_timer_through_the_api_and_the_page(plant, client):
 
 def test_time_report_totals_per_person_and_asset(plant, client):
     wo = order(plant)
-    services.log_time(wo, acting_user=plant.tech_a, hours=Decimal("2"))
-    services.log_time(wo, acting_user=plant.manager_a, user=plant.manager_a, hours=Decimal("1"))
+    services.log_time(wo, actor=plant.tech_a, hours=Decimal("2"))
+    services.log_time(wo, actor=plant.manager_a, user=plant.manager_a, hours=Decimal("1"))
     client.force_login(plant.manager_a)
     html = client.get("/work-orders/time/").content.decode()
     assert "tech_a" in html and "2.00" in html and "90.00" in html
@@ -328,7 +328,7 @@ def stock(plant):
 
     part = Part.objects.create(part_number="BRG-6205", name="Bearing 6205", unit_cost=Decimal("12.50"))
     store = Storeroom.objects.create(site=plant.site_a, code="main", name="Main store")
-    receive_stock(part, store, 5, user=plant.manager_a)
+    receive_stock(part, store, 5, actor=plant.manager_a)
     return part, store
 
 
@@ -337,13 +337,13 @@ def test_parts_go_through_the_stock_ledger_and_roll_up_into_the_cost(plant, stoc
 
     part, store = stock
     wo = order(plant)
-    usage = services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("2"), acting_user=plant.tech_a)
+    usage = services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("2"), actor=plant.tech_a)
     assert usage.movement.reference == wo.number and usage.movement.quantity == Decimal("-2")
     assert StockLevel.objects.get(part=part, storeroom=store).on_hand == Decimal("3")
     wo.refresh_from_db()
     assert wo.parts_cost == Decimal("25.00") and wo.total_cost == Decimal("25.00")
     with pytest.raises(ValidationError, match="Only 3 pcs of BRG-6205 on hand"):
-        services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("4"), acting_user=plant.tech_a)
+        services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("4"), actor=plant.tech_a)
     assert StockLevel.objects.get(part=part, storeroom=store).on_hand == Decimal("3"), "nothing taken"
 
 
@@ -366,32 +366,32 @@ def test_unused_parts_go_back_to_the_storeroom_and_off_the_cost(plant, stock):
 
     part, store = stock
     wo = order(plant)
-    usage = services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("3"), acting_user=plant.tech_a)
-    back = services.return_part(usage, quantity="2", acting_user=plant.tech_a)
+    usage = services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("3"), actor=plant.tech_a)
+    back = services.return_part(usage, quantity="2", actor=plant.tech_a)
     assert back.quantity == Decimal("-2") and back.movement.kind == "return" and back.movement.reference == wo.number
     assert StockLevel.objects.get(part=part, storeroom=store).on_hand == Decimal("4")
     wo.refresh_from_db()
     assert wo.parts_cost == Decimal("12.50"), "one bearing of three stays on the order"
     with pytest.raises(ValidationError, match="Only 1 pcs of BRG-6205 from main are still out"):
-        services.return_part(usage, quantity="2", acting_user=plant.tech_a)
+        services.return_part(usage, quantity="2", actor=plant.tech_a)
     with pytest.raises(ValidationError, match="itself a return"):
-        services.return_part(back, quantity="1", acting_user=plant.tech_a)
+        services.return_part(back, quantity="1", actor=plant.tech_a)
     with pytest.raises(ValidationError, match="greater than zero"):
-        services.return_part(usage, quantity="0", acting_user=plant.tech_a)
+        services.return_part(usage, quantity="0", actor=plant.tech_a)
     for absurd in ("1e999", "99999999999", "NaN", "abc"):
         with pytest.raises(ValidationError):
-            services.return_part(usage, quantity=absurd, acting_user=plant.tech_a)
+            services.return_part(usage, quantity=absurd, actor=plant.tech_a)
     assert StockLevel.objects.get(part=part, storeroom=store).on_hand == Decimal("4"), "refusals moved nothing"
     assert StockMovement.objects.filter(part=part, kind="return").count() == 1
-    services.transition_work_order(wo, "cancelled", acting_user=plant.manager_a, note="not needed")
+    services.transition_work_order(wo, "cancelled", actor=plant.manager_a, note="not needed")
     with pytest.raises(services.Conflict, match="can no longer change"):
-        services.return_part(usage, quantity="1", acting_user=plant.tech_a)
+        services.return_part(usage, quantity="1", actor=plant.tech_a)
 
 
 def test_returning_parts_through_the_api_and_the_page(plant, stock, client):
     part, store = stock
     wo = order(plant)
-    usage = services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("2"), acting_user=plant.tech_a)
+    usage = services.issue_part(wo, part=part, storeroom=store, quantity=Decimal("2"), actor=plant.tech_a)
     api = jwt_client(plant.tech_a)
     url = f"/api/v1/work-orders/{wo.pk}/parts/{usage.pk}/return/"
     r = api.post(url, {"quantity": "5"}, format="json")

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
-        report = run_import(kind, data, user=acting, dry_run=dry_run)
+        report = run_import(kind, data, actor=acting, dry_run=dry_run)
         for error in report.errors:
             self.stderr.write(str(error))
         if not report.ok:
