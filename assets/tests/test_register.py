@@ -21,10 +21,10 @@ from assets.tests.helpers import png_bytes
 def tree(plant):
     """Building B1 > Line L1 > Room R1 on site A; building B9 on site B."""
     u = plant.manager_a
-    b1 = services.create_location(user=u, site=plant.site_a, code="B1", name="Building 1", kind="building")
-    l1 = services.create_location(user=u, site=plant.site_a, parent=b1, code="L1", name="Line 1", kind="line")
-    r1 = services.create_location(user=u, site=plant.site_a, parent=l1, code="R1", name="Room 1", kind="room")
-    b9 = services.create_location(user=u, site=plant.site_b, code="B9", name="Building 9", kind="building")
+    b1 = services.create_location(actor=u, site=plant.site_a, code="B1", name="Building 1", kind="building")
+    l1 = services.create_location(actor=u, site=plant.site_a, parent=b1, code="L1", name="Line 1", kind="line")
+    r1 = services.create_location(actor=u, site=plant.site_a, parent=l1, code="R1", name="Room 1", kind="room")
+    b9 = services.create_location(actor=u, site=plant.site_b, code="B9", name="Building 9", kind="building")
     return b1, l1, r1, b9
 
 
@@ -33,12 +33,12 @@ def tree(plant):
 
 def test_location_paths_follow_a_moved_subtree(plant, tree):
     b1, l1, r1, _ = tree
-    b2 = services.create_location(user=plant.manager_a, site=plant.site_a, code="B2", name="Building 2")
-    services.update_location(l1, user=plant.manager_a, parent=b2)
+    b2 = services.create_location(actor=plant.manager_a, site=plant.site_a, code="B2", name="Building 2")
+    services.update_location(l1, actor=plant.manager_a, parent=b2)
     r1.refresh_from_db()
     assert r1.path == f"/{b2.pk}/{l1.pk}/{r1.pk}/" and r1.depth == 2
     assert [loc.code for loc in r1.ancestors()] == ["B2", "L1"]
-    services.update_location(l1, user=plant.manager_a, parent=None)
+    services.update_location(l1, actor=plant.manager_a, parent=None)
     r1.refresh_from_db()
     assert r1.path == f"/{l1.pk}/{r1.pk}/" and r1.depth == 1
     assert AuditLog.objects.filter(action="location.move", object_id=str(l1.pk)).count() == 2
@@ -47,31 +47,31 @@ def test_location_paths_follow_a_moved_subtree(plant, tree):
 def test_location_cycle_and_other_site_parent_are_refused_and_change_nothing(plant, tree):
     b1, l1, r1, b9 = tree
     with pytest.raises(ValidationError) as exc:
-        services.update_location(b1, user=plant.manager_a, parent=r1)
+        services.update_location(b1, actor=plant.manager_a, parent=r1)
     assert "cycle" in str(exc.value.message_dict["parent"])
     with pytest.raises(ValidationError) as exc:
-        services.update_location(l1, user=plant.manager_a, parent=b9)
+        services.update_location(l1, actor=plant.manager_a, parent=b9)
     assert "same site" in str(exc.value.message_dict["parent"])
     with pytest.raises(ValidationError):
-        services.update_location(b1, user=plant.manager_a, parent=b1)
+        services.update_location(b1, actor=plant.manager_a, parent=b1)
     b1.refresh_from_db(), l1.refresh_from_db()
     assert b1.parent_id is None and l1.parent_id == b1.pk and b1.path == f"/{b1.pk}/"
 
 
 def test_duplicate_location_code_on_a_site_is_refused(plant, tree):
     with pytest.raises(ValidationError) as exc:
-        services.create_location(user=plant.manager_a, site=plant.site_a, code="B1", name="Again")
+        services.create_location(actor=plant.manager_a, site=plant.site_a, code="B1", name="Again")
     assert "__all__" in exc.value.message_dict or "code" in exc.value.message_dict
-    services.create_location(user=plant.manager_a, site=plant.site_b, code="B1", name="Same code, other site")
+    services.create_location(actor=plant.manager_a, site=plant.site_b, code="B1", name="Same code, other site")
 
 
 def test_location_with_assets_cannot_be_deleted(plant, tree):
     _, l1, r1, _ = tree
-    services.update_asset(plant.asset_a, user=plant.manager_a, location=r1)
+    services.update_asset(plant.asset_a, actor=plant.manager_a, location=r1)
     with pytest.raises(ValidationError, match="move them first"):
-        services.delete_location(r1, user=plant.manager_a)
+        services.delete_location(r1, actor=plant.manager_a)
     with pytest.raises(ValidationError, match="sub-locations"):
-        services.delete_location(l1, user=plant.manager_a)
+        services.delete_location(l1, actor=plant.manager_a)
 
 
 # --- Asset tree ------------------------------------------------------------------------------
@@ -79,12 +79,12 @@ def test_location_with_assets_cannot_be_deleted(plant, tree):
 
 def test_moving_an_asset_moves_its_subtree_and_location_followers(plant, tree):
     b1, l1, r1, _ = tree
-    grandchild = services.create_asset(user=plant.manager_a, site=plant.site_a, parent=plant.child_a, tag="P-100-M-B",
+    grandchild = services.create_asset(actor=plant.manager_a, site=plant.site_a, parent=plant.child_a, tag="P-100-M-B",
                                        name="Bearing", location=b1)
-    services.update_asset(plant.asset_a, user=plant.manager_a, location=b1)
+    services.update_asset(plant.asset_a, actor=plant.manager_a, location=b1)
     Asset.objects.filter(pk=plant.child_a.pk).update(location=b1)
-    new_parent = services.create_asset(user=plant.manager_a, site=plant.site_a, tag="SKID-1", name="Skid")
-    services.move_asset(plant.asset_a, user=plant.manager_a, parent=new_parent, location=r1)
+    new_parent = services.create_asset(actor=plant.manager_a, site=plant.site_a, tag="SKID-1", name="Skid")
+    services.move_asset(plant.asset_a, actor=plant.manager_a, parent=new_parent, location=r1)
     plant.asset_a.refresh_from_db(), plant.child_a.refresh_from_db(), grandchild.refresh_from_db()
     assert plant.asset_a.parent_id == new_parent.pk and plant.asset_a.location_id == r1.pk
     assert plant.child_a.parent_id == plant.asset_a.pk and plant.child_a.location_id == r1.pk
@@ -96,16 +96,16 @@ def test_moving_an_asset_moves_its_subtree_and_location_followers(plant, tree):
 
 
 def test_asset_cycle_and_cross_site_moves_are_refused_and_change_nothing(plant, tree):
-    grandchild = services.create_asset(user=plant.manager_a, site=plant.site_a, parent=plant.child_a, tag="G",
+    grandchild = services.create_asset(actor=plant.manager_a, site=plant.site_a, parent=plant.child_a, tag="G",
                                        name="Grandchild")
     with pytest.raises(ValidationError) as exc:
-        services.move_asset(plant.asset_a, user=plant.manager_a, parent=grandchild)
+        services.move_asset(plant.asset_a, actor=plant.manager_a, parent=grandchild)
     assert "cycle" in exc.value.message_dict["parent"][0]
     with pytest.raises(ValidationError) as exc:
-        services.move_asset(plant.asset_a, user=plant.manager_a, parent=plant.asset_b)
+        services.move_asset(plant.asset_a, actor=plant.manager_a, parent=plant.asset_b)
     assert "same site" in exc.value.message_dict["parent"][0]
     with pytest.raises(ValidationError) as exc:
-        services.move_asset(plant.asset_a, user=plant.manager_a, location=tree[3])
+        services.move_asset(plant.asset_a, actor=plant.manager_a, location=tree[3])
     assert "site" in exc.value.message_dict["location"][0]
     plant.asset_a.refresh_from_db()
     assert plant.asset_a.parent_id is None and plant.asset_a.location_id is None
@@ -114,7 +114,7 @@ def test_asset_cycle_and_cross_site_moves_are_refused_and_change_nothing(plant, 
 
 def test_status_is_not_changed_by_a_plain_edit(plant):
     with pytest.raises(ValidationError, match="status change"):
-        services.update_asset(plant.asset_a, user=plant.manager_a, status=AssetStatus.DOWN)
+        services.update_asset(plant.asset_a, actor=plant.manager_a, status=AssetStatus.DOWN)
 
 
 # --- Category attributes ---------------------------------------------------------------------
@@ -128,14 +128,14 @@ def test_category_attributes_are_validated_by_type_required_and_choice(plant):
     cat.full_clean()
     cat.save()
     with pytest.raises(ValidationError) as exc:
-        services.create_asset(user=plant.manager_a, site=plant.site_a, category=cat, tag="P-300", name="Pump",
+        services.create_asset(actor=plant.manager_a, site=plant.site_a, category=cat, tag="P-300", name="Pump",
                               attributes={"rated_flow": "fast", "seal": "glue", "colour": "red"})
     errors = " ".join(exc.value.message_dict["attributes"])
     assert "Rated flow: 'fast' is not a number" in errors
     assert "not one of packing, mechanical" in errors and "colour: not an attribute" in errors
     with pytest.raises(ValidationError, match="required"):
-        services.create_asset(user=plant.manager_a, site=plant.site_a, category=cat, tag="P-300", name="Pump")
-    asset = services.create_asset(user=plant.manager_a, site=plant.site_a, category=cat, tag="P-300", name="Pump",
+        services.create_asset(actor=plant.manager_a, site=plant.site_a, category=cat, tag="P-300", name="Pump")
+    asset = services.create_asset(actor=plant.manager_a, site=plant.site_a, category=cat, tag="P-300", name="Pump",
                                   attributes={"rated_flow": "42.5", "seal": "mechanical", "atex": "yes"})
     assert asset.attributes == {"rated_flow": 42.5, "seal": "mechanical", "atex": True}
     assert [(d["label"], v) for d, v in asset.attribute_rows()][0] == ("Rated flow", 42.5)
@@ -152,13 +152,13 @@ def test_a_bad_attribute_schema_is_refused(plant):
 
 def test_going_down_opens_downtime_and_coming_back_closes_it(plant):
     t0 = timezone.now() - timedelta(hours=10)
-    services.change_asset_status(plant.asset_a, AssetStatus.DOWN, user=plant.tech_a, reason_code="breakdown",
+    services.change_asset_status(plant.asset_a, AssetStatus.DOWN, actor=plant.tech_a, reason_code="breakdown",
                                  note="Seal leak", at=t0)
     plant.asset_a.refresh_from_db()
     assert plant.asset_a.status == AssetStatus.DOWN
     open_dt = Downtime.objects.get(asset=plant.asset_a)
     assert open_dt.ended_at is None and open_dt.started_by == plant.tech_a and open_dt.reason_code == "breakdown"
-    services.change_asset_status(plant.asset_a, AssetStatus.DEGRADED, user=plant.tech_a, reason_code="repaired",
+    services.change_asset_status(plant.asset_a, AssetStatus.DEGRADED, actor=plant.tech_a, reason_code="repaired",
                                  at=t0 + timedelta(hours=2))
     open_dt.refresh_from_db()
     assert open_dt.ended_at == t0 + timedelta(hours=2) and open_dt.ended_by == plant.tech_a
@@ -169,16 +169,16 @@ def test_going_down_opens_downtime_and_coming_back_closes_it(plant):
 
 def test_status_changes_refuse_bad_input_and_change_nothing(plant):
     with pytest.raises(ValidationError) as exc:
-        services.change_asset_status(plant.asset_a, "exploded", user=plant.tech_a, reason_code="nope")
+        services.change_asset_status(plant.asset_a, "exploded", actor=plant.tech_a, reason_code="nope")
     assert set(exc.value.message_dict) == {"status", "reason_code"}
     with pytest.raises(ValidationError, match="already operational"):
-        services.change_asset_status(plant.asset_a, "operational", user=plant.tech_a, reason_code="other")
+        services.change_asset_status(plant.asset_a, "operational", actor=plant.tech_a, reason_code="other")
     with pytest.raises(ValidationError, match="future"):
-        services.change_asset_status(plant.asset_a, "down", user=plant.tech_a, reason_code="breakdown",
+        services.change_asset_status(plant.asset_a, "down", actor=plant.tech_a, reason_code="breakdown",
                                      at=timezone.now() + timedelta(hours=1))
-    services.change_asset_status(plant.asset_a, "down", user=plant.tech_a, reason_code="breakdown")
+    services.change_asset_status(plant.asset_a, "down", actor=plant.tech_a, reason_code="breakdown")
     with pytest.raises(ValidationError, match="cannot be dated before"):
-        services.change_asset_status(plant.asset_a, "operational", user=plant.tech_a, reason_code="repaired",
+        services.change_asset_status(plant.asset_a, "operational", actor=plant.tech_a, reason_code="repaired",
                                      at=timezone.now() - timedelta(days=1))
     assert plant.asset_a.status_changes.count() == 1 and Downtime.objects.filter(ended_at__isnull=True).count() == 1
 
@@ -209,16 +209,16 @@ def test_availability_counts_downtime_overlapping_the_period(plant):
 
 
 def test_meter_readings_are_monotonic_with_a_message_naming_the_last_value(plant):
-    meter = services.create_meter(user=plant.manager_a, asset=plant.asset_a, name="Hours", kind=MeterKind.RUNNING_HOURS,
-                                  unit="h", initial_value=100)
-    services.record_meter_reading(meter, 150, user=plant.tech_a)
+    meter = services.create_meter(actor=plant.manager_a, asset=plant.asset_a, name="Hours",
+                                  kind=MeterKind.RUNNING_HOURS, unit="h", initial_value=100)
+    services.record_meter_reading(meter, 150, actor=plant.tech_a)
     with pytest.raises(ValidationError) as exc:
-        services.record_meter_reading(meter, "149.5", user=plant.tech_a)
+        services.record_meter_reading(meter, "149.5", actor=plant.tech_a)
     assert "lower than the last reading, 150 h" in exc.value.message_dict["value"][0]
     meter.refresh_from_db()
     assert meter.current_value == Decimal("150") and meter.readings.count() == 1
     with pytest.raises(ValidationError, match="lower than the meter's current value"):
-        fresh = services.create_meter(user=plant.manager_a, asset=plant.asset_a, name="Starts", kind="cycles",
+        fresh = services.create_meter(actor=plant.manager_a, asset=plant.asset_a, name="Starts", kind="cycles",
                                       unit="", initial_value=10)
         services.record_meter_reading(fresh, 5)
     for bad in ("abc", "NaN", -1):
@@ -233,22 +233,22 @@ def test_meter_readings_are_monotonic_with_a_message_naming_the_last_value(plant
 
 
 def test_running_hours_roll_down_to_children_that_follow(plant):
-    grandchild = services.create_asset(user=plant.manager_a, site=plant.site_a, parent=plant.child_a, tag="G",
+    grandchild = services.create_asset(actor=plant.manager_a, site=plant.site_a, parent=plant.child_a, tag="G",
                                        name="Coupling")
-    parent_m = services.create_meter(user=plant.manager_a, asset=plant.asset_a, name="Hours", initial_value=1000)
-    child_m = services.create_meter(user=plant.manager_a, asset=plant.child_a, name="Hours", initial_value=40,
+    parent_m = services.create_meter(actor=plant.manager_a, asset=plant.asset_a, name="Hours", initial_value=1000)
+    child_m = services.create_meter(actor=plant.manager_a, asset=plant.child_a, name="Hours", initial_value=40,
                                     rolls_down=True)
-    grand_m = services.create_meter(user=plant.manager_a, asset=grandchild, name="Hours", initial_value=7,
+    grand_m = services.create_meter(actor=plant.manager_a, asset=grandchild, name="Hours", initial_value=7,
                                     rolls_down=True)
-    independent = services.create_meter(user=plant.manager_a, asset=plant.child_a, name="Own hours", initial_value=5)
-    services.record_meter_reading(parent_m, 1012.5, user=plant.tech_a)
+    independent = services.create_meter(actor=plant.manager_a, asset=plant.child_a, name="Own hours", initial_value=5)
+    services.record_meter_reading(parent_m, 1012.5, actor=plant.tech_a)
     for m in (child_m, grand_m, independent):
         m.refresh_from_db()
     assert child_m.current_value == Decimal("52.5") and grand_m.current_value == Decimal("19.5")
     assert independent.current_value == Decimal("5")
     assert child_m.readings.get().source == ReadingSource.ROLLDOWN
     with pytest.raises(ValidationError, match="Only running-hours"):
-        services.create_meter(user=plant.manager_a, asset=plant.child_a, name="Cycles", kind="cycles",
+        services.create_meter(actor=plant.manager_a, asset=plant.child_a, name="Cycles", kind="cycles",
                               rolls_down=True)
 
 
@@ -258,14 +258,14 @@ def test_running_hours_roll_down_to_children_that_follow(plant):
 def test_photo_upload_keeps_file_and_preview_through_storage(plant, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     doc = services.upload_document(plant.asset_a, SimpleUploadedFile("pump.png", png_bytes(800, 600)),
-                                   user=plant.tech_a, title="Nameplate")
+                                   actor=plant.tech_a, title="Nameplate")
     assert doc.kind == "photo" and doc.thumbnail and doc.size > 0 and doc.content_type == "image/png"
     assert doc.file.storage.exists(doc.file.name) and doc.thumbnail.storage.exists(doc.thumbnail.name)
     from PIL import Image
 
     with doc.thumbnail.open("rb") as f, Image.open(f) as img:
         assert max(img.size) <= 360
-    services.delete_document(doc, user=plant.manager_a)
+    services.delete_document(doc, actor=plant.manager_a)
     assert not AssetDocument.objects.exists()
 
 
@@ -280,7 +280,7 @@ def test_bad_uploads_are_refused_and_store_nothing(plant, settings, tmp_path, na
     settings.MEDIA_ROOT = tmp_path
     settings.ASSET_DOCUMENT_MAX_BYTES = 1024
     with pytest.raises(ValidationError) as exc:
-        services.upload_document(plant.asset_a, SimpleUploadedFile(name, content), user=plant.tech_a)
+        services.upload_document(plant.asset_a, SimpleUploadedFile(name, content), actor=plant.tech_a)
     assert message in exc.value.message_dict["file"][0]
     assert not AssetDocument.objects.exists() and not any(tmp_path.rglob("*.*"))
 
@@ -292,7 +292,7 @@ def test_every_asset_has_its_own_qr_token(plant):
 
 def test_meter_readings_other_engineers_rely_on(plant):
     """The signature telemetry-derived meters and meter-based PM call."""
-    meter = services.create_meter(user=None, asset=plant.asset_a, name="Cycles", kind="cycles", unit="")
+    meter = services.create_meter(actor=None, asset=plant.asset_a, name="Cycles", kind="cycles", unit="")
     reading = services.record_meter_reading(meter, 3, source="telemetry")
     assert isinstance(reading, MeterReading) and reading.source == "telemetry" and reading.user is None
     assert Location.objects.count() == 0
@@ -320,9 +320,9 @@ def test_demo_plant_has_locations_attributes_meters_and_downtime(db):
 def test_a_newly_required_attribute_does_not_block_a_move(plant, tree):
     plant.category.attribute_schema = [{"key": "rated_flow", "type": "number", "required": True}]
     plant.category.save()
-    services.move_asset(plant.asset_a, user=plant.manager_a, location=tree[0])  # no attributes yet: still moves
+    services.move_asset(plant.asset_a, actor=plant.manager_a, location=tree[0])  # no attributes yet: still moves
     with pytest.raises(ValidationError, match="required"):
-        services.update_asset(plant.asset_a, user=plant.manager_a, attributes={"other": 1})
+        services.update_asset(plant.asset_a, actor=plant.manager_a, attributes={"other": 1})
 
 
 def test_s3_compatible_storage_is_configured_from_the_environment():
