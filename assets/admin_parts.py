@@ -11,7 +11,7 @@ class ServiceAdmin(admin.ModelAdmin):
     save_service = None
 
     def save_model(self, request, obj, form, change):
-        type(self).save_service(obj, user=request.user, changes={f: str(form.cleaned_data.get(f))
+        type(self).save_service(obj, actor=request.user, changes={f: str(form.cleaned_data.get(f))
                                                                   for f in form.changed_data})
 
     def delete_model(self, request, obj):

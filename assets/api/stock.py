@@ -154,13 +154,13 @@ class ServiceWritesMixin:
 
     def perform_create(self, serializer):
         serializer.instance = type(self).save_service(serializer.Meta.model(**serializer.validated_data),
-                                                      user=self.request.user)
+                                                      actor=self.request.user)
 
     def perform_update(self, serializer):
         instance = serializer.instance
         for key, value in serializer.validated_data.items():
             setattr(instance, key, value)
-        type(self).save_service(instance, user=self.request.user,
+        type(self).save_service(instance, actor=self.request.user,
                                 changes={k: str(getattr(v, "pk", v)) for k, v in serializer.validated_data.items()})
 
     def perform_destroy(self, instance):
