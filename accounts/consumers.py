@@ -4,7 +4,7 @@ have open (the bell in the header)."""
 from channels.db import database_sync_to_async
 
 from accounts.services import user_group
-from prosync.consumers import GroupEventConsumer
+from prosync.core.consumers import GroupEventConsumer
 
 CLOSE_UNAUTHENTICATED = 4401
 

@@ -11,7 +11,7 @@ from accounts.roles import Role
 class UserQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view"):
         """People a user may see: those who share one of their sites (everyone, for an Admin)."""
-        from prosync.permissions import can
+        from prosync.core.permissions import can
 
         if not can(user, action, self.model):
             return self.none()

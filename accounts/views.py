@@ -7,13 +7,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import Notification, NotificationKind
 from accounts.services import channels_for, mark_notifications_read, set_notification_preferences
-from prosync.filters import ScopedFilterSet
-from prosync.generic import FilteredListView
+from prosync.core.filters import ScopedFilterSet
+from prosync.core.generic import FilteredListView
+from prosync.core.tables import Column, Table
+from prosync.core.views import next_url
 
 
 class NotificationFilterSet(ScopedFilterSet):
@@ -25,24 +26,29 @@ class NotificationFilterSet(ScopedFilterSet):
         fields = ["kind", "unread"]
 
 
+class NotificationTable(Table):
+    """The inbox is drawn as a list (accounts/_inbox_list.html); these columns sort and export it."""
+
+    created = Column("Received", "created_at", sort="created_at")
+    kind = Column("Kind", "kind")
+    title = Column("Title", "title")
+    body = Column("Message", "body")
+    read = Column("Read", "read_at")
+
+
 class InboxView(FilteredListView):
     model = Notification
     filterset_class = NotificationFilterSet
     title = "Notifications"
     template_name = "accounts/inbox.html"
     partial_template_name = "accounts/_inbox_list.html"
-    sort_fields = {"created": "created_at"}
+    table_class = NotificationTable
     default_sort = "-created"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["unread_count"] = Notification.objects.for_user(self.request.user).unread().count()
         return ctx
-
-
-def _back(request, default: str) -> str:
-    nxt = request.POST.get("next", "")
-    return nxt if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}) else default
 
 
 @login_required
@@ -57,7 +63,7 @@ def mark_read(request, pk=None):
     else:
         count = mark_notifications_read(request.user)
         messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
-    return redirect(_back(request, "accounts:inbox"))
+    return redirect(next_url(request, "accounts:inbox"))
 
 
 class PreferencesForm(forms.Form):

@@ -6,10 +6,15 @@ class AssetsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from assets.models import Asset, AssetDocument
+        from assets.models import Asset, AssetDocument, Location, Part
         from assets.panels import AssetPanel, register
         from assets.selectors import count_of
         from assets.views import children_panel, documents_panel, history_panel
+        from prosync.core import selects
+
+        selects.register("locations", Location, search=("code", "name"), order_by=("site_id", "path"))
+        selects.register("assets", Asset, search=("tag", "name"), order_by=("site_id", "tag"))
+        selects.register("parts", Part, search=("part_number", "name"), order_by=("part_number",))
 
         # The asset page's own tabs share the registry with those of the apps above (telemetry 10,
         # health 20, work orders 30), so that they all come in one order.

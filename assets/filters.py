@@ -36,7 +36,8 @@ from assets.models import (
     StockMovement,
     Storeroom,
 )
-from prosync.filters import ScopedFilterSet
+from prosync.core.filters import ScopedFilterSet
+from prosync.core.selects import Chips, SearchSelect
 
 WARRANTY_CHOICES = [("expired", "Expired"), ("30", "Expires within 30 days"), ("90", "Expires within 90 days"),
                     ("valid", "Under warranty"), ("none", "No warranty date")]
@@ -57,10 +58,10 @@ class AssetCategoryFilterSet(ScopedFilterSet):
 class AssetFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), method="filter_location",
-                                                label="Location")
+                                                label="Location", widget=SearchSelect)
     # distinct=False: plain columns need no DISTINCT, which would cost a sort of the whole register
-    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices, distinct=False)
-    criticality = django_filters.MultipleChoiceFilter(choices=Criticality.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(widget=Chips, choices=AssetStatus.choices, distinct=False)
+    criticality = django_filters.MultipleChoiceFilter(widget=Chips, choices=Criticality.choices, distinct=False)
     warranty = django_filters.ChoiceFilter(choices=WARRANTY_CHOICES, method="filter_warranty", label="Warranty")
     # An id (the asset page's children link here), not a select of thousands of possible parents.
     parent = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=forms.HiddenInput)
@@ -93,9 +94,10 @@ class AssetFilterSet(ScopedFilterSet):
 
 class LocationFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    kind = django_filters.MultipleChoiceFilter(choices=LocationKind.choices)
+    kind = django_filters.MultipleChoiceFilter(widget=Chips, choices=LocationKind.choices)
+    parent = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), widget=SearchSelect)
     within = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), method="filter_within",
-                                              label="Within")
+                                              label="Within", widget=SearchSelect)
 
     class Meta:
         model = Location
@@ -112,8 +114,8 @@ class LocationFilterSet(ScopedFilterSet):
 class AssetStatusChangeFilterSet(ScopedFilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
-    to_status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices)
-    reason_code = django_filters.MultipleChoiceFilter(choices=StatusReason.choices)
+    to_status = django_filters.MultipleChoiceFilter(widget=Chips, choices=AssetStatus.choices)
+    reason_code = django_filters.MultipleChoiceFilter(widget=Chips, choices=StatusReason.choices)
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site")
 
     class Meta:
@@ -125,7 +127,7 @@ class DowntimeFilterSet(ScopedFilterSet):
     since = django_filters.IsoDateTimeFilter(method="filter_since", label="Overlapping from")
     until = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", label="Started before")
     is_open = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull", label="Still down")
-    reason_code = django_filters.MultipleChoiceFilter(choices=StatusReason.choices)
+    reason_code = django_filters.MultipleChoiceFilter(widget=Chips, choices=StatusReason.choices)
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site")
 
     class Meta:
@@ -137,7 +139,7 @@ class DowntimeFilterSet(ScopedFilterSet):
 
 
 class MeterFilterSet(ScopedFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=MeterKind.choices)
+    kind = django_filters.MultipleChoiceFilter(widget=Chips, choices=MeterKind.choices)
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site")
 
     class Meta:
@@ -148,7 +150,7 @@ class MeterFilterSet(ScopedFilterSet):
 class MeterReadingFilterSet(ScopedFilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
-    source = django_filters.MultipleChoiceFilter(choices=ReadingSource.choices)
+    source = django_filters.MultipleChoiceFilter(widget=Chips, choices=ReadingSource.choices)
     asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), field_name="meter__asset")
 
     class Meta:
@@ -158,7 +160,7 @@ class MeterReadingFilterSet(ScopedFilterSet):
 
 class AssetDocumentFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    kind = django_filters.MultipleChoiceFilter(choices=DocumentKind.choices)
+    kind = django_filters.MultipleChoiceFilter(widget=Chips, choices=DocumentKind.choices)
 
     class Meta:
         model = AssetDocument
@@ -251,7 +253,7 @@ class StockLevelFilterSet(ScopedFilterSet):
 
 
 class StockMovementFilterSet(ScopedFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=MovementKind.choices)
+    kind = django_filters.MultipleChoiceFilter(widget=Chips, choices=MovementKind.choices)
     reference = django_filters.CharFilter(lookup_expr="icontains")
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="storeroom__site")
     since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

@@ -1,5 +1,5 @@
 """Forms of the asset pages. They check input and offer only what the user may see; the writes
-go through assets.services, whose validation errors are put back on the form by
+go through assets.services, whose validation errors are put back on the form by the kernel's
 ``apply_errors``."""
 
 from __future__ import annotations
@@ -13,21 +13,9 @@ from django.core.exceptions import ValidationError
 from assets.attributes import validate_schema
 from assets.choices import AssetStatus, AttributeType, MeterKind, StatusReason
 from assets.models import Asset, AssetCategory, Location, Meter, Site
+from prosync.core.selects import SearchSelect
 
 DATE = forms.DateInput(attrs={"type": "date"})
-
-
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names, else on the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in errors:
-            if target is None and field not in ("__all__", "attributes"):
-                message = f"{field.replace('_', ' ').capitalize()}: {message}"
-            form.add_error(target, message)
 
 
 class PartNumberField(forms.CharField):
@@ -52,7 +40,7 @@ class PartNumberField(forms.CharField):
 
 class ServiceForm(forms.ModelForm):
     """A ModelForm whose cleaned data feed a service function: the model's rules run once, in
-    the service, and come back through ``apply_errors``."""
+    the service, and come back through ``prosync.core.views.apply_errors``."""
 
     def _post_clean(self):
         pass
@@ -63,7 +51,8 @@ class AssetForm(ServiceForm):
         model = Asset
         fields = ["site", "tag", "name", "category", "parent", "location", "criticality", "manufacturer",
                   "model_number", "serial_number", "install_date", "warranty_end", "purchase_cost", "description"]
-        widgets = {"install_date": DATE, "warranty_end": DATE, "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"install_date": DATE, "warranty_end": DATE, "description": forms.Textarea(attrs={"rows": 3}),
+                   "parent": SearchSelect, "location": SearchSelect}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,9 +152,9 @@ def attribute_field(definition: dict, values: dict) -> forms.Field:
 
 class MoveAssetForm(forms.Form):
     parent = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False, empty_label="— top level —",
-                                    help_text="The asset moves with all its children.")
+                                    widget=SearchSelect, help_text="The asset moves with all its children.")
     location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False, empty_label="— none —",
-                                      help_text="Children that were in the same location follow.")
+                                      widget=SearchSelect, help_text="Children that were in the same location follow.")
 
     def __init__(self, *args, asset: Asset, user, **kwargs):
         kwargs.setdefault("initial", {"parent": asset.parent_id, "location": asset.location_id})
@@ -217,7 +206,7 @@ class LocationForm(ServiceForm):
     class Meta:
         model = Location
         fields = ["site", "parent", "kind", "code", "name", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "parent": SearchSelect}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,7 +21,7 @@ from assets.choices import (
     ReadingSource,
     StatusReason,
 )
-from prosync.permissions import SiteScopedManager, SiteScopedQuerySet
+from prosync.core.permissions import SiteScopedManager, SiteScopedQuerySet
 
 
 class Site(models.Model):

@@ -6,15 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from assets.models import Asset, Downtime, Location
-from prosync import filter_choices, generations
 
 
 def count_of(model, fk: str = "asset", outer=None):
@@ -147,14 +145,7 @@ def location_tree(locations) -> list[LocationNode]:
 
 
 def location_chain(location: Location | None) -> list[Location]:
-    """A location and the ones above it, root first, from the cache while no location has
-    changed (locations are among the filter forms' choices, whose generation any change renews)."""
+    """A location and the ones above it, root first (one recursive query)."""
     if location is None:
         return []
-    gen = generations.generation(filter_choices.NAMESPACE, location._state.db or DEFAULT_DB_ALIAS)
-    key = f"location-chain:{gen}:{location.pk}"
-    chain = cache.get(key)
-    if chain is None:
-        chain = [*location.ancestors(), location]
-        cache.set(key, chain, filter_choices.LIFETIME_S)
-    return chain
+    return [*location.ancestors(), location]

@@ -20,8 +20,10 @@ from assets.filters import PartFilterSet, StockLevelFilterSet, StoreroomFilterSe
 from assets.forms import PartNumberField
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.stock_selectors import low_stock_count, parts_with_stock
-from prosync.generic import FilteredListView, ScopedDetailView
-from prosync.permissions import can
+from assets.tables import PartTable, StockLevelTable, StoreroomTable
+from prosync.core.generic import FilteredListView, ScopedDetailView
+from prosync.core.permissions import can
+from prosync.core.views import apply_errors, permission_required, require, scoped_object
 
 # --- Lists -----------------------------------------------------------------------------------
 
@@ -29,15 +31,11 @@ from prosync.permissions import can
 class PartListView(FilteredListView):
     model = Part
     filterset_class = PartFilterSet
+    table_class = PartTable
     title = "Spare parts"
     template_name = "assets/parts/part_list.html"
     partial_template_name = "assets/parts/_part_table.html"
-    sort_fields = {"part_number": "part_number", "name": "name", "category": "category",
-                   "manufacturer": "manufacturer", "unit_cost": "unit_cost", "on_hand": "on_hand"}
     default_sort = "part_number"
-    export_columns = [("Part number", "part_number"), ("Name", "name"), ("Category", "category"),
-                      ("Manufacturer", "manufacturer"), ("Manufacturer part number", "manufacturer_part_number"),
-                      ("Unit", "unit"), ("Unit cost", "unit_cost"), ("On hand", "on_hand"), ("Low stock", "is_low")]
 
     def base_queryset(self):
         return parts_with_stock(Part.objects.all(), self.request.user)
@@ -51,16 +49,11 @@ class PartListView(FilteredListView):
 class StockLevelListView(FilteredListView):
     model = StockLevel
     filterset_class = StockLevelFilterSet
+    table_class = StockLevelTable
     title = "Stock levels"
     template_name = "assets/parts/stock_list.html"
     partial_template_name = "assets/parts/_stock_table.html"
-    sort_fields = {"part": "part__part_number", "storeroom": "storeroom__code", "on_hand": "on_hand",
-                   "reorder_point": "reorder_point", "site": "storeroom__site__name"}
     default_sort = "part"
-    export_columns = [("Part number", "part__part_number"), ("Part", "part__name"), ("Site", "storeroom__site__code"),
-                      ("Storeroom", "storeroom__code"), ("Bin", "bin_location"), ("On hand", "on_hand"),
-                      ("Unit", "part__unit"), ("Reorder point", "reorder_point"),
-                      ("Reorder quantity", "reorder_quantity"), ("Low", "is_low")]
 
     def base_queryset(self):
         return StockLevel.objects.select_related("part", "storeroom__site")
@@ -69,11 +62,10 @@ class StockLevelListView(FilteredListView):
 class StoreroomListView(FilteredListView):
     model = Storeroom
     filterset_class = StoreroomFilterSet
+    table_class = StoreroomTable
     title = "Storerooms"
     partial_template_name = "assets/parts/_storeroom_table.html"
-    sort_fields = {"code": "code", "name": "name", "site": "site__name"}
     default_sort = "code"
-    export_columns = [("Site", "site__code"), ("Code", "code"), ("Name", "name"), ("Description", "description")]
 
     def base_queryset(self):
         from django.db.models import Count, Q
@@ -107,7 +99,7 @@ class ReceiveForm(_MovementForm):
     field_order = ["storeroom", "quantity", "unit_cost", "reference", "note"]
 
     def execute(self, user):
-        return stock.receive_stock(self.part, user=user, **self.cleaned_data)
+        return stock.receive_stock(self.part, actor=user, **self.cleaned_data)
 
 
 class IssueForm(_MovementForm):
@@ -130,12 +122,12 @@ class IssueForm(_MovementForm):
         return data
 
     def execute(self, user):
-        return stock.issue_stock(self.part, user=user, **self.cleaned_data)
+        return stock.issue_stock(self.part, actor=user, **self.cleaned_data)
 
 
 class ReturnForm(IssueForm):
     def execute(self, user):
-        return stock.return_stock(self.part, user=user, **self.cleaned_data)
+        return stock.return_stock(self.part, actor=user, **self.cleaned_data)
 
 
 class AdjustForm(_MovementForm):
@@ -146,7 +138,7 @@ class AdjustForm(_MovementForm):
     field_order = ["storeroom", "counted", "note", "reference"]
 
     def execute(self, user):
-        return stock.adjust_stock(self.part, user=user, **self.cleaned_data)
+        return stock.adjust_stock(self.part, actor=user, **self.cleaned_data)
 
 
 class TransferForm(_MovementForm):
@@ -156,7 +148,7 @@ class TransferForm(_MovementForm):
 
     def execute(self, user):
         data = dict(self.cleaned_data)
-        return stock.transfer_stock(self.part, data.pop("storeroom"), data.pop("to_storeroom"), user=user, **data)
+        return stock.transfer_stock(self.part, data.pop("storeroom"), data.pop("to_storeroom"), actor=user, **data)
 
 
 class ReorderLevelsForm(_MovementForm):
@@ -171,7 +163,7 @@ class ReorderLevelsForm(_MovementForm):
 
     def execute(self, user):
         data = self.cleaned_data
-        return stock.set_reorder_levels(self.part, data["storeroom"], user=user, reorder_point=data["reorder_point"],
+        return stock.set_reorder_levels(self.part, data["storeroom"], actor=user, reorder_point=data["reorder_point"],
                                         reorder_quantity=data.get("reorder_quantity"),
                                         bin_location=data.get("bin_location", ""))
 
@@ -232,8 +224,7 @@ def part_movement(request, pk: int, kind: str):
     if kind not in MOVEMENTS:
         raise PermissionDenied("Unknown stock movement.")
     form_class, title, perms = MOVEMENTS[kind]
-    if not can(request.user, "view", Part):
-        raise PermissionDenied("Your role may not see spare parts.")
+    require(request.user, "view", Part)
     if not request.user.has_perms(perms):
         raise PermissionDenied(f"Your role may not {title.lower()} stock.")
     part = get_object_or_404(Part.objects.for_user(request.user), pk=pk)
@@ -246,8 +237,7 @@ def part_movement(request, pk: int, kind: str):
             form.add_error("quantity" if "quantity" in form.fields else None, exc.message_dict["quantity"])
             status = 409
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"{part.part_number}: reorder levels saved." if kind == "levels"
                              else f"{title}: {part.part_number} recorded in the stock ledger.")
@@ -281,17 +271,14 @@ PHOTO_MAX_BYTES = 5 * 1024 * 1024
 def _part_form(request, part: Part | None):
     from assets.views import done, form_response
 
-    action = "change" if part else "add"
-    if not can(request.user, action, Part):
-        raise PermissionDenied(f"Your role may not {action} spare parts.")
+    require(request.user, "change" if part else "add", Part)
     form = PartForm(request.POST or None, request.FILES or None, instance=part)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = stock.save_part(form.instance, user=request.user,
+            saved = stock.save_part(form.instance, actor=request.user,
                                     changes={f: str(form.cleaned_data.get(f)) for f in form.changed_data})
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Part {saved.part_number} saved.")
             return done(request, saved.get_absolute_url())
@@ -309,9 +296,7 @@ def part_create(request):
 
 @login_required
 def part_edit(request, pk: int):
-    if not can(request.user, "change", Part):
-        raise PermissionDenied("Your role may not change spare parts.")
-    return _part_form(request, get_object_or_404(Part.objects.for_user(request.user, "change"), pk=pk))
+    return _part_form(request, scoped_object(request, Part, pk, "change"))
 
 
 # --- Asset page tab --------------------------------------------------------------------------
@@ -341,16 +326,14 @@ def asset_parts_panel(request, asset) -> dict:
             "form": BomLineForm() if can(user, "add", BomLine) else None}
 
 
-@login_required
+@permission_required("add", BomLine)
 @require_POST
 def asset_bom_add(request, pk: int):
-    if not can(request.user, "add", BomLine):
-        raise PermissionDenied("Your role may not change bills of materials.")
     asset = get_object_or_404(Asset.objects.for_user(request.user, "change"), pk=pk)
     form = BomLineForm(request.POST, instance=BomLine(asset=asset))
     if form.is_valid():
         try:
-            stock.save_bom_line(form.instance, user=request.user)
+            stock.save_bom_line(form.instance, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -361,13 +344,11 @@ def asset_bom_add(request, pk: int):
     return redirect(f"{asset.get_absolute_url()}#parts")
 
 
-@login_required
+@permission_required("delete", BomLine)
 @require_POST
 def asset_bom_remove(request, pk: int, line_pk: int):
-    if not can(request.user, "delete", BomLine):
-        raise PermissionDenied("Your role may not change bills of materials.")
     line = get_object_or_404(BomLine.objects.for_user(request.user, "delete").select_related("asset", "part"),
                              pk=line_pk, asset_id=pk)
-    stock.delete_object(line, user=request.user)
+    stock.delete_object(line, actor=request.user)
     messages.success(request, f"{line.part.part_number} removed from the parts of {line.asset.tag}.")
     return redirect(f"{line.asset.get_absolute_url()}#parts")

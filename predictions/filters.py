@@ -3,7 +3,7 @@
 import django_filters
 
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion
-from prosync.filters import ScopedFilterSet
+from prosync.core.filters import ScopedFilterSet
 
 
 class ModelVersionFilterSet(ScopedFilterSet):

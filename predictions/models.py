@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from predictions.choices import ModelStatus, TrainingStatus
-from prosync.permissions import SiteScopedManager, SiteScopedQuerySet
+from prosync.core.permissions import SiteScopedManager, SiteScopedQuerySet
 
 
 class ModelVersionQuerySet(SiteScopedQuerySet):

@@ -6,9 +6,3 @@ class ProsyncConfig(AppConfig):
 
     name = "prosync"
     verbose_name = "ProSyncHub"
-
-    def ready(self):
-        from prosync import counts, filter_choices
-
-        filter_choices.connect_signals()
-        counts.connect_signals()

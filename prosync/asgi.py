@@ -10,9 +10,9 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from prosync.core.ws_auth import AuthStack  # noqa: E402
 from prosync.heap import freeze_startup_objects  # noqa: E402
 from prosync.routing import websocket_urlpatterns  # noqa: E402
-from prosync.ws_auth import AuthStack  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "prosync",
+    "prosync.core",
     "accounts",
     "assets",
     "workorders",
@@ -53,7 +54,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "prosync.generations.RequestGenerations",  # cache generations read once per request
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,7 +128,7 @@ def _redis_db(url: str, db: int) -> str:
 # without touching queues or channel groups.
 CACHES = {
     "default": {
-        "BACKEND": "prosync.cache.RedisCache",  # Django's, its clients reused (prosync/cache.py)
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": _redis_db(REDIS_URL, env.int("CACHE_REDIS_DB", default=15 if TESTING else 1)),
         "KEY_PREFIX": REDIS_PREFIX,
         "TIMEOUT": 300,
@@ -200,23 +200,23 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["prosync.permissions.SiteScopedPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["prosync.core.permissions.SiteScopedPermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "prosync.filters.FilterBackend",  # django-filter's, skipped when no filter is set
+        "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "prosync.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "prosync.core.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
-        "prosync.renderers.CSVRenderer",  # ?format=csv: the whole filtered list as a download
+        "prosync.core.renderers.CSVRenderer",  # ?format=csv: the whole filtered list as a download
     ],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "prosync.throttling.AnonRateThrottle",  # DRF's, over a Redis sorted set (one atomic round trip)
-        "prosync.throttling.UserRateThrottle",
+        "prosync.core.throttling.AnonRateThrottle",  # DRF's, over a Redis sorted set (one atomic round trip)
+        "prosync.core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
@@ -224,7 +224,7 @@ REST_FRAMEWORK = {
         "ingest": env.str("THROTTLE_INGEST", default="1200/min"),
         "login": env.str("THROTTLE_LOGIN", default="20/min"),
     },
-    "EXCEPTION_HANDLER": "prosync.api.exception_handler",
+    "EXCEPTION_HANDLER": "prosync.core.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

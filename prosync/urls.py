@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from prosync import views
+from prosync.core import selects
 from workorders.views_planning import public_report
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     # The short public address of an asset's problem-report form (also at workorders:report).
     path("report/<uuid:token>/", public_report, name="public-report"),
     path("notifications/", include("accounts.urls")),
+    path("choices/<slug:kind>/", selects.choices, name="choices"),
     path("alerts/", include("telemetry.urls")),
     path("predictions/", include("predictions.urls")),
     path("api/v1/", include("prosync.api_urls")),

@@ -2,86 +2,53 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from prosync.generic import FilteredListView, render_page_or_partial
-from prosync.permissions import can
+from prosync.core.generic import FilteredListView, render_page_or_partial
+from prosync.core.views import apply_errors, render_form, require
 from telemetry import alarms
 from telemetry.choices import AlarmCondition
 from telemetry.eventlog import events_for
 from telemetry.filters import AlarmRuleFilterSet
-from telemetry.models import AlarmRule, Sensor
+from telemetry.forms import AlarmRuleForm
+from telemetry.models import AlarmRule
+from telemetry.tables import AlarmRuleTable
 
 
 class AlarmRuleListView(FilteredListView):
     model = AlarmRule
     filterset_class = AlarmRuleFilterSet
+    table_class = AlarmRuleTable
     title = "Alarm rules"
     template_name = "telemetry/rule_list.html"
     partial_template_name = "telemetry/_rule_table.html"
-    sort_fields = {"name": "name", "severity": "severity", "condition": "condition", "updated": "updated_at"}
     default_sort = "name"
 
     def base_queryset(self):
         return AlarmRule.objects.select_related("site", "sensor__asset", "category")
 
 
-class AlarmRuleForm(forms.ModelForm):
-    class Meta:
-        model = AlarmRule
-        fields = ["name", "sensor", "site", "category", "metric", "condition", "high", "low", "deadband",
-                  "duration_s", "rate_per_minute", "stale_minutes", "severity", "create_work_order", "is_enabled"]
-        labels = {"duration_s": "For at least (seconds)", "rate_per_minute": "Rate per minute",
-                  "stale_minutes": "Stale after (minutes)", "site": "Site (for a category rule)"}
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        from assets.models import AssetCategory, Site
-
-        self.fields["sensor"].queryset = (Sensor.objects.for_user(user, "view").select_related("asset")
-                                          .order_by("asset__tag", "metric"))
-        self.fields["sensor"].label_from_instance = lambda s: f"{s.asset.tag} · {s.name} ({s.unit or s.metric})"
-        self.fields["site"].queryset = Site.objects.for_user(user, "view")
-        self.fields["site"].required = False
-        self.fields["category"].queryset = AssetCategory.objects.for_user(user, "view")
-        for name in ("high", "low", "deadband", "rate_per_minute"):
-            self.fields[name].widget.attrs["step"] = "any"
-        self.fields["condition"].widget.attrs["data-condition"] = "1"
-
-    def clean(self):
-        data = super().clean()
-        sensor = data.get("sensor")
-        if sensor is not None and not data.get("site"):
-            self.instance.site = sensor.asset.site
-            data["site"] = sensor.asset.site
-        return data
-
-
 def _rule_form_page(request, rule=None):
-    action = "change" if rule else "add"
-    if not can(request.user, action, AlarmRule):
-        raise PermissionDenied("Your role may not edit alarm rules.")
+    require(request.user, "change" if rule else "add", AlarmRule)
     form = AlarmRuleForm(request.POST or None, instance=rule, user=request.user)
     validate_only = request.POST.get("_validate") == "1"
     if request.method == "POST" and form.is_valid() and not validate_only:
         data = dict(form.cleaned_data)
         try:
             if rule is None:
-                rule = alarms.create_alarm_rule(acting_user=request.user, **data)
+                rule = alarms.create_alarm_rule(actor=request.user, **data)
                 messages.success(request, f"Alarm rule created: {rule.name} ({rule.describe()}).")
             else:
-                rule = alarms.update_alarm_rule(rule, acting_user=request.user, **data)
+                rule = alarms.update_alarm_rule(rule, actor=request.user, **data)
                 messages.success(request, f"Alarm rule saved: {rule.name} ({rule.describe()}).")
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            apply_errors(form, exc)
         else:
             url = reverse("telemetry:rules")
             if request.htmx:
@@ -89,13 +56,10 @@ def _rule_form_page(request, rule=None):
 
                 return HttpResponseClientRedirect(url)
             return redirect(url)
-    ctx = {"form": form, "rule": rule, "conditions": AlarmCondition,
+    ctx = {"rule": rule, "conditions": AlarmCondition,
            "action": request.path, "title": f"Edit {rule.name}" if rule else "New alarm rule",
            "submit": "Save rule" if rule else "Create rule", "back": reverse("telemetry:rules")}
-    template = "telemetry/_rule_form.html" if request.htmx else "telemetry/rule_form.html"
-    # A full-page POST with errors answers 400; htmx swaps only 2xx answers, so its partial is a 200.
-    failed = request.method == "POST" and form.errors and not request.htmx
-    return render(request, template, ctx, status=400 if failed else 200)
+    return render_form(request, form, "telemetry/rule_form.html", "telemetry/_rule_form.html", ctx, refused=400)
 
 
 @login_required
@@ -115,7 +79,7 @@ def rule_edit(request, pk):
 @require_POST
 def rule_delete(request, pk):
     rule = get_object_or_404(AlarmRule.objects.for_user(request.user, "delete"), pk=pk)
-    alarms.delete_alarm_rule(rule, acting_user=request.user)
+    alarms.delete_alarm_rule(rule, actor=request.user)
     messages.success(request, f"Alarm rule deleted: {rule.name}.")
     return redirect("telemetry:rules")
 

@@ -7,14 +7,17 @@ class TelemetryConfig(AppConfig):
 
     def ready(self):
         from assets.panels import AssetPanel, register
+        from prosync.core import selects
+        from telemetry.models import Sensor
         from telemetry.views import activity_panel, telemetry_panel
+
+        selects.register("sensors", Sensor, search=("asset__tag", "metric", "name"), order_by=("asset__tag", "metric"),
+                         select_related=("asset",))
 
         register(AssetPanel("telemetry", "Telemetry", "telemetry/_asset_panel.html", telemetry_panel, order=10))
         register(AssetPanel("activity", "Activity", "telemetry/_activity_panel.html", activity_panel, order=60))
 
-        from django.db.models.signals import post_save
+        from prosync.core import recording
+        from telemetry.eventlog import record_event
 
-        from telemetry import alarms  # noqa: F401  (registers the stale-sensor task)
-        from telemetry.eventlog import record_from_audit
-
-        post_save.connect(record_from_audit, sender="accounts.AuditLog", dispatch_uid="telemetry.eventlog.audit")
+        recording.register("activity", record_event)

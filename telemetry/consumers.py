@@ -6,8 +6,8 @@ see the asset or site is refused before the handshake completes."""
 from channels.db import database_sync_to_async
 
 from assets.models import Asset, Site
-from prosync.consumers import GroupEventConsumer
-from prosync.events import asset_group, fleet_group, site_group
+from prosync.core.consumers import GroupEventConsumer
+from prosync.core.events import asset_group, fleet_group, site_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403

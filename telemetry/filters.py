@@ -3,7 +3,9 @@
 import django_filters
 from django.db.models import Q
 
-from prosync.filters import ScopedFilterSet
+from assets.models import Asset
+from prosync.core.filters import ScopedFilterSet
+from prosync.core.selects import Chips, SearchSelect
 from telemetry.choices import AlarmCondition, AlertSeverity, AlertSource, AlertStatus
 from telemetry.models import AlarmRule, AlarmState, Alert, Sensor
 
@@ -17,9 +19,11 @@ class SensorFilterSet(ScopedFilterSet):
 
 
 class AlertFilterSet(ScopedFilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=AlertStatus.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=AlertSeverity.choices)
+    status = django_filters.MultipleChoiceFilter(widget=Chips, choices=AlertStatus.choices)
+    severity = django_filters.MultipleChoiceFilter(widget=Chips, choices=AlertSeverity.choices)
     source = django_filters.ChoiceFilter(choices=AlertSource.choices)
+    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=SearchSelect)
+    sensor = django_filters.ModelChoiceFilter(queryset=Sensor.objects.select_related("asset"), widget=SearchSelect)
 
     class Meta:
         model = Alert
@@ -28,9 +32,9 @@ class AlertFilterSet(ScopedFilterSet):
 
 class AlarmRuleFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    sensor = django_filters.ModelChoiceFilter(queryset=Sensor.objects.select_related("asset"))
-    condition = django_filters.MultipleChoiceFilter(choices=AlarmCondition.choices)
-    severity = django_filters.MultipleChoiceFilter(choices=AlertSeverity.choices)
+    sensor = django_filters.ModelChoiceFilter(queryset=Sensor.objects.select_related("asset"), widget=SearchSelect)
+    condition = django_filters.MultipleChoiceFilter(widget=Chips, choices=AlarmCondition.choices)
+    severity = django_filters.MultipleChoiceFilter(widget=Chips, choices=AlertSeverity.choices)
 
     class Meta:
         model = AlarmRule

@@ -21,7 +21,7 @@ import redis
 from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
 
-from prosync.events import send_per_asset
+from prosync.core.events import send_per_asset
 from telemetry.models import Sensor
 
 logger = logging.getLogger(__name__)

@@ -5,20 +5,22 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from prosync.generic import FilteredListView
+from prosync.core.generic import FilteredListView
+from prosync.core.views import next_url
 from telemetry import services
 from telemetry.choices import ACTIVE_ALERT_STATUSES
 from telemetry.filters import AlertFilterSet
 from telemetry.models import Alert, Sensor
+from telemetry.tables import AlertTable
 
 
 class AlertListView(FilteredListView):
     model = Alert
     filterset_class = AlertFilterSet
+    table_class = AlertTable
     title = "Alerts"
     template_name = "telemetry/alert_list.html"
     partial_template_name = "telemetry/_alert_table.html"
-    sort_fields = {"opened": "opened_at", "severity": "severity", "status": "status", "asset": "asset__tag"}
     default_sort = "-opened"
 
     def base_queryset(self):
@@ -30,11 +32,11 @@ class AlertListView(FilteredListView):
 def acknowledge(request, pk):
     alert = get_object_or_404(Alert.objects.for_user(request.user, "change"), pk=pk)
     try:
-        services.acknowledge_alert(alert, acting_user=request.user)
+        services.acknowledge_alert(alert, actor=request.user)
         messages.success(request, f"Alert acknowledged: {alert.title}")
     except ValueError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or "telemetry:alerts")
+    return redirect(next_url(request, "telemetry:alerts"))
 
 
 def telemetry_panel(request, asset):

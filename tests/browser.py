@@ -83,5 +83,14 @@ def log_in(page, base_url, username, password=PASSWORD):
     page.click("button[type=submit]")
 
 
+def choose(page, select: str, text: str):
+    """Pick an option of a searchable select (``select`` is its CSS selector): type ``text`` into
+    the box the script puts after it, then click the first option offered that contains it."""
+    box = page.locator(f"{select} + .ts-wrapper")
+    box.locator(".ts-control").click()
+    box.locator(".ts-control input").press_sequentially(text, delay=20)
+    box.locator(".ts-dropdown .option", has_text=text).first.click()
+
+
 def shot(page, output_dir, name):
     page.screenshot(path=str(output_dir / f"{name}.png"), full_page=True, animations="disabled")

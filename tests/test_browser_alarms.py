@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop
+from tests.browser import PHONE, choose, log_in, needs_chromium, new_page, off_the_loop
 
 
 @needs_chromium
@@ -23,7 +23,7 @@ def test_rule_editor_alarm_acknowledge_and_activity(live_plant, asgi_server, bro
     page.get_by_text("No alarm rules yet").wait_for()
     page.click("text=New rule")
     page.fill("input[name=name]", "Pump vibration")
-    page.select_option("select[name=sensor]", str(sensor.pk))
+    choose(page, "select[name=sensor]", f"{sensor.asset.tag}/{sensor.metric}")
     page.select_option("select[name=condition]", "outside")
     page.fill("input[name=low]", "5")
     page.fill("input[name=high]", "3")

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
+from tests.browser import PHONE, choose, log_in, needs_chromium, new_page, off_the_loop, shot
 
 LIVE = 10_000
 
@@ -24,23 +24,23 @@ def _planning_data(plant):
         s = preventive.save_schedule(PreventiveSchedule(asset=plant.asset_a, title=title, interval=1,
                                                         interval_unit=unit, lead_time_days=0, assignee=plant.tech_a,
                                                         starts_at=timezone.now() - timedelta(days=10 + i)),
-                                     acting_user=None)
+                                     actor=None)
         preventive.generate_for_schedule(s.pk)
     monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
     project = projects.save_project(Project(site=plant.site_a, name="Pump overhaul", starts_on=monday,
-                                            ends_on=monday + timedelta(days=11)), acting_user=plant.manager_a)
+                                            ends_on=monday + timedelta(days=11)), actor=plant.manager_a)
     orders = []
     for n, (title, start, end, hours) in enumerate([("Drain", 0, 0, "8"), ("Replace seal", 1, 3, "30"),
                                                      ("Align", 2, 4, "12"), ("Restart", 8, 8, "4")]):
         wo = services.create_work_order(
-            acting_user=plant.manager_a, asset=plant.asset_a, title=title, kind="inspection", assignee=plant.tech_a,
+            actor=plant.manager_a, asset=plant.asset_a, title=title, kind="inspection", assignee=plant.tech_a,
             scheduled_start=timezone.now().replace(hour=7) + timedelta(days=start - timezone.localdate().weekday()),
             due_at=timezone.now().replace(hour=16) + timedelta(days=end - timezone.localdate().weekday()),
             estimated_hours=Decimal(hours))
         if n:
-            services.add_dependency(wo, orders[-1], acting_user=plant.manager_a)
+            services.add_dependency(wo, orders[-1], actor=plant.manager_a)
         orders.append(wo)
-    projects.add_orders(project, orders, acting_user=plant.manager_a)
+    projects.add_orders(project, orders, actor=plant.manager_a)
     return project
 
 
@@ -78,7 +78,7 @@ def test_qr_report_to_approved_order_with_live_bells(browser, live_plant, asgi_s
     shot(manager, output_dir, "requests-desktop")
     manager.click("text=Loud grinding noise >> xpath=ancestor::tr//a")
     expect(manager.locator("h1")).to_contain_text("REQ-")
-    manager.select_option("select[name=assignee]", str(plant.tech_a.pk))
+    choose(manager, "select[name=assignee]", "tech_a")
     manager.select_option("select[name=priority]", "high")
     shot(manager, output_dir, "request-detail-desktop")
     manager.click("text=Approve into a work order")

@@ -14,8 +14,8 @@ from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from conftest import PASSWORD
-from prosync import events
 from prosync.asgi import application
+from prosync.core import events
 from telemetry.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,12 +1,13 @@
 """FilterSets shared by the HTML lists (list, board, calendar) and the API."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from assets.models import Asset
-from prosync.filters import ScopedFilterSet
+from prosync.core.filters import ScopedFilterSet
+from prosync.core.selects import Chips, SearchSelect
 from workorders.choices import WorkOrderPriority, WorkOrderStatus, WorkOrderType
 from workorders.models import WorkOrder
 
@@ -15,11 +16,12 @@ class WorkOrderFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     # distinct=False: plain columns, no join can repeat a row, and SELECT DISTINCT over every
     # column of a large table is what makes a filtered list slow.
-    status = django_filters.MultipleChoiceFilter(choices=WorkOrderStatus.choices, distinct=False)
-    priority = django_filters.MultipleChoiceFilter(choices=WorkOrderPriority.choices, distinct=False)
-    kind = django_filters.MultipleChoiceFilter(choices=WorkOrderType.choices, label="Type", distinct=False)
-    # An id (the asset page links here), not a select of every asset; the search finds a tag too.
-    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=forms.HiddenInput)
+    status = django_filters.MultipleChoiceFilter(widget=Chips, choices=WorkOrderStatus.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(widget=Chips, choices=WorkOrderPriority.choices, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(widget=Chips, choices=WorkOrderType.choices, label="Type",
+                                               distinct=False)
+    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=SearchSelect)
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(), widget=SearchSelect)
     is_open = django_filters.BooleanFilter(method="filter_open", label="Open only")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Mine")

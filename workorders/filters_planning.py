@@ -3,14 +3,18 @@
 import django_filters
 from django.db.models import Q
 
-from prosync.filters import ScopedFilterSet
+from accounts.models import User
+from assets.models import Asset
+from prosync.core.filters import ScopedFilterSet
+from prosync.core.selects import Chips, SearchSelect
 from workorders.choices import PMTrigger, ProjectStatus, RequestChannel, RequestStatus, WorkOrderPriority
 from workorders.models import PreventiveSchedule, Project, WorkRequest
 
 
 class WorkRequestFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices)
+    status = django_filters.MultipleChoiceFilter(widget=Chips, choices=RequestStatus.choices)
+    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=SearchSelect)
     channel = django_filters.ChoiceFilter(choices=RequestChannel.choices, label="Submitted through")
     priority = django_filters.ChoiceFilter(choices=WorkOrderPriority.choices)
 
@@ -25,6 +29,8 @@ class WorkRequestFilterSet(ScopedFilterSet):
 
 class PreventiveScheduleFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
+    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=SearchSelect)
+    assignee = django_filters.ModelChoiceFilter(queryset=User.objects.all(), widget=SearchSelect)
     trigger = django_filters.ChoiceFilter(choices=PMTrigger.choices)
     active = django_filters.BooleanFilter()
 
@@ -38,7 +44,7 @@ class PreventiveScheduleFilterSet(ScopedFilterSet):
 
 class ProjectFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices)
+    status = django_filters.MultipleChoiceFilter(widget=Chips, choices=ProjectStatus.choices)
 
     class Meta:
         model = Project

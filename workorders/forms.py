@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from assets.forms import PartNumberField
+from prosync.core.selects import SearchSelect, SearchSelectMultiple
 from workorders.choices import AttachmentKind, FailureCodeKind
 from workorders.models import ChecklistTemplate, FailureCode, WorkOrder
 
@@ -28,7 +29,7 @@ class WorkOrderForm(ScopedFormMixin, forms.ModelForm):
         widgets = {"due_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                    "scheduled_start": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                    "description": forms.Textarea(attrs={"rows": 4}),
-                   "assignees": forms.SelectMultiple(attrs={"size": 4})}
+                   "asset": SearchSelect, "assignee": SearchSelect, "assignees": SearchSelectMultiple}
         help_texts = {"due_at": "Leave empty: set from the priority's SLA.",
                       "site": "Leave empty when an asset is given."}
 
@@ -96,7 +97,7 @@ class AttachmentForm(forms.Form):
 class TimeLogForm(ScopedFormMixin, forms.Form):
     hours = forms.DecimalField(min_value=Decimal("0.01"), max_value=Decimal("24"), decimal_places=2)
     user = forms.ModelChoiceField(get_user_model().objects.all(), required=False, label="Technician",
-                                  help_text="Empty: you.")
+                                  help_text="Empty: you.", widget=SearchSelect)
     note = forms.CharField(max_length=300, required=False)
 
 

@@ -7,6 +7,7 @@ from django import forms
 
 from accounts.models import User
 from assets.models import Asset, Meter, Site
+from prosync.core.selects import SearchSelect
 from workorders.choices import WorkOrderPriority, WorkOrderType
 from workorders.models import ChecklistTemplate, PreventiveSchedule, Project, Team, WorkOrder
 from workorders.requests import MAX_PHOTOS
@@ -36,7 +37,7 @@ def _scope(form, user, **fields):
 class WorkRequestForm(forms.Form):
     """A signed-in user's request: an asset they can see, or just a site."""
 
-    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False,
+    asset = forms.ModelChoiceField(queryset=Asset.objects.none(), required=False, widget=SearchSelect,
                                    help_text="The machine concerned, if you know it.")
     site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False,
                                   help_text="Needed when no asset is chosen.")
@@ -74,7 +75,7 @@ class PublicReportForm(forms.Form):
 class ApproveForm(forms.Form):
     kind = forms.ChoiceField(choices=WorkOrderType.choices, initial=WorkOrderType.CORRECTIVE, label="Order type")
     priority = forms.ChoiceField(choices=WorkOrderPriority.choices)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, widget=SearchSelect)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,7 +94,8 @@ class PreventiveScheduleForm(forms.ModelForm):
                   "lead_time_days", "meter", "meter_interval", "meter_start", "meter_lead", "checklist_template",
                   "assignee", "team", "priority", "estimated_hours", "active"]
         widgets = {"starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-                   "description": forms.Textarea(attrs={"rows": 3})}
+                   "description": forms.Textarea(attrs={"rows": 3}), "asset": SearchSelect,
+                   "assignee": SearchSelect}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,7 +110,7 @@ class ProjectForm(forms.ModelForm):
         fields = ["site", "name", "description", "starts_on", "ends_on", "status", "owner"]
         widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}),
                    "ends_on": forms.DateInput(attrs={"type": "date"}),
-                   "description": forms.Textarea(attrs={"rows": 3})}
+                   "description": forms.Textarea(attrs={"rows": 3}), "owner": SearchSelect}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

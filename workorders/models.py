@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from prosync.permissions import SiteScopedManager, SiteScopedQuerySet
+from prosync.core.permissions import SiteScopedManager, SiteScopedQuerySet
 from workorders.choices import (
     OPEN_STATUSES,
     AttachmentKind,

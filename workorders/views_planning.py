@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assets.models import Asset
-from prosync.generic import FilteredListView, ScopedDetailView
-from prosync.permissions import can
+from prosync.core.generic import FilteredListView, ScopedDetailView
+from prosync.core.permissions import can
 from workorders import preventive, projects
 from workorders import requests as request_services
 from workorders.choices import RequestChannel, RequestStatus
@@ -31,6 +31,7 @@ from workorders.forms_planning import (
     WorkRequestForm,
 )
 from workorders.models import PMOccurrence, PreventiveSchedule, Project, WorkOrder, WorkRequest
+from workorders.tables import PreventiveScheduleTable, ProjectTable, WorkRequestTable
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +77,9 @@ class PlanningListView(FilteredListView):
 class WorkRequestListView(PlanningListView):
     model = WorkRequest
     filterset_class = WorkRequestFilterSet
+    table_class = WorkRequestTable
     title = "Work requests"
     partial_template_name = "workorders/planning/_request_table.html"
-    sort_fields = {"created": "created_at", "status": "status", "priority": "priority", "asset": "asset__tag",
-                   "title": "title"}
     default_sort = "-created"
     new_url_name = "workorders:request-new"
     new_label = "New request"
@@ -121,7 +121,7 @@ def request_new(request):
         try:
             wr = request_services.submit_request(
                 site=data["site"] or data["asset"].site, asset=data["asset"], title=data["title"],
-                description=data["description"], priority=data["priority"], acting_user=request.user,
+                description=data["description"], priority=data["priority"], actor=request.user,
                 photos=data["photos"], channel=RequestChannel.PORTAL)
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -147,7 +147,7 @@ def request_approve(request, pk):
     form = ApproveForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            wo = request_services.approve_request(wr, acting_user=request.user, kind=form.cleaned_data["kind"],
+            wo = request_services.approve_request(wr, actor=request.user, kind=form.cleaned_data["kind"],
                                                   priority=form.cleaned_data["priority"],
                                                   assignee=form.cleaned_data["assignee"])
         except request_services.RequestAlreadyDecided as exc:
@@ -169,7 +169,7 @@ def request_reject(request, pk):
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
-            request_services.reject_request(wr, acting_user=request.user, reason=form.cleaned_data["reason"])
+            request_services.reject_request(wr, actor=request.user, reason=form.cleaned_data["reason"])
         except request_services.RequestAlreadyDecided as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
@@ -243,9 +243,9 @@ def public_report(request, token):
 class PreventiveScheduleListView(PlanningListView):
     model = PreventiveSchedule
     filterset_class = PreventiveScheduleFilterSet
+    table_class = PreventiveScheduleTable
     title = "Preventive maintenance"
     partial_template_name = "workorders/planning/_pm_table.html"
-    sort_fields = {"title": "title", "asset": "asset__tag", "trigger": "trigger", "priority": "priority"}
     default_sort = "asset"
     new_url_name = "workorders:pm-new"
     new_label = "New schedule"
@@ -303,7 +303,7 @@ def pm_edit(request, pk=None):
         return _validate_only(request, form, context)
     if request.method == "POST" and form.is_valid():
         try:
-            schedule = preventive.save_schedule(form.instance, acting_user=request.user)
+            schedule = preventive.save_schedule(form.instance, actor=request.user)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -332,9 +332,9 @@ def pm_generate(request, pk):
 class ProjectListView(PlanningListView):
     model = Project
     filterset_class = ProjectFilterSet
+    table_class = ProjectTable
     title = "Projects"
     partial_template_name = "workorders/planning/_project_table.html"
-    sort_fields = {"name": "name", "starts": "starts_on", "ends": "ends_on", "status": "status"}
     default_sort = "-starts"
     new_url_name = "workorders:project-new"
     new_label = "New project"
@@ -388,7 +388,7 @@ def project_edit(request, pk=None):
         if pk is None and form.instance.owner_id is None:
             form.instance.owner = request.user  # whoever creates it owns it unless told otherwise
         try:
-            project = projects.save_project(form.instance, acting_user=request.user)
+            project = projects.save_project(form.instance, actor=request.user)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -405,7 +405,7 @@ def project_add_orders(request, pk):
     form = AddOrdersForm(request.POST, user=request.user, project=project)
     if form.is_valid():
         try:
-            n = projects.add_orders(project, form.cleaned_data["work_orders"], acting_user=request.user)
+            n = projects.add_orders(project, form.cleaned_data["work_orders"], actor=request.user)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -422,7 +422,7 @@ def project_add_orders(request, pk):
 def project_remove_order(request, pk, wo_pk):
     project = get_object_or_404(Project.objects.for_user(request.user, "change"), pk=pk)
     wo = get_object_or_404(WorkOrder.objects.for_user(request.user, "view"), pk=wo_pk)
-    projects.remove_order(project, wo, acting_user=request.user)
+    projects.remove_order(project, wo, actor=request.user)
     messages.success(request, f"{wo.number} removed from the project.")
     return redirect(project.get_absolute_url())
 

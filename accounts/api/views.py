@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
 from accounts.models import User
-from prosync.throttling import ScopedRateThrottle
+from prosync.core.throttling import ScopedRateThrottle
 
 
 class MeSerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from assets.models import (
     MeterReading,
     Site,
 )
-from prosync.api import RowUrlField, RowUrls, ScopedModelSerializer
+from prosync.core.api import RowUrlField, RowUrls, ScopedModelSerializer
 
 
 class SiteSerializer(ScopedModelSerializer):

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
 
 from conftest import PASSWORD, jwt_client
-from prosync import throttling
+from prosync.core import throttling
 
 pytestmark = pytest.mark.django_db
 

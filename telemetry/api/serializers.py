@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from prosync.api import ScopedModelSerializer
+from prosync.core.api import ScopedModelSerializer
 from telemetry.models import Alert, Sensor
 
 

@@ -17,8 +17,8 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from conftest import free_port, wait_for_port
+from prosync.core.events import asset_group
 from prosync.embedded import _redis_binary
-from prosync.events import asset_group
 from telemetry.models import Reading
 from telemetry.services import ingest_readings
 

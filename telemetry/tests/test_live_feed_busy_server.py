@@ -15,8 +15,8 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 from rest_framework_simplejwt.tokens import AccessToken
 
-from prosync import events
 from prosync.asgi import application
+from prosync.core import events
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from prosync.api import ScopedModelSerializer
+from prosync.core.api import ScopedModelSerializer
 from workorders.choices import AttachmentKind, FailureCodeKind, PredictionOutcome, WorkOrderStatus
 from workorders.models import (
     Attachment,

@@ -1,5 +1,5 @@
 """The WebSocket consumers' shared base: group events (``broadcast`` and the like) sent by
-``prosync.events`` are handed straight to their handlers and relayed as JSON."""
+``prosync.core.events`` are handed straight to their handlers and relayed as JSON."""
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer

@@ -1,0 +1,40 @@
+// Searchable selects: each <select data-search-url> (rendered with only its chosen options)
+// becomes a Tom Select whose options come from the scoped /choices/<kind>/ endpoint as the user types.
+(function () {
+  "use strict";
+
+  function enhance(select) {
+    if (select.tomselect || typeof TomSelect === "undefined") return;
+    var url = select.dataset.searchUrl;
+    new TomSelect(select, {
+      valueField: "value",
+      labelField: "text",
+      searchField: [],
+      // The server has matched the words already (in more columns than the label shows); while
+      // the user types, the empty choice steps aside.
+      score: function (search) { return function (item) { return search && !item.value ? 0 : 1; }; },
+      closeAfterSelect: true,
+      allowEmptyOption: true,
+      preload: "focus",
+      loadThrottle: 250,
+      // Every query, the empty one too (the first options on focus), until something is chosen.
+      shouldLoad: function (query) { return query.length > 0 || !this.items.length; },
+      plugins: select.multiple ? ["remove_button"] : [],
+      load: function (query, callback) {
+        var ts = this;
+        fetch(url + "?q=" + encodeURIComponent(query), {headers: {Accept: "application/json"}, credentials: "same-origin"})
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (options) { ts.clearOptions(); callback(options); })
+          .catch(function () { callback(); });
+      },
+    });
+  }
+
+  function enhanceAll(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("select[data-search-url]").forEach(enhance);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhanceAll(document); });
+  // Forms that HTMX swaps in (an edit form in a panel, a redrawn asset form) get theirs too.
+  document.addEventListener("htmx:load", function (event) { enhanceAll(event.target); });
+})();
