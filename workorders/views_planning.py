@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from assets.models import Asset
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
+from prosync.core.views import apply_errors, require
 from workorders import preventive, projects
 from workorders import requests as request_services
 from workorders.choices import RequestChannel, RequestStatus
@@ -34,15 +35,6 @@ from workorders.models import PMOccurrence, PreventiveSchedule, Project, WorkOrd
 from workorders.tables import PreventiveScheduleTable, ProjectTable, WorkRequestTable
 
 logger = logging.getLogger(__name__)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's validation errors on the form's fields (inline), unknown ones on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _validate_only(request, form, context: dict):
@@ -108,8 +100,7 @@ class WorkRequestDetailView(ScopedDetailView):
 
 @login_required
 def request_new(request):
-    if not can(request.user, "add", WorkRequest):
-        raise PermissionDenied("Your account may not submit requests.")
+    require(request.user, "add", WorkRequest)
     initial = {}
     if request.GET.get("asset", "").isdigit():
         asset = Asset.objects.for_user(request.user).filter(pk=request.GET["asset"]).first()
@@ -124,7 +115,7 @@ def request_new(request):
                 description=data["description"], priority=data["priority"], actor=request.user,
                 photos=data["photos"], channel=RequestChannel.PORTAL)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"{wr.number} was sent to the maintenance planners.")
             return redirect(wr.get_absolute_url())
@@ -173,7 +164,7 @@ def request_reject(request, pk):
         except request_services.RequestAlreadyDecided as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"{wr.number} rejected; the requester is told why.")
             return redirect(wr.get_absolute_url())
@@ -231,7 +222,7 @@ def public_report(request, token):
                 reporter_name=data["name"], reporter_contact=data["contact"], photos=data["photos"],
                 channel=RequestChannel.QR)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
             return render(request, "workorders/planning/report.html", ctx, status=400)
         return render(request, "workorders/planning/report_thanks.html", dict(ctx, request_obj=wr))
     return render(request, "workorders/planning/report.html", ctx)
@@ -289,8 +280,7 @@ class PreventiveScheduleDetailView(ScopedDetailView):
 @login_required
 def pm_edit(request, pk=None):
     if pk is None:
-        if not can(request.user, "add", PreventiveSchedule):
-            raise PermissionDenied("Your role may not plan preventive maintenance.")
+        require(request.user, "add", PreventiveSchedule)
         instance = PreventiveSchedule()
         if request.GET.get("asset", "").isdigit():
             instance.asset = Asset.objects.for_user(request.user).filter(pk=request.GET["asset"]).first()
@@ -305,7 +295,7 @@ def pm_edit(request, pk=None):
         try:
             schedule = preventive.save_schedule(form.instance, actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Schedule '{schedule}' saved: {schedule.rule}.")
             return redirect(schedule.get_absolute_url())
@@ -374,8 +364,7 @@ class ProjectDetailView(ScopedDetailView):
 @login_required
 def project_edit(request, pk=None):
     if pk is None:
-        if not can(request.user, "add", Project):
-            raise PermissionDenied("Your role may not create projects.")
+        require(request.user, "add", Project)
         instance = Project(owner=request.user)
     else:
         instance = get_object_or_404(Project.objects.for_user(request.user, "change"), pk=pk)
@@ -390,7 +379,7 @@ def project_edit(request, pk=None):
         try:
             project = projects.save_project(form.instance, actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"Project '{project}' saved.")
             return redirect(project.get_absolute_url())
@@ -407,7 +396,7 @@ def project_add_orders(request, pk):
         try:
             n = projects.add_orders(project, form.cleaned_data["work_orders"], actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"{n} order{'s' if n != 1 else ''} added to the project.")
             return redirect(project.get_absolute_url())
