@@ -14,6 +14,7 @@ from predictions.models import ModelVersion, TrainingRun
 from predictions.selectors import feedback_precision, health_trend, latest_assessments
 from prosync.core.generic import ScopedMixin
 from prosync.core.permissions import can
+from prosync.core.views import permission_required
 
 
 class ModelRegistryView(ScopedMixin, ListView):
@@ -72,12 +73,9 @@ def training_runs(request):
     return render(request, "predictions/_training_runs.html", training_context())
 
 
-@login_required
+@permission_required("add", TrainingRun)
 @require_POST
 def train(request):
-    if not can(request.user, "add", TrainingRun):
-        messages.error(request, "Your role may not train models.")
-        return redirect("predictions:models")
     category = get_object_or_404(AssetCategory, pk=request.POST.get("category") or 0)
     try:
         services.start_training(category=category, actor=request.user,

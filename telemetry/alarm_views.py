@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from prosync.core.generic import FilteredListView, render_page_or_partial
-from prosync.core.views import apply_errors, render_form, require
+from prosync.core.views import apply_errors, render_form, require, scoped_object
 from telemetry import alarms
 from telemetry.choices import AlarmCondition
 from telemetry.eventlog import events_for
@@ -69,10 +69,7 @@ def rule_create(request):
 
 @login_required
 def rule_edit(request, pk):
-    rule = get_object_or_404(AlarmRule.objects.for_user(request.user, "view"), pk=pk)
-    if not AlarmRule.objects.for_user(request.user, "change").filter(pk=pk).exists():
-        raise PermissionDenied("Your role may not edit alarm rules.")
-    return _rule_form_page(request, rule)
+    return _rule_form_page(request, scoped_object(request, AlarmRule, pk, "change"))
 
 
 @login_required
