@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.forms import PreferencesForm
 from accounts.models import Notification, NotificationKind
-from accounts.services import channels_for, mark_notifications_read, set_notification_preferences
+from accounts.services import mark_notifications_read, set_notification_preferences
 from prosync.core.filters import ScopedFilterSet
 from prosync.core.generic import FilteredListView
 from prosync.core.tables import Column, Table
@@ -64,17 +64,6 @@ def mark_read(request, pk=None):
         count = mark_notifications_read(request.user)
         messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
     return redirect(next_url(request, "accounts:inbox"))
-
-
-class PreferencesForm(forms.Form):
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.rows = []
-        for kind, label in NotificationKind.choices:
-            in_app, email = channels_for(user, kind)
-            self.fields[f"{kind}_in_app"] = forms.BooleanField(required=False, initial=in_app, label=f"{label}: in app")
-            self.fields[f"{kind}_email"] = forms.BooleanField(required=False, initial=email, label=f"{label}: e-mail")
-            self.rows.append((label, self[f"{kind}_in_app"], self[f"{kind}_email"]))
 
 
 @login_required

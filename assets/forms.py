@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from assets.attributes import validate_schema
 from assets.choices import AssetStatus, AttributeType, MeterKind, StatusReason
+from assets.imports import KINDS, MAX_BYTES
 from assets.models import Asset, AssetCategory, Location, Meter, Site
 from prosync.core.selects import SearchSelect
 
@@ -224,3 +225,14 @@ class LocationForm(ServiceForm):
         if self.instance.pk is not None:
             data.pop("site", None)
         return data
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(k, k.capitalize()) for k in KINDS], label="What the file holds")
+    file = forms.FileField(label="CSV file (UTF-8)")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_BYTES:
+            raise forms.ValidationError(f"The file is {f.size // 1024} KB; the limit is {MAX_BYTES // 1024} KB.")
+        return f

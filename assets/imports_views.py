@@ -3,24 +3,13 @@ with its row number, column and reason, and nothing is imported until the file i
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
-from assets.imports import KINDS, MAX_BYTES, may_import, run_import, template_csv
-
-
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(choices=[(k, k.capitalize()) for k in KINDS], label="What the file holds")
-    file = forms.FileField(label="CSV file (UTF-8)")
-
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if f.size > MAX_BYTES:
-            raise forms.ValidationError(f"The file is {f.size // 1024} KB; the limit is {MAX_BYTES // 1024} KB.")
-        return f
+from assets.forms import ImportForm
+from assets.imports import KINDS, may_import, run_import, template_csv
 
 
 def _allowed_kinds(user) -> list[str]:

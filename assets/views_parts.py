@@ -3,8 +3,6 @@ movement forms), the stock and storeroom lists, and the asset page's Parts tab."
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from assets import parts as stock
 from assets.filters import PartFilterSet, StockLevelFilterSet, StoreroomFilterSet
-from assets.forms import PartNumberField
+from assets.forms_parts import MOVEMENTS, BomLineForm, PartForm
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.stock_selectors import low_stock_count, parts_with_stock
 from assets.tables import PartTable, StockLevelTable, StoreroomTable
@@ -75,114 +73,10 @@ class StoreroomListView(FilteredListView):
             low_count=Count("stock_levels", filter=Q(stock_levels__in=StockLevel.objects.low().values("pk"))))
 
 
-# --- Movement forms --------------------------------------------------------------------------
-
-
-class _MovementForm(forms.Form):
-    quantity = forms.DecimalField(max_digits=14, decimal_places=3, min_value=Decimal("0.001"))
-    reference = forms.CharField(max_length=60, required=False, help_text="Work order, PO or delivery note.")
-    note = forms.CharField(max_length=255, required=False)
-
-    def __init__(self, *args, user=None, part=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.part = part
-        rooms = Storeroom.objects.for_user(user, "view").select_related("site")
-        for name in ("storeroom", "to_storeroom"):
-            if name in self.fields:
-                self.fields[name].queryset = rooms
-        self.user = user
-
-
-class ReceiveForm(_MovementForm):
-    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
-    unit_cost = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
-    field_order = ["storeroom", "quantity", "unit_cost", "reference", "note"]
-
-    def execute(self, user):
-        return stock.receive_stock(self.part, actor=user, **self.cleaned_data)
-
-
-class IssueForm(_MovementForm):
-    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
-    # Typed, not chosen from a list of every asset of the site (there can be thousands).
-    asset = forms.CharField(max_length=40, required=False, label="Asset tag",
-                            help_text="The asset the parts are for, e.g. P-101 (on the storeroom's site).")
-    field_order = ["storeroom", "quantity", "asset", "reference", "note"]
-
-    def clean(self):
-        data = super().clean()
-        tag, room = data.get("asset", ""), data.get("storeroom")
-        if not tag:
-            data["asset"] = None
-        elif room is not None:
-            asset = Asset.objects.for_user(self.user, "view").filter(site=room.site_id, tag__iexact=tag).first()
-            if asset is None:
-                self.add_error("asset", f"No asset tagged {tag} on {room.site}.")
-            data["asset"] = asset
-        return data
-
-    def execute(self, user):
-        return stock.issue_stock(self.part, actor=user, **self.cleaned_data)
-
-
-class ReturnForm(IssueForm):
-    def execute(self, user):
-        return stock.return_stock(self.part, actor=user, **self.cleaned_data)
-
-
-class AdjustForm(_MovementForm):
-    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
-    quantity = None
-    counted = forms.DecimalField(max_digits=14, decimal_places=3, min_value=0, label="Counted quantity")
-    note = forms.CharField(max_length=255, label="Reason", help_text="Count, damage, loss...")
-    field_order = ["storeroom", "counted", "note", "reference"]
-
-    def execute(self, user):
-        return stock.adjust_stock(self.part, actor=user, **self.cleaned_data)
-
-
-class TransferForm(_MovementForm):
-    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none(), label="From")
-    to_storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none(), label="To")
-    field_order = ["storeroom", "to_storeroom", "quantity", "reference", "note"]
-
-    def execute(self, user):
-        data = dict(self.cleaned_data)
-        return stock.transfer_stock(self.part, data.pop("storeroom"), data.pop("to_storeroom"), actor=user, **data)
-
-
-class ReorderLevelsForm(_MovementForm):
-    storeroom = forms.ModelChoiceField(queryset=Storeroom.objects.none())
-    quantity = None
-    reference = None
-    note = None
-    reorder_point = forms.DecimalField(max_digits=14, decimal_places=3, min_value=0,
-                                       help_text="Low-stock alert when on hand falls to this (0: no alert).")
-    reorder_quantity = forms.DecimalField(max_digits=14, decimal_places=3, min_value=0, required=False)
-    bin_location = forms.CharField(max_length=40, required=False, label="Bin")
-
-    def execute(self, user):
-        data = self.cleaned_data
-        return stock.set_reorder_levels(self.part, data["storeroom"], actor=user, reorder_point=data["reorder_point"],
-                                        reorder_quantity=data.get("reorder_quantity"),
-                                        bin_location=data.get("bin_location", ""))
-
-
-# kind -> (form, title, permissions needed): technicians issue and return, storekeepers do the rest.
-MOVEMENTS = {
-    "issue": (IssueForm, "Issue", ["assets.add_stockmovement"]),
-    "return": (ReturnForm, "Return", ["assets.add_stockmovement"]),
-    "receive": (ReceiveForm, "Receive", ["assets.add_stockmovement", "assets.change_stocklevel"]),
-    "adjust": (AdjustForm, "Count / adjust", ["assets.add_stockmovement", "assets.change_stocklevel"]),
-    "transfer": (TransferForm, "Transfer", ["assets.add_stockmovement", "assets.change_stocklevel"]),
-    "levels": (ReorderLevelsForm, "Reorder levels", ["assets.change_stocklevel"]),
-}
-
-
 def _movement_forms(user, part, bound: tuple[str, forms.Form] | None = None) -> list[tuple[str, str, forms.Form]]:
     out = []
-    for kind, (form_class, title, perms) in MOVEMENTS.items():
-        if not user.has_perms(perms):
+    for kind, (form_class, title, needs) in MOVEMENTS.items():
+        if not all(can(user, action, model) for action, model in needs):
             continue
         form = bound[1] if bound and bound[0] == kind else form_class(user=user, part=part, prefix=kind)
         out.append((kind, title, form))
@@ -223,11 +117,10 @@ def part_movement(request, pk: int, kind: str):
     the form's errors inline (HTTP 400; 409 when there is not enough on hand)."""
     if kind not in MOVEMENTS:
         raise PermissionDenied("Unknown stock movement.")
-    form_class, title, perms = MOVEMENTS[kind]
-    require(request.user, "view", Part)
-    if not request.user.has_perms(perms):
-        raise PermissionDenied(f"Your role may not {title.lower()} stock.")
-    part = get_object_or_404(Part.objects.for_user(request.user), pk=pk)
+    form_class, title, needs = MOVEMENTS[kind]
+    for action, model in needs:
+        require(request.user, action, model)
+    part = scoped_object(request, Part, pk)
     form = form_class(request.POST, user=request.user, part=part, prefix=kind)
     status = 400
     if form.is_valid():
@@ -248,24 +141,6 @@ def part_movement(request, pk: int, kind: str):
 
 
 # --- Part create / edit ----------------------------------------------------------------------
-
-
-class PartForm(forms.ModelForm):
-    class Meta:
-        model = Part
-        fields = ["part_number", "name", "description", "category", "manufacturer", "manufacturer_part_number",
-                  "unit", "unit_cost", "photo"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo and getattr(photo, "size", 0) > PHOTO_MAX_BYTES:
-            raise forms.ValidationError(f"The photo is {photo.size // 1024} KB; the limit is "
-                                        f"{PHOTO_MAX_BYTES // (1024 * 1024)} MB.")
-        return photo
-
-
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 
 def _part_form(request, part: Part | None):
@@ -300,14 +175,6 @@ def part_edit(request, pk: int):
 
 
 # --- Asset page tab --------------------------------------------------------------------------
-
-
-class BomLineForm(forms.ModelForm):
-    part = PartNumberField()
-
-    class Meta:
-        model = BomLine
-        fields = ["part", "quantity", "note"]
 
 
 def asset_parts_panel(request, asset) -> dict:

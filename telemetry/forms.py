@@ -38,3 +38,20 @@ class AlarmRuleForm(forms.ModelForm):
             self.instance.site = sensor.asset.site
             data["site"] = sensor.asset.site
         return data
+
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(help_text="Columns sensor (id or key), ts (ISO 8601 with offset, or epoch seconds), "
+                                     "value; a header row first.")
+    atomic = forms.BooleanField(required=False, label="Store nothing if any row is bad")
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Upload a .csv file.")
+        if f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        return f

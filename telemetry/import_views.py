@@ -3,30 +3,14 @@ import's page whose progress and per-row errors refresh by HTMX polling until it
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
 from prosync.core.permissions import can
+from prosync.core.views import require
 from telemetry import services
+from telemetry.forms import CsvUploadForm
 from telemetry.models import CsvImport, Reading
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-
-
-class CsvUploadForm(forms.Form):
-    file = forms.FileField(help_text="Columns sensor (id or key), ts (ISO 8601 with offset, or epoch seconds), "
-                                     "value; a header row first.")
-    atomic = forms.BooleanField(required=False, label="Store nothing if any row is bad")
-
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if not f.name.lower().endswith((".csv", ".txt")):
-            raise forms.ValidationError("Upload a .csv file.")
-        if f.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
-        return f
 
 
 @login_required
@@ -34,8 +18,7 @@ def csv_imports(request):
     may_upload = can(request.user, "add", Reading)
     form = CsvUploadForm()
     if request.method == "POST":
-        if not may_upload:
-            raise PermissionDenied
+        require(request.user, "add", Reading)
         form = CsvUploadForm(request.POST, request.FILES)
         if form.is_valid():
             job = services.start_csv_import(upload=form.cleaned_data["file"], actor=request.user,
