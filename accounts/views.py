@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.filters import NotificationFilterSet
 from accounts.forms import PreferencesForm
 from accounts.models import Notification, NotificationKind
 from accounts.services import mark_notifications_read, set_notification_preferences
-from prosync.core.filters import ScopedFilterSet
+from accounts.tables import NotificationTable
 from prosync.core.generic import FilteredListView
-from prosync.core.tables import Column, Table
 from prosync.core.views import next_url
-
-
-class NotificationFilterSet(ScopedFilterSet):
-    kind = django_filters.ChoiceFilter(choices=NotificationKind.choices)
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label="Unread only")
-
-    class Meta:
-        model = Notification
-        fields = ["kind", "unread"]
-
-
-class NotificationTable(Table):
-    """The inbox is drawn as a list (accounts/_inbox_list.html); these columns sort and export it."""
-
-    created = Column("Received", "created_at", sort="created_at")
-    kind = Column("Kind", "kind")
-    title = Column("Title", "title")
-    body = Column("Message", "body")
-    read = Column("Read", "read_at")
 
 
 class InboxView(FilteredListView):
