@@ -1,3 +1,5 @@
+"""Django admin of users, roles, site membership and the audit log."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 

@@ -1,3 +1,5 @@
+"""The accounts app; it plugs the audit writer and the people search into the kernel."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 

@@ -1,3 +1,5 @@
+"""WebSocket routes of the accounts app: the live notifications inbox."""
+
 from django.urls import path
 
 from accounts.consumers import NotificationConsumer

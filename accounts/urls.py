@@ -1,3 +1,5 @@
+"""Pages of the accounts app: the notifications inbox and preferences."""
+
 from django.urls import path
 
 from accounts import views

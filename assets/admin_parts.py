@@ -3,7 +3,7 @@ ledger is read-only here: stock moves through the part page or the API's movemen
 
 from django.contrib import admin
 
-from assets import parts as stock
+from assets import services_parts as stock
 from assets.models import BomLine, Part, StockLevel, StockMovement, Storeroom
 
 

@@ -1,3 +1,5 @@
+"""The assets app; it registers its searchable selects and the asset page's tabs."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Choices of the asset register (statuses, criticality, location kinds, stock movements)."""
+
 from django.db import models
 
 

@@ -1,5 +1,5 @@
 """Forms of the spare-part pages: the stock movements of the part page (each runs its
-``assets.parts`` service in ``execute``), the part form and the asset page's bill-of-materials
+``assets.services_parts`` service in ``execute``), the part form and the asset page's bill-of-materials
 line."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 
-from assets import parts as stock
+from assets import services_parts as stock
 from assets.forms import PartNumberField
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 

@@ -414,7 +414,7 @@ def _apply_asset(row: dict, ctx: _Context) -> bool:
 
 
 def _apply_part(row: dict, ctx: _Context) -> bool:
-    from assets.parts import save_part
+    from assets.services_parts import save_part
 
     part = Part.objects.filter(part_number__iexact=row["part_number"]).first()
     created = part is None

@@ -2,7 +2,7 @@
 assets: create, edit, move; status changes and downtime; meters and their readings; documents)
 is a function here: atomic, takes the acting user, validates with the model's own rules, writes
 the audit trail and sends live events after commit. The stock ledger's services live in
-assets.parts and are re-exported here, so callers have one place to import asset-side writes
+assets.services_parts and are re-exported here, so callers have one place to import asset-side writes
 from."""
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from assets.models import (
     MeterReading,
     Site,
 )
-from assets.parts import (  # noqa: F401
+from assets.selectors import descendant_ids
+from assets.services_parts import (  # noqa: F401
     InsufficientStock,
     adjust_stock,
     issue_stock,
@@ -41,7 +42,6 @@ from assets.parts import (  # noqa: F401
     return_stock,
     transfer_stock,
 )
-from assets.selectors import descendant_ids
 from prosync.core.events import broadcast_on_commit
 from prosync.core.recording import record
 

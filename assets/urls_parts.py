@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assets import imports_views, views_parts
+from assets import views_imports, views_parts
 
 part_patterns = [
     path("parts/", views_parts.PartListView.as_view(), name="part-list"),
@@ -12,7 +12,7 @@ part_patterns = [
     path("parts/<int:pk>/move/<slug:kind>/", views_parts.part_movement, name="part-move"),
     path("stock/", views_parts.StockLevelListView.as_view(), name="stock-list"),
     path("storerooms/", views_parts.StoreroomListView.as_view(), name="storeroom-list"),
-    path("import/", imports_views.import_page, name="import"),
+    path("import/", views_imports.import_page, name="import"),
     path("<int:pk>/parts/", views_parts.asset_bom_add, name="bom-add"),
     path("<int:pk>/parts/<int:line_pk>/remove/", views_parts.asset_bom_remove, name="bom-remove"),
 ]

@@ -3,7 +3,6 @@ change the status of assets, meters and documents, the location tree, QR codes a
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from urllib.parse import urlsplit
 
@@ -13,11 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -91,7 +88,7 @@ class AssetDetailView(ScopedDetailView):
     template_name = "assets/asset_detail.html"
 
     def base_queryset(self):
-        return _detail_queryset().all()
+        return _detail_queryset()
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -99,8 +96,8 @@ class AssetDetailView(ScopedDetailView):
         ctx["ancestors"] = asset.ancestors()
         ctx["location_chain"] = location_chain(asset.location)
         # The tabs' bodies come on their own (AssetPanelView) as they are shown; only their counts here.
-        ctx["tabs_html"], ctx["panels_html"] = _tabs_html(asset)
-        ctx["availability_html"] = _availability_html(availability_periods(asset, ever_down=asset.downtime_total > 0))
+        ctx["tabs"] = [{"panel": p, "count": getattr(asset, f"tab_count_{p.key}", None)} for p in panels.panels()]
+        ctx["availability"] = availability_periods(asset, ever_down=asset.downtime_total > 0)
         ctx["meters"] = list(asset.meters.all()) if asset.meter_total else []
         ctx["today"] = timezone.localdate()
         ctx["can_change"] = can(user, "change", Asset)
@@ -110,57 +107,12 @@ class AssetDetailView(ScopedDetailView):
         return ctx
 
 
-@functools.cache
 def _detail_queryset():
-    """The asset page's query, built once per process (its counts took longer to build than to
-    run) and cloned for each page; never evaluated itself. The panels are registered by then."""
+    """The asset, its neighbours and the counts of its tabs in one query. Most assets have no
+    meter and have never been down: counted with the asset, those lists are not asked for."""
     counts = {f"tab_count_{p.key}": p.count() for p in panels.panels() if p.count}
-    # Most assets have no meter and have never been down: counted with the asset, those lists
-    # are not asked for.
     counts.update(meter_total=count_of(Meter), downtime_total=count_of(Downtime))
-    return (Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
-            .only(*DETAIL_COLUMNS))
-
-
-def _availability_html(periods) -> str:
-    """The availability figures of the asset page (last 7, 30 and 90 days), banded as the health
-    badges are: good from 98 %, watch from 90 %."""
-    def band(p):
-        return "" if p is None else "good" if p >= 98 else "watch" if p >= 90 else "poor"
-
-    def figure(p):
-        return "–" if p is None else format_html("{}<small>%</small>", floatformat(p, 1))
-
-    return format_html_join("", (
-        '<div class="stat"><span class="stat-label">Last {}</span><span class="big {}">{}</span>'
-        '<small class="muted">{} h down · {} stop{}</small></div>'), (
-        (label, band(a.percent), figure(a.percent), floatformat(a.downtime_hours, 1), a.downtime_count,
-         "" if a.downtime_count == 1 else "s") for label, a in periods))
-
-
-def _tabs_html(asset) -> tuple[str, str]:
-    """The tab bar and each tab's place on the asset page (its body fetched when shown), built in
-    Python from one reversed address: the template spent a millisecond on them."""
-    stand_in = "tab-key"
-    url = reverse("assets:panel", args=[asset.pk, stand_in]).split(stand_in)
-    shown = [(p, getattr(asset, f"tab_count_{p.key}", None), p.key.join(url)) for p in panels.panels()]
-    tabs = format_html_join("", '<a href="#{}">{}{}</a>', (
-        (p.key, p.title, "" if n is None else f" ({n})") for p, n, _ in shown))
-    sections = format_html_join("\n", (
-        '<section id="{0}" class="card">\n  <h2>{1}</h2>\n'
-        '  <div class="panel-body" data-panel="{0}" hx-get="{2}" hx-trigger="intersect once" hx-swap="innerHTML">\n'
-        '    <p class="muted loading" role="status">Loading {3}…</p>\n'
-        '    <noscript><p><a href="{2}">Open {3}</a></p></noscript>\n  </div>\n</section>'),
-        ((p.key, p.title, href, p.title.lower()) for p, _, href in shown))
-    return tabs, sections
-
-
-# The asset page reads every column of the asset and of its neighbours only what it shows.
-DETAIL_COLUMNS = (*(f.name for f in Asset._meta.concrete_fields), "site__name", "category__name",
-                  "category__attribute_schema", "parent__tag", "parent__name", "parent__parent_id",
-                  "parent__parent__tag", "parent__parent__name", "parent__parent__parent_id", "location__site_id",
-                  "location__code", "location__name", "location__path", "location__depth", "location__kind",
-                  "location__parent_id")
+    return Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
 
 
 class AssetPanelView(ScopedDetailView):

@@ -13,11 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assets import parts as stock
-from assets.filters import PartFilterSet, StockLevelFilterSet, StoreroomFilterSet
+from assets import services_parts as stock
+from assets.filters_parts import PartFilterSet, StockLevelFilterSet, StoreroomFilterSet
 from assets.forms_parts import MOVEMENTS, BomLineForm, PartForm
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
-from assets.stock_selectors import low_stock_count, parts_with_stock
+from assets.selectors_parts import low_stock_count, parts_with_stock
 from assets.tables import PartTable, StockLevelTable, StoreroomTable
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can

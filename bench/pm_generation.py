@@ -26,7 +26,7 @@ from _scratch import BASE_DIR, setup_scratch_django  # noqa: E402
 WORKER = """
 import sys, time, django
 django.setup()
-from workorders.preventive import generate_due_orders
+from workorders.services_planning import generate_due_orders
 sys.stdout.write("ready\\n"); sys.stdout.flush()
 sys.stdin.readline()
 t = time.perf_counter()
@@ -72,7 +72,7 @@ def main() -> None:
     from django.db import connection
 
     from workorders.models import PMOccurrence, PreventiveSchedule, WorkOrder
-    from workorders.preventive import generate_due_orders
+    from workorders.services_planning import generate_due_orders
 
     n = args.schedules
     make_schedules(n, label="seq")

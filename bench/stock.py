@@ -53,7 +53,7 @@ def main() -> None:
 
     from accounts.roles import Role
     from accounts.services import create_user
-    from assets import parts
+    from assets import services_parts as parts
     from assets.models import Asset, BomLine, Part, Site, StockLevel, StockMovement, Storeroom
 
     t0 = time.perf_counter()

@@ -1,3 +1,5 @@
+"""Django admin of model versions, assessments and training runs."""
+
 from django.contrib import admin
 
 from predictions import services

@@ -1,3 +1,5 @@
+"""The predictions app; it plugs the health tab and the feedback labels in."""
+
 from django.apps import AppConfig
 
 from workorders.choices import WorkOrderStatus

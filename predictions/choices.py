@@ -1,3 +1,5 @@
+"""Choices of the predictions app."""
+
 from django.db import models
 
 

@@ -1,3 +1,5 @@
+"""Pages of the predictions app: models and their training."""
+
 from django.urls import path
 
 from predictions import views

@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import MeView, TokenObtainView, TokenRevokeView, TokenRotateView
 from assets.api.imports import ImportView
-from assets.api.stock import (
+from assets.api.parts import (
     BomLineViewSet,
     PartViewSet,
     StockLevelViewSet,

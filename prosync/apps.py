@@ -1,3 +1,5 @@
+"""The project package as an app: the commands that span every app."""
+
 from django.apps import AppConfig
 
 

@@ -192,7 +192,7 @@ def load_demo_parts() -> int:
     """Idempotent: parts, storerooms and BOM lines are created once; stock is received only into
     stock rows that do not exist yet, so a second run changes nothing."""
     from accounts.models import User
-    from assets import parts as stock
+    from assets import services_parts as stock
     from assets.models import BomLine, Part, StockLevel, Storeroom
 
     user = User.objects.filter(username="admin").first()
@@ -242,10 +242,10 @@ def load_demo_planning() -> None:
 
     from accounts.models import User
     from assets.models import Meter
-    from workorders import preventive, projects, services
+    from workorders import services, services_planning
     from workorders.choices import RequestChannel
     from workorders.models import PreventiveSchedule, Project
-    from workorders.requests import submit_request
+    from workorders.services_planning import submit_request
 
     north = Site.objects.get(code="north")
     tech = User.objects.get(username="tech.north")
@@ -267,11 +267,11 @@ def load_demo_planning() -> None:
                            meter_interval=Decimal("4000"), meter_lead=Decimal("200"), assignee=tech,
                            priority="high", estimated_hours=Decimal("6")),
     ):
-        preventive.save_schedule(schedule, actor=manager)
-    preventive.generate_due_orders()
+        services_planning.save_schedule(schedule, actor=manager)
+    services_planning.generate_due_orders()
 
     start = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())  # next Monday
-    project = projects.save_project(Project(site=north, name="Line 1 spring shutdown", starts_on=start,
+    project = services_planning.save_project(Project(site=north, name="Line 1 spring shutdown", starts_on=start,
                                             ends_on=start + timedelta(days=11), status="planned", owner=manager,
                                             description="Cooling water pumps of line 1: seals, alignment, "
                                                         "motor bearings."), actor=manager)
@@ -287,7 +287,7 @@ def load_demo_planning() -> None:
         if orders:
             services.add_dependency(wo, orders[-1], actor=manager)
         orders.append(wo)
-    projects.add_orders(project, orders, actor=manager)
+    services_planning.add_orders(project, orders, actor=manager)
 
     submit_request(asset=Asset.objects.get(site=north, tag="NP-102"), title="Pump 102 is very loud",
                    description="Pump 102 is very loud\nA grinding noise since this morning's start-up.",

@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "prosync",
-    "prosync.core",
     "accounts",
     "assets",
     "workorders",
@@ -194,6 +193,9 @@ LOGOUT_REDIRECT_URL = "login"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ProSyncHub <noreply@prosync.local>")
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")  # links in e-mails
+
+# A choice filter left empty filters nothing: say so rather than Django's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = "All"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,3 +1,5 @@
+"""The project's URLs: every app's pages, the API, its schema and the health checks."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from assets.models import Asset, Site
-from assets.stock_selectors import low_stock_count
+from assets.selectors_parts import low_stock_count
 from predictions.selectors import fleet_ranking, health_bands
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity
 from telemetry.models import Alert

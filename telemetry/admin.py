@@ -1,3 +1,5 @@
+"""Django admin of sensors, gateways, alarm rules, alerts and derived meters."""
+
 from django.contrib import admin
 
 from telemetry.models import (

@@ -1,3 +1,5 @@
+"""The telemetry app; it plugs the activity writer and the sensor search into the kernel."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Choices of the telemetry app (metrics, alarm conditions, severities, alert states)."""
+
 from django.db import models
 
 

@@ -1,3 +1,5 @@
+"""WebSocket routes of the live asset, site and activity feeds."""
+
 from django.urls import path
 
 from telemetry.consumers import AssetConsumer, SiteConsumer

@@ -1,3 +1,5 @@
+"""Pages of the telemetry app: alerts, alarm rules, activity and CSV imports."""
+
 from django.urls import path
 
 from telemetry import alarm_views, import_views, views

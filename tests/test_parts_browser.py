@@ -15,7 +15,7 @@ def test_storekeeper_finds_low_stock_issues_parts_and_sees_the_ledger(browser, l
                                                                        output_dir):
     from playwright.sync_api import expect
 
-    from assets import parts
+    from assets import services_parts as parts
     from assets.models import BomLine, Part, StockLevel, Storeroom
 
     plant = live_plant

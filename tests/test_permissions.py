@@ -49,7 +49,7 @@ def make_storeroom(p, s):
 
 
 def make_stock_level(p, s):
-    from assets import parts
+    from assets import services_parts as parts
     from assets.models import Part, StockLevel
 
     part = Part.objects.get_or_create(part_number="STOCKED", defaults={"name": "Stocked part"})[0]

@@ -17,7 +17,9 @@ LIVE = 10_000
 
 
 def _planning_data(plant):
-    from workorders import preventive, projects, services
+    from workorders import services
+    from workorders import services_planning as preventive
+    from workorders import services_planning as projects
     from workorders.models import PreventiveSchedule, Project
 
     for i, (title, unit) in enumerate([("Lubricate bearings", "weeks"), ("Inspect coupling", "months")]):

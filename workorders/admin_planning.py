@@ -3,8 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
-from workorders import preventive, projects
-from workorders import requests as request_services
+from workorders import services_planning
 from workorders.models import (
     PMOccurrence,
     PreventiveSchedule,
@@ -39,9 +38,9 @@ class WorkRequestAdmin(admin.ModelAdmin):
         done = 0
         for wr in queryset.filter(status="pending"):
             try:
-                request_services.approve_request(wr, actor=request.user)
+                services_planning.approve_request(wr, actor=request.user)
                 done += 1
-            except (PermissionDenied, request_services.RequestAlreadyDecided) as exc:
+            except (PermissionDenied, services_planning.RequestAlreadyDecided) as exc:
                 self.message_user(request, f"{wr}: {exc}", messages.WARNING)
         self.message_user(request, f"{done} request(s) approved.")
 
@@ -63,11 +62,11 @@ class PreventiveScheduleAdmin(admin.ModelAdmin):
     actions = ["generate_now"]
 
     def save_model(self, request, obj, form, change):
-        preventive.save_schedule(obj, actor=request.user)
+        services_planning.save_schedule(obj, actor=request.user)
 
     @admin.action(description="Generate the due order now (if not generated yet)")
     def generate_now(self, request, queryset):
-        created = [wo for wo in (preventive.generate_for_schedule(s.pk) for s in queryset) if wo is not None]
+        created = [wo for wo in (services_planning.generate_for_schedule(s.pk) for s in queryset) if wo is not None]
         self.message_user(request, f"{len(created)} order(s) created.")
 
 
@@ -98,4 +97,4 @@ class ProjectAdmin(admin.ModelAdmin):
     inlines = [ProjectOrderInline]
 
     def save_model(self, request, obj, form, change):
-        projects.save_project(obj, actor=request.user)
+        services_planning.save_project(obj, actor=request.user)

@@ -1,3 +1,5 @@
+"""The work-order app; it plugs its receivers and the asset page's tabs in."""
+
 from django.apps import AppConfig
 
 

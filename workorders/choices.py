@@ -1,3 +1,5 @@
+"""Choices of the work-order app (statuses, types, priorities, requests, schedules, projects)."""
+
 from django.db import models
 
 

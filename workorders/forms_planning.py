@@ -10,7 +10,7 @@ from assets.models import Asset, Meter, Site
 from prosync.core.selects import SearchSelect
 from workorders.choices import WorkOrderPriority, WorkOrderType
 from workorders.models import ChecklistTemplate, PreventiveSchedule, Project, Team, WorkOrder
-from workorders.requests import MAX_PHOTOS
+from workorders.services_planning import MAX_PHOTOS
 
 
 class MultipleFileInput(forms.ClearableFileInput):

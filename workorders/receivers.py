@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind
 from accounts.services import notify
-from workorders import preventive
+from workorders import services_planning
 from workorders.choices import WorkOrderStatus
 
 DUE_SOON = timedelta(hours=24)
@@ -56,9 +56,9 @@ def on_status_changed(sender, work_order, previous="", actor=None, **kwargs):
 def on_transitioned(sender, work_order, actor=None, **kwargs):
     """A preventive order's occurrence is done (on time or late) or missed with the order."""
     if work_order.status == WorkOrderStatus.COMPLETED:
-        preventive.record_completion(work_order, actor=actor)
+        services_planning.record_completion(work_order, actor=actor)
     elif work_order.status == WorkOrderStatus.CANCELLED:
-        preventive.record_cancellation(work_order, actor=actor)
+        services_planning.record_cancellation(work_order, actor=actor)
 
 
 def notify_due_orders(*, now: datetime | None = None) -> dict:
@@ -89,7 +89,7 @@ def planners_of(site_id: int) -> list:
     from django.contrib.auth import get_user_model
 
     from accounts.roles import Role
-    from workorders.requests import site_managers
+    from workorders.services_planning import site_managers
 
     return list(site_managers(site_id)) or list(
         get_user_model().objects.filter(is_active=True, groups__name=Role.ADMIN).distinct())

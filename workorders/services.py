@@ -622,8 +622,8 @@ def return_part(usage: PartUsage, *, quantity, actor, note: str = "") -> PartUsa
     row (negative quantity, at the cost they were issued at) lowers the order's parts cost. No
     more than what is still out can come back; the order's lock makes two returns of the last
     unit queue, so only one succeeds."""
-    from assets.parts import parse_quantity
     from assets.services import return_stock
+    from assets.services_parts import parse_quantity
 
     wo = _locked(usage.work_order)
     _refuse_if_finished(wo, "its parts")

@@ -6,7 +6,7 @@ from celery import shared_task
 @shared_task(name="workorders.generate_preventive_orders")
 def generate_preventive_orders() -> dict:
     """Beat, every few minutes: each due preventive order exactly once, however often it runs."""
-    from workorders.preventive import generate_due_orders
+    from workorders.services_planning import generate_due_orders
 
     result = generate_due_orders()
     return {"created": result.created, "missed": result.missed}

@@ -1,3 +1,5 @@
+"""Pages of the work-order app: list, board, calendar, my work, order pages and planning."""
+
 from django.urls import path
 
 from workorders import views, views_planning

@@ -18,8 +18,7 @@ from assets.models import Asset
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
 from prosync.core.views import apply_errors, require
-from workorders import preventive, projects
-from workorders import requests as request_services
+from workorders import services_planning
 from workorders.choices import RequestChannel, RequestStatus
 from workorders.filters_planning import PreventiveScheduleFilterSet, ProjectFilterSet, WorkRequestFilterSet
 from workorders.forms_planning import (
@@ -91,7 +90,7 @@ class WorkRequestDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         wr = self.object
-        ctx["may_decide"] = wr.status == RequestStatus.PENDING and request_services.may_decide(self.request.user, wr)
+        ctx["may_decide"] = wr.status == RequestStatus.PENDING and services_planning.may_decide(self.request.user, wr)
         if ctx["may_decide"]:
             ctx.setdefault("approve_form", ApproveForm(user=self.request.user, initial={"priority": wr.priority}))
             ctx.setdefault("reject_form", RejectForm())
@@ -110,7 +109,7 @@ def request_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            wr = request_services.submit_request(
+            wr = services_planning.submit_request(
                 site=data["site"] or data["asset"].site, asset=data["asset"], title=data["title"],
                 description=data["description"], priority=data["priority"], actor=request.user,
                 photos=data["photos"], channel=RequestChannel.PORTAL)
@@ -126,7 +125,7 @@ def request_new(request):
 
 def _decidable(request, pk) -> WorkRequest:
     wr = get_object_or_404(WorkRequest.objects.for_user(request.user, "view").select_related("site"), pk=pk)
-    if not request_services.may_decide(request.user, wr):
+    if not services_planning.may_decide(request.user, wr):
         raise PermissionDenied("Only a manager of the request's site may approve or reject it.")
     return wr
 
@@ -138,10 +137,10 @@ def request_approve(request, pk):
     form = ApproveForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            wo = request_services.approve_request(wr, actor=request.user, kind=form.cleaned_data["kind"],
+            wo = services_planning.approve_request(wr, actor=request.user, kind=form.cleaned_data["kind"],
                                                   priority=form.cleaned_data["priority"],
                                                   assignee=form.cleaned_data["assignee"])
-        except request_services.RequestAlreadyDecided as exc:
+        except services_planning.RequestAlreadyDecided as exc:
             messages.error(request, str(exc))
             return redirect(wr.get_absolute_url())
         messages.success(request, f"{wr.number} approved: {wo.number} created.")
@@ -160,8 +159,8 @@ def request_reject(request, pk):
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
-            request_services.reject_request(wr, actor=request.user, reason=form.cleaned_data["reason"])
-        except request_services.RequestAlreadyDecided as exc:
+            services_planning.reject_request(wr, actor=request.user, reason=form.cleaned_data["reason"])
+        except services_planning.RequestAlreadyDecided as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -217,7 +216,7 @@ def public_report(request, token):
             return render(request, "workorders/planning/report_thanks.html", ctx)
         first_line = data["description"].strip().splitlines()[0]
         try:
-            wr = request_services.submit_request(
+            wr = services_planning.submit_request(
                 asset=asset, title=first_line[:120], description=data["description"],
                 reporter_name=data["name"], reporter_contact=data["contact"], photos=data["photos"],
                 channel=RequestChannel.QR)
@@ -247,7 +246,7 @@ class PreventiveScheduleListView(PlanningListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         rows = list(ctx["object_list"])
-        summary = preventive.compliance_summary([s.pk for s in rows])
+        summary = services_planning.compliance_summary([s.pk for s in rows])
         nxt = {}
         for occ in PMOccurrence.objects.filter(schedule__in=[s.pk for s in rows]).order_by("schedule_id", "-seq") \
                 .distinct("schedule_id"):
@@ -270,7 +269,7 @@ class PreventiveScheduleDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         s = self.object
-        ctx["summary"] = preventive.compliance_summary([s.pk]).get(s.pk)
+        ctx["summary"] = services_planning.compliance_summary([s.pk]).get(s.pk)
         ctx["occurrences"] = s.occurrences.select_related("work_order").order_by("-seq")[:50]
         ctx["parts"] = s.parts.select_related("part")
         ctx["may_change"] = PreventiveSchedule.objects.for_user(self.request.user, "change").filter(pk=s.pk).exists()
@@ -293,7 +292,7 @@ def pm_edit(request, pk=None):
         return _validate_only(request, form, context)
     if request.method == "POST" and form.is_valid():
         try:
-            schedule = preventive.save_schedule(form.instance, actor=request.user)
+            schedule = services_planning.save_schedule(form.instance, actor=request.user)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -308,7 +307,7 @@ def pm_edit(request, pk=None):
 def pm_generate(request, pk):
     """"Generate now": the same idempotent generation the beat runs, for one schedule."""
     schedule = get_object_or_404(PreventiveSchedule.objects.for_user(request.user, "change"), pk=pk)
-    wo = preventive.generate_for_schedule(schedule.pk)
+    wo = services_planning.generate_for_schedule(schedule.pk)
     if wo is None:
         messages.info(request, "Nothing is due yet: every due occurrence already has its order.")
     else:
@@ -335,7 +334,7 @@ class ProjectListView(PlanningListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         rows = list(ctx["object_list"])
-        done = projects.progress_many([p.pk for p in rows])
+        done = services_planning.progress_many([p.pk for p in rows])
         for p in rows:
             p.progress = done.get(p.pk)
         ctx["object_list"] = rows
@@ -352,9 +351,9 @@ class ProjectDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         p = self.object
-        ctx["progress"] = projects.progress(p)
-        ctx["timeline"] = projects.timeline(p)
-        ctx["weeks"], ctx["load"] = projects.resource_load(p)
+        ctx["progress"] = services_planning.progress(p)
+        ctx["timeline"] = services_planning.timeline(p)
+        ctx["weeks"], ctx["load"] = services_planning.resource_load(p)
         ctx["may_change"] = Project.objects.for_user(self.request.user, "change").filter(pk=p.pk).exists()
         if ctx["may_change"]:
             ctx.setdefault("add_form", AddOrdersForm(user=self.request.user, project=p))
@@ -377,7 +376,7 @@ def project_edit(request, pk=None):
         if pk is None and form.instance.owner_id is None:
             form.instance.owner = request.user  # whoever creates it owns it unless told otherwise
         try:
-            project = projects.save_project(form.instance, actor=request.user)
+            project = services_planning.save_project(form.instance, actor=request.user)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -394,7 +393,7 @@ def project_add_orders(request, pk):
     form = AddOrdersForm(request.POST, user=request.user, project=project)
     if form.is_valid():
         try:
-            n = projects.add_orders(project, form.cleaned_data["work_orders"], actor=request.user)
+            n = services_planning.add_orders(project, form.cleaned_data["work_orders"], actor=request.user)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -411,7 +410,7 @@ def project_add_orders(request, pk):
 def project_remove_order(request, pk, wo_pk):
     project = get_object_or_404(Project.objects.for_user(request.user, "change"), pk=pk)
     wo = get_object_or_404(WorkOrder.objects.for_user(request.user, "view"), pk=wo_pk)
-    projects.remove_order(project, wo, actor=request.user)
+    services_planning.remove_order(project, wo, actor=request.user)
     messages.success(request, f"{wo.number} removed from the project.")
     return redirect(project.get_absolute_url())
 
@@ -421,7 +420,7 @@ def planning_panel(request, asset) -> dict:
     pending requests, and links to report a problem or plan a schedule."""
     schedules = list(PreventiveSchedule.objects.for_user(request.user).filter(asset=asset)
                      .select_related("meter", "assignee"))
-    summary = preventive.compliance_summary([s.pk for s in schedules])
+    summary = services_planning.compliance_summary([s.pk for s in schedules])
     for s in schedules:
         s.compliance = summary.get(s.pk)
     return {"schedules": schedules,

@@ -1,3 +1,5 @@
+"""API of the accounts app: sign-in tokens, the current user, users and their notifications."""
+
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response

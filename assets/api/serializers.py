@@ -1,3 +1,5 @@
+"""API serializers of the asset register."""
+
 from datetime import timedelta
 from decimal import Decimal
 

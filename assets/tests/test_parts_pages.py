@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from assets import parts
+from assets import services_parts as parts
 from assets.models import BomLine, Part, StockLevel, StockMovement, Storeroom
 from conftest import asset_page
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.models import AuditLog
-from assets import parts
+from assets import services_parts as parts
 from assets.models import Part, StockLevel, StockMovement, Storeroom
 from assets.signals import stock_low
 

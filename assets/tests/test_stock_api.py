@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from assets import parts
+from assets import services_parts as parts
 from assets.models import BomLine, Part, StockLevel, StockMovement, Storeroom
 from conftest import jwt_client
 

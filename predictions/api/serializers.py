@@ -1,3 +1,5 @@
+"""API serializers of model versions, health assessments and training runs."""
+
 from rest_framework import serializers
 
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun

@@ -1,3 +1,5 @@
+"""API of model versions, health assessments and training runs."""
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action

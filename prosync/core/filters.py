@@ -10,6 +10,8 @@ class ScopedFilterSet(django_filters.FilterSet):
         super().__init__(*args, request=request, **kwargs)
         user = getattr(request, "user", None)
         for f in self.filters.values():
+            if isinstance(f, django_filters.ModelChoiceFilter):
+                f.extra.setdefault("empty_label", "All")  # a filter left empty filters nothing
             if not isinstance(f, django_filters.filters.QuerySetRequestMixin) or f.queryset is None:
                 continue
             qs = f.queryset(request) if callable(f.queryset) else f.queryset

@@ -52,12 +52,6 @@ class SiteScopedPermission(DjangoModelPermissions):
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
 
-    def _queryset(self, view):
-        # Only the model matters here: the class's queryset names it without building (and
-        # scoping) the view's queryset a second time.
-        queryset = getattr(view, "queryset", None)
-        return queryset if queryset is not None else super()._queryset(view)
-
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return False

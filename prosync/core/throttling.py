@@ -5,10 +5,22 @@ integrator, and two requests at once can both take the last place)."""
 
 from __future__ import annotations
 
+import functools
+import logging
 import uuid
 
+import redis
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework import throttling
+
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    """A client of the cache's Redis (its own connection pool, made once per process)."""
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
 
 
 class AtomicWindow(throttling.SimpleRateThrottle):
@@ -25,14 +37,18 @@ class AtomicWindow(throttling.SimpleRateThrottle):
         # Its own key: DRF's history under the old one is a list, not a set.
         key = cache.make_and_validate_key(f"window:{self.key}")
         member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
-        client = cache._cache.get_client(key, write=True)
+        client = _redis()
         pipe = client.pipeline(transaction=True)
         pipe.zremrangebyscore(key, "-inf", now - self.duration)
         pipe.zadd(key, {member: now})
         pipe.zcard(key)
         pipe.zrange(key, 0, 0, withscores=True)
         pipe.expire(key, int(self.duration) + 1)
-        _, _, count, oldest, _ = pipe.execute()
+        try:
+            _, _, count, oldest, _ = pipe.execute()
+        except redis.RedisError:  # the limit cannot be counted: serve rather than fail every request
+            logger.warning("rate limit not checked: Redis unreachable", exc_info=True)
+            return True
         if count > self.num_requests:
             client.zrem(key, member)  # a refused request takes no place in the window
             self.history = [oldest[0][1]] if oldest else []

@@ -1,3 +1,5 @@
+"""API serializers of sensors, readings, alerts and alarm rules."""
+
 from rest_framework import serializers
 
 from prosync.core.api import ScopedModelSerializer

@@ -1,3 +1,5 @@
+"""API of sensors, alerts, the event log and live series."""
+
 import orjson
 from django.conf import settings
 from django.http import HttpResponse

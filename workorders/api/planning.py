@@ -14,8 +14,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from assets.models import Part
 from prosync.core.api import ScopedModelSerializer, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
-from workorders import preventive, projects
-from workorders import requests as request_services
+from workorders import services_planning
 from workorders.choices import RequestChannel, WorkOrderPriority, WorkOrderType
 from workorders.filters_planning import PreventiveScheduleFilterSet, ProjectFilterSet, WorkRequestFilterSet
 from workorders.models import PMOccurrence, PreventiveSchedule, Project, WorkOrder, WorkRequest
@@ -87,14 +86,14 @@ class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retr
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = request_services.submit_request(
+        serializer.instance = services_planning.submit_request(
             site=data["site"], asset=data.get("asset"), title=data["title"], description=data["description"],
             priority=data.get("priority", ""), actor=self.request.user, channel=RequestChannel.API,
             photos=data.get("upload_photos", []))
 
     def _decidable(self):
         wr = self.get_object()
-        if not request_services.may_decide(self.request.user, wr):
+        if not services_planning.may_decide(self.request.user, wr):
             raise PermissionDenied("Only a manager of the request's site may approve or reject it.")
         return wr
 
@@ -106,8 +105,8 @@ class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retr
         params = ApproveSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         try:
-            request_services.approve_request(wr, actor=request.user, **params.validated_data)
-        except request_services.RequestAlreadyDecided as exc:
+            services_planning.approve_request(wr, actor=request.user, **params.validated_data)
+        except services_planning.RequestAlreadyDecided as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         wr.refresh_from_db()
         return Response(self.get_serializer(wr).data, status=status.HTTP_201_CREATED)
@@ -119,8 +118,8 @@ class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.Retr
         params = RejectSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         try:
-            wr = request_services.reject_request(wr, actor=request.user, reason=params.validated_data["reason"])
-        except request_services.RequestAlreadyDecided as exc:
+            wr = services_planning.reject_request(wr, actor=request.user, reason=params.validated_data["reason"])
+        except services_planning.RequestAlreadyDecided as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(wr).data)
 
@@ -149,7 +148,7 @@ class PreventiveScheduleSerializer(ScopedModelSerializer):
     def get_compliance(self, obj) -> dict | None:
         summary = self.context.get("compliance")
         if summary is None:
-            summary = preventive.compliance_summary([obj.pk])
+            summary = services_planning.compliance_summary([obj.pk])
         return summary.get(obj.pk)
 
 
@@ -164,7 +163,8 @@ class PreventiveScheduleViewSet(ScopedViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = self.get_serializer_context() | {"compliance": preventive.compliance_summary([s.pk for s in page])}
+        compliance = services_planning.compliance_summary([s.pk for s in page])
+        context = self.get_serializer_context() | {"compliance": compliance}
         return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
 
     @staticmethod
@@ -174,7 +174,7 @@ class PreventiveScheduleViewSet(ScopedViewSet):
 
     def perform_create(self, serializer):
         data, parts = self._split(dict(serializer.validated_data))
-        serializer.instance = preventive.save_schedule(PreventiveSchedule(**data), actor=self.request.user,
+        serializer.instance = services_planning.save_schedule(PreventiveSchedule(**data), actor=self.request.user,
                                                        parts=parts)
 
     def perform_update(self, serializer):
@@ -182,14 +182,14 @@ class PreventiveScheduleViewSet(ScopedViewSet):
         schedule = serializer.instance
         for key, value in data.items():
             setattr(schedule, key, value)
-        serializer.instance = preventive.save_schedule(schedule, actor=self.request.user, parts=parts)
+        serializer.instance = services_planning.save_schedule(schedule, actor=self.request.user, parts=parts)
 
     @extend_schema(request=None, responses={201: None, 200: None})
     @action(detail=True, methods=["post"])
     def generate(self, request, pk=None):
         """Create the schedule's due order now if it has none (the beat's own idempotent step)."""
         schedule = self.get_object()
-        wo = preventive.generate_for_schedule(schedule.pk)
+        wo = services_planning.generate_for_schedule(schedule.pk)
         if wo is None:
             return Response({"created": None, "detail": "Nothing is due yet."})
         return Response({"created": wo.pk, "number": wo.number, "due_at": wo.due_at}, status=status.HTTP_201_CREATED)
@@ -222,7 +222,10 @@ class ProjectSerializer(ScopedModelSerializer):
                   "progress", "created_at"]
 
     def get_progress(self, obj) -> dict:
-        p = self.context.get("progress", {}).get(obj.pk) if "progress" in self.context else projects.progress(obj)
+        if "progress" in self.context:
+            p = self.context["progress"].get(obj.pk)
+        else:
+            p = services_planning.progress(obj)
         if p is None:
             return {"total": 0, "done": 0, "open": 0, "percent": 0, "estimated_hours": "0", "actual_hours": "0"}
         return {"total": p.total, "done": p.done, "open": p.open, "percent": p.percent,
@@ -250,19 +253,19 @@ class ProjectViewSet(ScopedViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = self.get_serializer_context() | {"progress": projects.progress_many([p.pk for p in page])}
+        context = self.get_serializer_context() | {"progress": services_planning.progress_many([p.pk for p in page])}
         return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.setdefault("owner", self.request.user)
-        serializer.instance = projects.save_project(Project(**data), actor=self.request.user)
+        serializer.instance = services_planning.save_project(Project(**data), actor=self.request.user)
 
     def perform_update(self, serializer):
         project = serializer.instance
         for key, value in serializer.validated_data.items():
             setattr(project, key, value)
-        serializer.instance = projects.save_project(project, actor=self.request.user)
+        serializer.instance = services_planning.save_project(project, actor=self.request.user)
 
     @extend_schema(request=ProjectOrdersSerializer, responses={200: ProjectSerializer})
     @action(detail=True, methods=["post"], url_path="add-orders")
@@ -271,7 +274,7 @@ class ProjectViewSet(ScopedViewSet):
         project = self.get_object()
         params = ProjectOrdersSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
-        projects.add_orders(project, params.validated_data["work_orders"], actor=request.user)
+        services_planning.add_orders(project, params.validated_data["work_orders"], actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data)
 
     @extend_schema(request=ProjectOrdersSerializer, responses={200: ProjectSerializer})
@@ -281,7 +284,7 @@ class ProjectViewSet(ScopedViewSet):
         params = ProjectOrdersSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         for wo in params.validated_data["work_orders"]:
-            projects.remove_order(project, wo, actor=request.user)
+            services_planning.remove_order(project, wo, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data)
 
     @extend_schema(responses={200: None})
@@ -289,7 +292,7 @@ class ProjectViewSet(ScopedViewSet):
     def timeline(self, request, pk=None):
         """Orders in dependency order with planned start and end; ``conflict`` when an order is
         planned to start before one that blocks it ends."""
-        t = projects.timeline(self.get_object())
+        t = services_planning.timeline(self.get_object())
         return Response({"start": t.start, "end": t.end, "orders": [
             {"id": b.wo.pk, "number": b.wo.number, "title": b.wo.title, "status": b.wo.status, "start": b.start,
              "end": b.end, "blocked_by": b.blockers, "conflict": b.conflict} for b in t.bars]})
@@ -298,7 +301,7 @@ class ProjectViewSet(ScopedViewSet):
     @action(detail=True, methods=["get"])
     def resources(self, request, pk=None):
         """Hours planned per technician per week against their weekly capacity."""
-        weeks, load = projects.resource_load(self.get_object())
+        weeks, load = services_planning.resource_load(self.get_object())
         return Response({"weeks": weeks, "people": [
             {"user": p.user.pk, "name": str(p.user), "capacity": str(p.capacity),
              "hours": [str(h) for h in p.hours], "over": [h > p.capacity for h in p.hours]} for p in load]})

@@ -1,3 +1,5 @@
+"""API serializers of work orders and their sub-resources."""
+
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model

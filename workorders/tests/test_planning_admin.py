@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from accounts.models import AuditLog
 from accounts.services import notify
-from workorders import preventive
+from workorders import services_planning as preventive
 from workorders.models import PreventiveSchedule
-from workorders.requests import submit_request
+from workorders.services_planning import submit_request
 
 PAGES = ["workorders_workrequest", "workorders_preventiveschedule", "workorders_pmoccurrence", "workorders_project",
          "accounts_notification", "accounts_notificationpreference"]

@@ -14,7 +14,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Notification
 from prosync.asgi import application
-from workorders import preventive, services
+from workorders import services
+from workorders import services_planning as preventive
 from workorders.choices import Compliance, WorkOrderStatus
 from workorders.models import PMOccurrence, PreventiveSchedule
 from workorders.receivers import notify_due_orders

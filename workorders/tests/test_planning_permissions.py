@@ -25,14 +25,14 @@ def _site(p, s):
 
 
 def make_request(p, s):
-    from workorders.requests import submit_request
+    from workorders.services_planning import submit_request
 
     return submit_request(asset=_asset(p, s), title=f"Leak on {s}", description="Drips under the flange",
                           actor=p.admin)
 
 
 def make_schedule(p, s):
-    from workorders import preventive
+    from workorders import services_planning as preventive
     from workorders.models import PreventiveSchedule
 
     return preventive.save_schedule(PreventiveSchedule(asset=_asset(p, s), title=f"Grease {s}", interval=2,
@@ -41,7 +41,7 @@ def make_schedule(p, s):
 
 
 def make_occurrence(p, s):
-    from workorders import preventive
+    from workorders import services_planning as preventive
 
     schedule = make_schedule(p, s)
     preventive.generate_for_schedule(schedule.pk)
@@ -50,7 +50,7 @@ def make_occurrence(p, s):
 
 def make_project(p, s):
     from workorders.models import Project
-    from workorders.projects import save_project
+    from workorders.services_planning import save_project
 
     return save_project(Project(site=_site(p, s), name=f"Shutdown {s}", starts_on=date(2026, 12, 1),
                                 ends_on=date(2026, 12, 14)), actor=None)

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from conftest import BASE_DIR, service_env
-from workorders import preventive
+from workorders import services_planning as preventive
 from workorders.choices import Compliance, PMAnchor, PMTrigger, WorkOrderStatus, WorkOrderType
 from workorders.models import PMOccurrence, PreventiveSchedule, WorkOrder
 
@@ -180,7 +180,7 @@ SCRIPT = """
 import sys, django
 django.setup()
 from datetime import datetime
-from workorders.preventive import generate_due_orders
+from workorders.services_planning import generate_due_orders
 sys.stdout.write("ready\\n"); sys.stdout.flush()
 sys.stdin.readline()  # both processes start generating at the same moment
 print(len(generate_due_orders(now=datetime.fromisoformat(sys.argv[1])).created))

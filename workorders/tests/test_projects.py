@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import PASSWORD
-from workorders import preventive, projects, services
+from workorders import services
+from workorders import services_planning as preventive
+from workorders import services_planning as projects
 from workorders.choices import WorkOrderStatus
 from workorders.models import PreventiveSchedule, Project
 

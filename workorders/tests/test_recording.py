@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from telemetry.eventlog import events_for
-from workorders import preventive, services
+from workorders import services
+from workorders import services_planning as preventive
 from workorders.choices import Compliance, WorkOrderStatus
 from workorders.models import PMOccurrence, PreventiveSchedule, WorkOrder
 from workorders.signals import work_order_status_changed

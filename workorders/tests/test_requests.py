@@ -14,7 +14,7 @@ from django.urls import reverse
 from PIL import Image
 
 from conftest import PASSWORD, asset_page
-from workorders import requests as svc
+from workorders import services_planning as svc
 from workorders.choices import RequestStatus
 from workorders.models import Attachment, WorkOrder, WorkRequest
 
@@ -182,7 +182,7 @@ def test_public_form_is_rate_limited_per_ip(plant, settings):
 
 
 def test_asset_page_has_the_maintenance_plan_tab(plant):
-    from workorders import preventive
+    from workorders import services_planning as preventive
     from workorders.models import PreventiveSchedule
 
     wr = make_request(plant)

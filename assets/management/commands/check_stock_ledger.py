@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assets.parts import ledger_mismatches
+from assets.services_parts import ledger_mismatches
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from assets import parts as stock
-from assets.filters import (
+from assets import services_parts as stock
+from assets.filters_parts import (
     BomLineFilterSet,
     PartFilterSet,
     StockLevelFilterSet,
@@ -20,7 +20,7 @@ from assets.filters import (
     StoreroomFilterSet,
 )
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
-from assets.stock_selectors import parts_with_stock
+from assets.selectors_parts import parts_with_stock
 from prosync.core.api import ScopedModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
 
 # --- Serializers -----------------------------------------------------------------------------
