@@ -218,7 +218,13 @@ def main() -> None:
                      "/api/v1/assets/?search=Unit"],
     }
     one = data["one_tag"]  # a search that finds a single asset
-    few_rows = {"asset list": f"/assets/?q={one}", "filtered list": f"/assets/?q={one}&status=down",
+    # The filtered case's first URL narrowed to one asset that it lists: the same filters, one row.
+    from assets.models import Asset
+
+    match = Asset.objects.filter(site=data["site"], location__path__startswith=building.path, status="operational",
+                                 criticality="A", name__icontains="machine").order_by("pk").first()
+    few_rows = {"asset list": f"/assets/?q={one}",
+                "filtered list": f"{cases['filtered list'][0]}&q={match.tag}" if match else cases["filtered list"][0],
                 "asset detail": f"/assets/{data['sample'][1]}/", "API list": f"/api/v1/assets/?search={one}",
                 "trivial page": "/bench-trivial/"}
 

@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import urlencode
 
 EMPTY = "—"
@@ -149,10 +149,17 @@ class Table:
             out.append(head)
         return out
 
-    def rows(self) -> list[dict]:
+    def rows_html(self) -> str:
+        """The body's rows. Drawn here rather than by a template loop: a page of 25 rows of ten
+        cells cost the template engine tens of milliseconds."""
         user = getattr(self.request, "user", None)
         context = {"request": self.request, "user": user, "perms": PermWrapper(user),
                    "csrf_token": get_token(self.request)}
-        return [{"obj": obj, "css": self.row_class(obj),
-                 "cells": [(col, format_html("{}", col.html(obj, context))) for _, col in self.shown()]}
-                for obj in self.object_list]
+        shown = [col for _, col in self.shown()]
+        cells = [(format_html(' class="{}"', col.css) if col.css else "", col.header) for col in shown]
+        return format_html_join("\n", "<tr{}>{}</tr>", (
+            (format_html(' class="{}"', css) if (css := self.row_class(obj)) else "",
+             format_html_join("", '<td{} data-label="{}">{}</td>',
+                              ((attr, header, col.html(obj, context)) for col, (attr, header) in zip(shown, cells,
+                                                                                                   strict=True))))
+            for obj in self.object_list))
