@@ -14,6 +14,12 @@
       // the user types, the empty choice steps aside.
       score: function (search) { return function (item) { return search && !item.value ? 0 : 1; }; },
       closeAfterSelect: true,
+      // A single choice made: leave the box, so that an answer still on its way for an earlier
+      // keystroke does not open the list again over the buttons below.
+      onItemAdd: function () {
+        var ts = this;
+        if (!select.multiple) setTimeout(function () { ts.close(); ts.blur(); }, 0);
+      },
       allowEmptyOption: true,
       preload: "focus",
       loadThrottle: 250,
@@ -24,7 +30,11 @@
         var ts = this;
         fetch(url + "?q=" + encodeURIComponent(query), {headers: {Accept: "application/json"}, credentials: "same-origin"})
           .then(function (r) { return r.ok ? r.json() : []; })
-          .then(function (options) { ts.clearOptions(); callback(options); })
+          .then(function (options) {
+            if (!ts.isFocused) { callback(); return; }  // the choice is made: a late answer opens nothing
+            ts.clearOptions();
+            callback(options);
+          })
           .catch(function () { callback(); });
       },
     });
