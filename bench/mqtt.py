@@ -280,6 +280,7 @@ def main() -> None:
         raise SystemExit("mosquitto is not installed (apt-get install mosquitto)")
     port = free_port()
     data = Path(tempfile.mkdtemp(prefix="prosync-bench-mqtt-"))
+    data.chmod(0o755)  # mosquitto started as root saves as its own user
     (data / "mosquitto.conf").write_text(mosquitto_config(port, data / "store"))
     broker = subprocess.Popen([binary, "-c", str(data / "mosquitto.conf")], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)

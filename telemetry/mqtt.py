@@ -36,6 +36,7 @@ import bisect
 import collections
 import json
 import logging
+import os
 import shutil
 import socket
 import threading
@@ -101,8 +102,19 @@ def mosquitto_config(port: int, data_dir: Path, *, host: str = "127.0.0.1") -> s
     """A mosquitto configuration for the ingestion load: the limits above, and sessions and
     queued messages kept on disk across a broker restart."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    run_as = []
+    if os.geteuid() == 0:
+        # Started as root, mosquitto switches to its own user, which must be able to save.
+        import pwd
+
+        try:
+            entry = pwd.getpwnam("mosquitto")
+            os.chown(data_dir, entry.pw_uid, entry.pw_gid)
+        except KeyError:
+            run_as = ["user root"]
     return "\n".join([
         f"listener {port} {host}",
+        *run_as,
         "allow_anonymous true",
         f"max_inflight_messages {BROKER_MAX_INFLIGHT}",
         f"max_queued_messages {BROKER_MAX_QUEUED}",
@@ -334,6 +346,7 @@ class MqttIngestor:
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
         # Received and not yet stored; filled by paho's network thread, emptied by run_forever.
         self._inbox: collections.deque = collections.deque()
@@ -342,16 +355,25 @@ class MqttIngestor:
         self._stopping = False
         self.stats = Stats()
         self.last_commit_at: float | None = None
+        self._session_present = False
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
             logger.error("MQTT connection refused", extra={"reason": str(reason_code)})
             return
         client.subscribe(self.subscription, qos=self.qos)
+        self._session_present = flags.session_present
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        # Said once the broker has granted it: messages published from then on reach a worker.
+        if any(code.is_failure for code in reason_codes):
+            logger.error("MQTT subscription refused (does the broker allow shared subscriptions?)",
+                         extra={"subscription": self.subscription, "reason": str(reason_codes[0])})
+            return
         logger.info("MQTT ingestion subscribed", extra={"host": self.broker.host, "port": self.broker.port,
                                                         "subscription": self.subscription,
                                                         "client_id": self.client_id,
-                                                        "session_present": flags.session_present})
+                                                        "session_present": self._session_present})
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         if reason_code != 0:
