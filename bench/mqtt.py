@@ -7,7 +7,10 @@ Figures per run: messages stored and lost (counted in the database), messages/s 
 stored over the time from the first publish to the last commit), and the latency from publish to
 commit (p50, p99): each reading's timestamp is the instant it was published, and the workers
 report the age of readings when their batch commits (``age_ms_histogram`` in their statistics
-lines, added up over the workers). With ``--kill`` one worker is SIGKILLed once a third of the
+lines, added up over the workers). Publishing as fast as the broker takes them measures the
+most the workers store, and a latency that is mostly the backlog queued in the broker; with
+``--rate`` the publishers keep a steady pace, for the latency of a load the workers keep up
+with. With ``--kill`` one worker is SIGKILLed once a third of the
 messages are published and started again under the same client id: nothing may be lost.
 
 The publishers write MQTT 3.1.1 packets themselves, many per socket write, and count the
@@ -18,7 +21,8 @@ device is its own machine.
 
 Runs against a scratch database ``prosync_bench_mqtt`` on the project's PostgreSQL server.
 
-    .venv/bin/python bench/mqtt.py [--workers N] [--messages M] [--publishers P] [--repeats R] [--kill] [--full]
+    .venv/bin/python bench/mqtt.py [--workers N] [--messages M] [--publishers P] [--rate R] [--repeats R]
+                                   [--kill] [--full]
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import collections
 import json
 import multiprocessing
 import os
+import resource
 import socket
 import statistics
 import struct
@@ -76,10 +81,11 @@ def _packet(kind: int, body: bytes) -> bytes:
             return bytes([kind]) + bytes(length) + body
 
 
-def publish(port: int, index: int, topic: str, sensors: list[int], count: int, window: int,
+def publish(port: int, index: int, topic: str, sensors: list[int], count: int, window: int, rate: float,
             published: multiprocessing.Value, go: multiprocessing.Event, out: multiprocessing.Queue) -> None:
     """One publisher connection: ``count`` QoS 1 messages of one reading each, ``ts`` the instant
-    of publishing (strictly increasing, so every (sensor, ts) is new)."""
+    of publishing (strictly increasing, so every (sensor, ts) is new); ``rate`` messages/s, or as
+    fast as the broker takes them (0)."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     client_id = f"bench-pub-{os.getpid()}-{index}".encode()
@@ -94,10 +100,13 @@ def publish(port: int, index: int, topic: str, sensors: list[int], count: int, w
     sent = acked = 0
     last_us = 0
     buffered = b""
+    chunk = max(1, min(100, int(rate * 0.005))) if rate else 100  # paced: a chunk every ~5 ms
     while acked < count:
+        if rate and sent < count:
+            time.sleep(max(0.0, first + sent / rate - time.time()))
         if sent < count and sent - acked < window:
             packets = []
-            for _ in range(min(100, count - sent, window - (sent - acked))):
+            for _ in range(min(chunk, count - sent, window - (sent - acked))):
                 now_us = max(time.time_ns() // 1000, last_us + 1)
                 last_us = now_us
                 ts = datetime.fromtimestamp(now_us / 1e6, UTC).isoformat()
@@ -124,7 +133,8 @@ def publish(port: int, index: int, topic: str, sensors: list[int], count: int, w
         buffered = buffered[whole * 4:]
     sock.sendall(b"\xe0\x00")  # DISCONNECT
     sock.close()
-    out.put((index, first, time.time()))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out.put((index, first, time.time(), usage.ru_utime + usage.ru_stime))
 
 
 # --- Workers ----------------------------------------------------------------------------------
@@ -189,16 +199,28 @@ class Worker:
 # --- A run ------------------------------------------------------------------------------------
 
 
-def one_run(args, port: int, workers: list[Worker], sensors: list[int], count_since) -> dict:
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    import psutil
+
+    try:
+        times = psutil.Process(proc.pid).cpu_times()
+    except psutil.NoSuchProcess:
+        return 0.0
+    return times.user + times.system
+
+
+def one_run(args, port: int, broker: subprocess.Popen, workers: list[Worker], sensors: list[int],
+            count_since) -> dict:
     from telemetry.mqtt import percentile
 
     ctx = multiprocessing.get_context("fork")
     published, go, out = ctx.Value("l", 0), ctx.Event(), ctx.Queue()
     per = [args.messages // args.publishers + (i < args.messages % args.publishers) for i in range(args.publishers)]
     before = [w.snapshot() for w in workers]
+    cpu_before = sum(cpu_seconds(w.proc) for w in workers), cpu_seconds(broker)
     since = datetime.now(UTC)
     pubs = [ctx.Process(target=publish, args=(port, i, f"prosync/bench-gw-{i}/readings", sensors[i::args.publishers],
-                                                n, args.window, published, go, out))
+                                                n, args.window, args.rate / args.publishers, published, go, out))
             for i, n in enumerate(per)]
     for p in pubs:
         p.start()
@@ -228,6 +250,9 @@ def one_run(args, port: int, workers: list[Worker], sensors: list[int], count_si
         time.sleep(0.5)
     time.sleep(1.2)  # the statistics line of the last batches
     after = [w.snapshot() for w in workers]
+    # Processor time per message (the killed worker's own is lost with it).
+    cpu = {"workers": sum(cpu_seconds(w.proc) for w in workers) - cpu_before[0],
+           "broker": cpu_seconds(broker) - cpu_before[1], "publishers": sum(e[3] for e in ends)}
     stored = count_since(since)
     ages = collections.Counter()
     for (_, _, a0, _), (_, _, a1, _) in zip(before, after, strict=True):
@@ -237,7 +262,8 @@ def one_run(args, port: int, workers: list[Worker], sensors: list[int], count_si
     return {"messages": args.messages, "stored": stored, "lost": args.messages - stored,
             "duplicates": duplicates, "published_per_s": args.messages / published_s,
             "messages_per_s": stored / max(1e-6, last_commit - first),
-            "p50_ms": percentile(ages, 0.5), "p99_ms": percentile(ages, 0.99), "killed": killed}
+            "p50_ms": percentile(ages, 0.5), "p99_ms": percentile(ages, 0.99), "killed": killed,
+            "cpu_us": {k: v / args.messages * 1e6 for k, v in cpu.items()}}
 
 
 def main() -> None:
@@ -246,6 +272,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=30_000, help=f"per run (--full: {FULL_MESSAGES:,})")
     parser.add_argument("--publishers", type=int, default=4, help="publisher connections (processes)")
     parser.add_argument("--window", type=int, default=2000, help="unacknowledged messages per publisher")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="messages/s of all publishers together (default: as fast as the broker takes them)")
     parser.add_argument("--sensors", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--kill", action="store_true", help="SIGKILL a worker mid-stream and start it again")
@@ -294,7 +322,7 @@ def main() -> None:
                 raise SystemExit(f"worker {w.index} did not subscribe")
         runs = []
         for _ in range(args.repeats):
-            runs.append(one_run(args, port, workers, sensors, count_since))
+            runs.append(one_run(args, port, broker, workers, sensors, count_since))
             if args.kill:  # the restarted worker must have subscribed before the next run
                 workers[0].subscribed.wait(60)
     finally:
@@ -305,16 +333,18 @@ def main() -> None:
 
     print(f"{args.messages:,} single-reading messages per run, QoS 1, {args.publishers} publisher connections, "
           f"{args.workers} worker(s), {len(sensors)} sensors"
+          + (f", published at {args.rate:,.0f}/s" if args.rate else ", published as fast as the broker takes them")
           + (", a worker SIGKILLed mid-stream" if args.kill else ""))
     print(f"{'run':>3} {'stored':>9} {'lost':>6} {'dupl.':>6} {'published/s':>12} {'stored msg/s':>13} "
-          f"{'p50 ms':>7} {'p99 ms':>7}")
+          f"{'p50 ms':>7} {'p99 ms':>7}   processor time per message: workers, broker, publishers")
 
     def ms(v):
         return "-" if v is None else f"{v:.0f}"
 
     for i, r in enumerate(runs, 1):
         print(f"{i:>3} {r['stored']:>9,} {r['lost']:>6,} {r['duplicates']:>6,} {r['published_per_s']:>12,.0f} "
-              f"{r['messages_per_s']:>13,.0f} {ms(r['p50_ms']):>7} {ms(r['p99_ms']):>7}")
+              f"{r['messages_per_s']:>13,.0f} {ms(r['p50_ms']):>7} {ms(r['p99_ms']):>7}   "
+              + ", ".join(f"{v:.0f} µs" for v in r["cpu_us"].values()))
 
     def median(key):
         values = [r[key] for r in runs if r[key] is not None]
@@ -325,7 +355,7 @@ def main() -> None:
                       "lost": max(r["lost"] for r in runs), "messages_per_s": round(median("messages_per_s")),
                       "workers": args.workers, "p50_ms": median("p50_ms"), "p99_ms": median("p99_ms"),
                       "duplicates": max(r["duplicates"] for r in runs), "kill": args.kill, "runs": len(runs),
-                      "publishers": args.publishers}))
+                      "publishers": args.publishers, "rate": args.rate or None}))
 
 
 if __name__ == "__main__":
