@@ -277,14 +277,12 @@ def handle_message(topic: str, payload: bytes, *, site_level: int | None = None)
 
 
 def age_bucket(ms: float) -> int:
-    """Buckets of about 1% to 10%: each millisecond below 100 ms, each 10 ms below 1 s, each
-    100 ms above; so workers' histograms can be added up and percentiles read from the sum."""
-    ms = max(0.0, ms)
-    if ms < 100:
-        return int(ms)
-    if ms < 1000:
-        return int(ms // 10 * 10)
-    return int(ms // 100 * 100)
+    """The age rounded down to two significant digits (each millisecond below 100 ms, each 10 ms
+    below 1 s, each 100 ms below 10 s, ...): at most 90 buckets per power of ten, even for
+    history sent hours late, and workers' histograms can be added up and read for percentiles."""
+    ms = int(max(0.0, ms))
+    step = 10 ** max(0, len(str(ms)) - 2)
+    return ms // step * step
 
 
 def percentile(histogram: dict, q: float) -> float | None:
@@ -497,15 +495,33 @@ class MqttIngestor:
                 if self.stats_interval and time.monotonic() >= next_stats:
                     self.log_stats()
                     next_stats = time.monotonic() + self.stats_interval
+            self._drain()
         finally:
-            # Messages received and not stored stay unacknowledged: the broker keeps them in the
-            # session for the next start (or the group's other workers).
             if self.stats.messages:
                 self.log_stats()
             self.client.disconnect()
             self.client.loop_stop()
 
+    def _drain(self) -> None:
+        """On a stop: no new messages for this worker, and those it was sent are stored and
+        acknowledged, so a worker stopped for good (a smaller group, a redeployed container under
+        a new id) leaves nothing behind in its session. What is still unacknowledged when this
+        gives up stays in the session for the next start under the same id."""
+        if not self.client.is_connected():
+            return
+        unsubscribed = threading.Event()
+        self.client.on_unsubscribe = lambda *_: unsubscribed.set()
+        self.client.unsubscribe(self.subscription)
+        unsubscribed.wait(5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            messages = self._gather()  # waits up to half a second for a straggler
+            if not messages:
+                break
+            self._process(messages)
+
     def stop(self) -> None:
-        """Finish the batch in hand, then disconnect (safe from a signal handler)."""
+        """Stop taking messages, store those received, then disconnect (safe from a signal
+        handler)."""
         self._stopping = True
 

@@ -366,3 +366,24 @@ def test_make_runs_broker_moves_to_a_free_port_when_1883_is_taken(tmp_path):
     finally:
         if holder is not None:
             holder.close()
+
+
+def test_a_worker_stopped_for_good_leaves_no_message_behind(live_plant, broker_url):
+    """SIGTERM (a smaller group, a redeployed container): the worker stops taking messages and
+    stores those it was sent before it goes, so the group's other worker has the rest and no
+    message waits in a session nobody will resume."""
+    topic_root = f"prosync-drain-{os.getpid()}"
+    sensors = list(live_plant.sensors_a.values()) + list(live_plant.sensors_b.values())
+    t = timezone.now() - timedelta(hours=1)
+    with ingest_workers(broker_url, topic_root, count=2) as (workers, collector):
+        infos = [collector.client.publish(f"{topic_root}/gw-{i % 3}/readings", json.dumps(
+            {"sensor": sensors[i % len(sensors)].pk, "ts": (t + timedelta(seconds=i)).isoformat(), "value": i}), qos=1)
+            for i in range(3000)]  # the last an hour minus 50 minutes ago: none refused as from the future
+        assert wait_until(lambda: workers[0].total("messages") > 0, timeout=30)
+        workers[0].stop()
+        assert workers[0].proc.returncode == 0
+        for info in infos:
+            info.wait_for_publish(30)
+        assert wait_until(lambda: Reading.objects.filter(sensor__in=sensors).count() == 3000, timeout=60), \
+            Reading.objects.filter(sensor__in=sensors).count()
+        assert workers[1].proc.poll() is None
