@@ -312,7 +312,8 @@ def main() -> None:
     (data / "mosquitto.conf").write_text(mosquitto_config(port, data / "store"))
     broker = subprocess.Popen([binary, "-c", str(data / "mosquitto.conf")], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="prosync.settings", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1")
+    # As in production: DEBUG off (with it on, Django records every query).
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="prosync.settings", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", DEBUG="0")
     workers: list[Worker] = []
     try:
         wait_port(port, broker)
