@@ -33,6 +33,7 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
 import socket
 import statistics
 import struct
@@ -331,6 +332,7 @@ def main() -> None:
             w.stop()
         broker.terminate()
         broker.wait(10)
+        shutil.rmtree(data, ignore_errors=True)
 
     print(f"{args.messages:,} single-reading messages per run, QoS 1, {args.publishers} publisher connections, "
           f"{args.workers} worker(s), {len(sensors)} sensors"
