@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -110,29 +111,53 @@ def main() -> int:
 
 
 def _mqtt_commands(env: dict) -> dict[str, list[str]]:
-    """The MQTT ingestion worker: on MQTT_URL when set; else on a local mosquitto started here
-    when the binary is installed and port 1883 is free; else none (the rest runs without it)."""
-    import shutil
-    import socket
+    """The MQTT ingestion workers (MQTT_WORKERS, default 1, sharing the stream): on MQTT_URL when
+    set; else on a mosquitto started here, configured for the load, on port 1883 or (when that is
+    taken and MQTT_PORT does not fix it) a free port remembered under var/; else none."""
+    from prosync.embedded import VAR_DIR
+    from telemetry.mqtt import mosquitto_binary, mosquitto_config
 
+    workers = {f"mqtt-{i}": [PY, "manage.py", "mqtt_ingest", "--client-id", f"prosync-ingest-{i}"]
+               for i in range(1, int(env.get("MQTT_WORKERS", "1")) + 1)}
     if env.get("MQTT_URL"):
-        return {"mqtt": [PY, "manage.py", "mqtt_ingest"]}
-    binary = shutil.which("mosquitto") or next(
-        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None)
+        return workers
+    binary = mosquitto_binary()
     if binary is None:
         _log("no MQTT broker (set MQTT_URL or install mosquitto): MQTT ingestion not started")
         return {}
-    port = int(env.get("MQTT_PORT", "1883"))
-    with socket.socket() as s:
-        if s.connect_ex(("127.0.0.1", port)) == 0:
-            _log(f"port {port} is taken: MQTT broker and ingestion not started (set MQTT_URL to use it)")
-            return {}
-    conf = BASE_DIR / "var" / "mosquitto.conf"
-    conf.parent.mkdir(exist_ok=True)
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    port = _mqtt_port(env)
+    if port is None:
+        return {}
+    conf = VAR_DIR / "mosquitto.conf"
+    conf.write_text(mosquitto_config(port, VAR_DIR / "mosquitto"))
     env["MQTT_URL"] = f"mqtt://127.0.0.1:{port}"
-    _log(f"MQTT broker on {env['MQTT_URL']}: publish readings to prosync/<gateway>/readings")
-    return {"mosquitto": [binary, "-c", str(conf)], "mqtt": [PY, "manage.py", "mqtt_ingest"]}
+    _log(f"MQTT broker on {env['MQTT_URL']}: devices publish readings to prosync/<gateway>/readings "
+         f"(QoS 1), {len(workers)} ingestion worker(s)")
+    return {"mosquitto": [binary, "-c", str(conf)], **workers}
+
+
+def _mqtt_port(env: dict) -> int | None:
+    """1883, or the port a previous run took, or a free one (as the embedded servers do)."""
+    from prosync.embedded import VAR_DIR, _port_open
+
+    memo = VAR_DIR / "mqtt.port"
+    if env.get("MQTT_PORT"):
+        port = int(env["MQTT_PORT"])
+        if _port_open(port):
+            _log(f"port {port} (MQTT_PORT) is taken: MQTT broker and ingestion not started")
+            return None
+        return port
+    try:
+        port = int(memo.read_text())
+    except (FileNotFoundError, ValueError):
+        port = 1883
+    if _port_open(port):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    memo.write_text(str(port))
+    return port
 
 
 def _stop_all(procs: dict[str, subprocess.Popen], started_embedded: bool) -> None:

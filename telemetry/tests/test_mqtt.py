@@ -1,15 +1,16 @@
 """MQTT ingestion against a real broker: the ``mqtt_ingest`` worker as its own process, readings
-as single objects and lists, bad payloads reported on the error topic.
+as single objects and lists, bad payloads reported on the error topic, messages stored in
+batches, acknowledged only once committed, shared between workers; and ``make run``'s broker.
 
 Uses the broker at MQTT_URL when it is set; otherwise starts Debian's mosquitto on a free port
-with a temporary configuration (and says which it used)."""
+with the configuration the project gives it (and says which it used)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from conftest import BASE_DIR, free_port, service_env, wait_for_port
 from telemetry.models import Reading
-from telemetry.mqtt import parse_url
+from telemetry.mqtt import mosquitto_binary, mosquitto_config, parse_url
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -33,12 +34,14 @@ def broker_url(tmp_path_factory):
         print(f"MQTT tests use the broker at MQTT_URL ({given})")
         yield given
         return
-    binary = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+    binary = mosquitto_binary()
     if binary is None:
         pytest.fail("mosquitto is not installed (apt-get install mosquitto) and MQTT_URL is not set")
     port = free_port()
-    conf = tmp_path_factory.mktemp("mosquitto") / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    directory = tmp_path_factory.mktemp("mosquitto")
+    directory.chmod(0o755)  # started as root, mosquitto saves as its own user
+    conf = directory / "mosquitto.conf"
+    conf.write_text(mosquitto_config(port, directory / "store"))
     proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, proc, timeout=15)
@@ -84,27 +87,70 @@ def wait_until(predicate, timeout=20.0):
     return False
 
 
+class Worker:
+    """``manage.py mqtt_ingest`` as its own process, with what it logs kept (statistics lines)."""
+
+    def __init__(self, broker_url: str, topic_root: str, client_id: str, *options: str):
+        self.args = [sys.executable, "manage.py", "mqtt_ingest", "--url", broker_url, "--topic",
+                     f"{topic_root}/+/readings", "--error-topic", f"{topic_root}/errors", "--client-id", client_id,
+                     "--group", topic_root, "--stats-interval", "0.2", *options]
+        self.start()
+
+    def start(self) -> None:
+        self.lines: list[str] = []
+        self.subscribed = threading.Event()
+        self.proc = subprocess.Popen(self.args, cwd=BASE_DIR, env=dict(service_env(), LOG_LEVEL="INFO"),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        assert self.subscribed.wait(60), self.lines
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if "MQTT ingestion subscribed" in line:
+                self.subscribed.set()
+
+    def stats(self) -> list[dict]:
+        return [json.loads(line) for line in self.lines if '"MQTT ingestion stats"' in line]
+
+    def total(self, key: str) -> int:
+        return sum(s[key] for s in self.stats())
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
 @contextlib.contextmanager
-def ingest_worker(broker_url: str, topic_root: str, *options: str):
-    """``manage.py mqtt_ingest`` on ``<topic_root>/+/readings``, and a collector of what it reports
-    on ``<topic_root>/errors``; both stopped afterwards."""
-    error_topic = f"{topic_root}/errors"
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "mqtt_ingest", "--url", broker_url, "--topic", f"{topic_root}/+/readings",
-         "--error-topic", error_topic, *options],
-        cwd=BASE_DIR, env=service_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    collector = Collector(broker_url, error_topic)
+def ingest_workers(broker_url: str, topic_root: str, *options: str, count: int = 1):
+    """``count`` workers sharing ``<topic_root>/+/readings``, and a collector of what they report
+    on ``<topic_root>/errors``; all stopped afterwards."""
+    collector = Collector(broker_url, f"{topic_root}/errors")
+    workers = []
     try:
-        assert "MQTT ingestion" in worker.stdout.readline()
-        time.sleep(0.5)  # the worker subscribes right after it connects
-        yield worker, collector
+        workers += [Worker(broker_url, topic_root, f"{topic_root}-w{i}", *options) for i in range(count)]
+        yield workers, collector
     finally:
         collector.close()
-        worker.terminate()
+        for worker in workers:
+            worker.stop()
+
+
+@contextlib.contextmanager
+def ingest_worker(broker_url: str, topic_root: str, *options: str):
+    with ingest_workers(broker_url, topic_root, *options) as (workers, collector):
         try:
-            worker.wait(10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+            yield workers[0].proc, collector
+        except AssertionError:
+            print("".join(workers[0].lines))
+            raise
 
 
 def test_mqtt_worker_ingests_and_reports_bad_payloads(live_plant, broker_url):
@@ -170,3 +216,174 @@ def test_broker_url_parsing():
     assert (b.host, b.port, b.username, b.password, b.tls) == ("broker.example", 8883, "gw", "secret", True)
     with pytest.raises(ValueError, match="mqtt://"):
         parse_url("http://broker")
+
+
+def test_a_batch_of_messages_reports_each_messages_refusals_with_its_own_topic_and_index(live_plant, broker_url):
+    topic_root = f"prosync-batch-{os.getpid()}"
+    # A long window, so that the messages published together are stored by one batch.
+    with ingest_workers(broker_url, topic_root, "--batch-window-ms", "1500") as ([worker], collector):
+        vib, temp = live_plant.sensors_a["vibration"], live_plant.sensors_a["temperature"]
+        t = timezone.now() - timedelta(minutes=5)
+
+        def at(seconds):
+            return (t + timedelta(seconds=seconds)).isoformat()
+
+        messages = [
+            (f"{topic_root}/gw-1/readings", {"sensor": vib.pk, "ts": at(0), "value": 1.0}),
+            (f"{topic_root}/gw-2/readings", [{"sensor": vib.pk, "ts": at(1), "value": 2.0},
+                                             {"sensor": temp.pk, "ts": at(1), "value": "warm"}]),
+            (f"{topic_root}/gw-3/readings", [{"sensor": temp.pk, "ts": at(2), "value": 61.0},
+                                             {"sensor": temp.pk, "ts": at(3), "value": 62.0},
+                                             {"sensor": "no-such-sensor", "ts": at(3), "value": 1.0}]),
+            (f"{topic_root}/gw-4/readings", {"sensor": temp.pk, "ts": at(4), "value": 63.0}),
+        ]
+        for topic, payload in messages:
+            collector.client.publish(topic, json.dumps(payload), qos=1)
+        assert wait_until(lambda: Reading.objects.filter(sensor__in=[vib, temp]).count() == 5)
+        assert wait_until(lambda: len(collector.errors) == 2 and worker.total("messages") == 4)
+        # One batch stored all four messages...
+        assert worker.total("batches") == 1 and worker.total("stored") == 5
+        # ...and each refusal names its own message's topic and its index within that message.
+        by_topic = {e["topic"]: e for e in collector.errors}
+        assert by_topic[f"{topic_root}/gw-2/readings"] == {
+            "topic": f"{topic_root}/gw-2/readings", "received": 2, "stored": 1, "refused": 1,
+            "errors": [{"index": 1, "field": "value", "reason": "the value is a string; send a JSON number"}]}
+        assert by_topic[f"{topic_root}/gw-3/readings"] == {
+            "topic": f"{topic_root}/gw-3/readings", "received": 3, "stored": 2, "refused": 1,
+            "errors": [{"index": 2, "field": "sensor", "reason": "unknown sensor 'no-such-sensor'"}]}
+
+
+def _waiting_on_a_lock(dbname: str) -> bool:
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                       [dbname])
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_message_is_acknowledged_only_once_its_batch_is_committed(live_plant, broker_url):
+    """A worker killed while its batch waits on the database has acknowledged nothing: the
+    broker sends the message again to the restarted worker, which stores it, once. Once the
+    batch is committed and acknowledged, a restart brings nothing back."""
+    import psycopg
+    from django.db import connection
+
+    topic_root = f"prosync-ack-{os.getpid()}"
+    vib = live_plant.sensors_a["vibration"]
+    ts = (timezone.now() - timedelta(minutes=5)).isoformat()
+    db = connection.settings_dict
+    with ingest_workers(broker_url, topic_root) as ([worker], collector):
+        # Another session holds the readings table, so the worker's commit cannot happen.
+        with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as blocker:
+            blocker.execute("LOCK TABLE telemetry_reading IN ACCESS EXCLUSIVE MODE")
+            collector.publish(f"{topic_root}/gw-1/readings", {"sensor": vib.pk, "ts": ts, "value": 4.5})
+            assert wait_until(lambda: _waiting_on_a_lock(db["NAME"]))  # received, storing
+            worker.kill()
+            blocker.rollback()
+        assert Reading.objects.filter(sensor=vib).count() == 0
+        worker.start()  # same client id: the broker's session still holds the message
+        assert wait_until(lambda: Reading.objects.filter(sensor=vib).count() == 1)
+        assert wait_until(lambda: worker.total("messages") == 1)
+        worker.stop()
+        worker.start()
+        time.sleep(1.5)
+        assert worker.total("messages") == 0  # acknowledged after the commit: not sent again
+        assert Reading.objects.filter(sensor=vib).count() == 1
+        assert Reading.objects.get(sensor=vib).value == 4.5
+
+
+def test_a_shared_subscription_spreads_messages_over_two_workers(live_plant, broker_url):
+    topic_root = f"prosync-share-{os.getpid()}"
+    sensors = list(live_plant.sensors_a.values()) + list(live_plant.sensors_b.values())
+    t = timezone.now() - timedelta(minutes=10)
+    with ingest_workers(broker_url, topic_root, "--batch-window-ms", "5", count=2) as (workers, collector):
+        infos = [collector.client.publish(f"{topic_root}/gw-{i % 3}/readings", json.dumps(
+            {"sensor": sensors[i % len(sensors)].pk, "ts": (t + timedelta(seconds=i)).isoformat(), "value": i}), qos=1)
+            for i in range(300)]
+        for info in infos:
+            info.wait_for_publish(10)
+        assert wait_until(lambda: Reading.objects.filter(sensor__in=sensors).count() == 300)
+        assert wait_until(lambda: sum(w.total("messages") for w in workers) == 300)
+        shares = [w.total("messages") for w in workers]
+        # Both took part, and no message went to both (which would store each reading twice).
+        assert min(shares) >= 50, shares
+        assert sum(w.total("duplicates") for w in workers) == 0
+
+
+def test_make_runs_broker_moves_to_a_free_port_when_1883_is_taken(tmp_path):
+    """What ``make run`` does for MQTT when port 1883 is taken by another program: its broker
+    starts on a free port, says where devices publish, keeps that port for the next start, and
+    takes messages there."""
+    import paho.mqtt.client as mqtt
+
+    holder = socket.socket()
+    try:
+        holder.bind(("127.0.0.1", 1883))
+        holder.listen()
+    except OSError:
+        holder.close()
+        holder = None  # already taken by another program, which is the case under test
+    script = ("import json, os; from prosync import stack; env = dict(os.environ); "
+              "commands = stack._mqtt_commands(env); "
+              "print(json.dumps({'url': env.get('MQTT_URL'), 'commands': commands}))")
+    env = dict(os.environ, PROSYNC_VAR_DIR=str(tmp_path), MQTT_WORKERS="2")
+    env.pop("MQTT_URL", None)
+    env.pop("MQTT_PORT", None)
+
+    def make_run_mqtt():
+        out = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+        return out, json.loads(out[-1])
+
+    tmp_path.chmod(0o755)
+    try:
+        printed, started = make_run_mqtt()
+        url = started["url"]
+        port = parse_url(url).port
+        assert port != 1883
+        assert any(f"MQTT broker on {url}" in line and "prosync/<gateway>/readings" in line for line in printed)
+        assert sorted(started["commands"]) == ["mosquitto", "mqtt-1", "mqtt-2"]
+        broker = subprocess.Popen(started["commands"]["mosquitto"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(port, broker, timeout=15)
+            received = threading.Event()
+            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+            client.on_connect = lambda c, *_: c.subscribe("prosync/+/readings", qos=1)
+            client.on_subscribe = lambda c, *_: c.publish("prosync/gw-1/readings", b"{}", qos=1)
+            client.on_message = lambda *_: received.set()
+            client.connect("127.0.0.1", port)
+            client.loop_start()
+            assert received.wait(10)  # a device can publish there
+            client.loop_stop()
+            client.disconnect()
+        finally:
+            broker.terminate()
+            broker.wait(10)
+        # The next start finds the same port again, so devices keep their address.
+        assert make_run_mqtt()[1]["url"] == url
+    finally:
+        if holder is not None:
+            holder.close()
+
+
+def test_a_worker_stopped_for_good_leaves_no_message_behind(live_plant, broker_url):
+    """SIGTERM (a smaller group, a redeployed container): the worker stops taking messages and
+    stores those it was sent before it goes, so the group's other worker has the rest and no
+    message waits in a session nobody will resume."""
+    topic_root = f"prosync-drain-{os.getpid()}"
+    sensors = list(live_plant.sensors_a.values()) + list(live_plant.sensors_b.values())
+    t = timezone.now() - timedelta(hours=1)
+    with ingest_workers(broker_url, topic_root, count=2) as (workers, collector):
+        infos = [collector.client.publish(f"{topic_root}/gw-{i % 3}/readings", json.dumps(
+            {"sensor": sensors[i % len(sensors)].pk, "ts": (t + timedelta(seconds=i)).isoformat(), "value": i}), qos=1)
+            for i in range(3000)]  # the last an hour minus 50 minutes ago: none refused as from the future
+        assert wait_until(lambda: workers[0].total("messages") > 0, timeout=30)
+        workers[0].stop()
+        assert workers[0].proc.returncode == 0
+        for info in infos:
+            info.wait_for_publish(30)
+        assert wait_until(lambda: Reading.objects.filter(sensor__in=sensors).count() == 3000, timeout=60), \
+            Reading.objects.filter(sensor__in=sensors).count()
+        assert workers[1].proc.poll() is None
