@@ -28,24 +28,35 @@ TEST_MIN_RUL = 7
 TEST_MAX_RUL = 145.0
 # The early-RUL cap is chosen by that cross-validation among these (the literature uses 120 to 130).
 CAP_CANDIDATES = (115.0, 120.0, 125.0, 130.0, 135.0)
+# RMSEs closer than this (relative) are a tie: on FD001 the RMSE of one cap moves by 4 % from one
+# set of random cuts to another (10.34 and 10.78 at 125). The tie goes to the lower NASA score,
+# i.e. to the cap that predicts late less often, since a failure caught late is the expensive one.
+# On FD001, 125 and 130 tie on RMSE (10.78 and 10.75) while 130's NASA score is 14 % higher.
+CAP_RMSE_TOLERANCE = 0.01
 BASELINE_CYCLES = 20  # an engine's own reference: its first cycles, before degradation shows
 # Per sensor only a few smoothed views: in cross-validation, raw values, rolling std/min/max and short
 # slopes made the estimate worse (noise the trees split on), so they are left out.
 SENSOR_MEANS = (10, 30)
 SENSOR_EWM_SPAN = 10
 SENSOR_SLOPE = 40
-# The health index (one linear combination of the sensors) carries most of the signal.
-HI_EWM_SPANS = (5, 10)
-HI_SLOPE_WINDOWS = (40, 80)
+# The health index (one linear combination of the sensors) carries most of the signal. Its trend
+# over several scales, from 20 to 120 cycles, lowered the cross-validated RMSE by about 0.2
+# cycles against 40 and 80 alone; a second, nonlinear (LightGBM) index stage did not help.
+HI_EWM_SPANS = (5, 10, 20, 40)
+HI_SLOPE_WINDOWS = (20, 40, 80, 120)
 HI_QUAD_WINDOWS = (60, None)  # None: the whole history
 ONSET_FRACTIONS = (0.96, 0.92, 0.88, 0.84, 0.8, 0.76, 0.72, 0.68, 0.64, 0.56, 0.48)  # of the cap
 MIN_ABS_CORRELATION = 0.1  # a column this unrelated to the label is noise to the trees
 SEEDS = (1, 2, 3)
-ROUNDS = 300
+ROUNDS = 400
 # One thread: on a busy two-core machine, two OpenMP threads were several times slower than one.
+# Randomised split points (extra_trees) and a stronger L2 penalty: the trees were fitting the
+# sensor noise of the 80 training engines; together they lowered the cross-validated RMSE by about
+# 0.35 cycles. Monotonic constraints on the health-index features and a Huber loss did not help.
 PARAMS = {"objective": "regression", "learning_rate": 0.04, "num_leaves": 15, "min_data_in_leaf": 100,
-          "feature_fraction": 0.5, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0, "max_bin": 63,
-          "verbose": -1, "num_threads": 1, "deterministic": True, "force_col_wise": True}
+          "feature_fraction": 0.5, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 10.0,
+          "extra_trees": True, "max_bin": 63, "verbose": -1, "num_threads": 1, "deterministic": True,
+          "force_col_wise": True}
 
 
 class CmapssFormatError(ValueError):
@@ -377,14 +388,17 @@ def cross_validate(df: pd.DataFrame, cap: float = DEFAULT_CAP, folds: int = 5, *
 
 
 def choose_cap(df: pd.DataFrame, caps=CAP_CANDIDATES, folds: int = 5, *, seed: int = 0, **cv_kwargs) -> dict:
-    """The early-RUL cap with the lowest cross-validated RMSE against the true RUL. The candidates
-    are scored on cuts of their own (another seed than the reported cross-validation's), so the
-    figures reported for the chosen cap are not those it was chosen on."""
+    """The early-RUL cap chosen by cross-validation against the true RUL: among the candidates
+    whose RMSE is within CAP_RMSE_TOLERANCE of the lowest, the one with the lowest NASA score. The
+    candidates are scored on cuts of their own (another seed than the reported cross-validation's),
+    so the figures reported for the chosen cap are not those it was chosen on."""
     table = []
     for cap in caps:
         cv = cross_validate(df, float(cap), folds, seed=seed + 1000, **cv_kwargs)
         p = cv["pooled"]
         table.append({"cap": float(cap), "rmse": p["rmse"], "score_per_100": p["score_per_100"],
                       "rmse_capped": p["rmse_capped"]})
-    best = min(table, key=lambda row: (row["rmse"], row["score_per_100"]))
-    return {"cap": best["cap"], "candidates": table}
+    lowest = min(row["rmse"] for row in table)
+    close = [row for row in table if row["rmse"] <= lowest * (1.0 + CAP_RMSE_TOLERANCE)]
+    best = min(close, key=lambda row: (row["score_per_100"], row["rmse"]))
+    return {"cap": best["cap"], "candidates": table, "rmse_tolerance": CAP_RMSE_TOLERANCE}

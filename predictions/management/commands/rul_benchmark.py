@@ -155,8 +155,9 @@ class Command(BaseCommand):
             "test engine's last cycle.")
         if protocol["cap"] != "fixed":
             caps = ", ".join(f"{c:g}" for c in protocol["cap_candidates"])
-            self.stdout.write(f"The early-RUL cap is chosen among {caps} by the RMSE against the true RUL of a "
-                              "cross-validation on other cuts (seed + 1000) of the same folds.")
+            self.stdout.write(f"The early-RUL cap is chosen among {caps} by a cross-validation on other cuts "
+                              "(seed + 1000) of the same folds: the lowest NASA score among the caps whose RMSE "
+                              f"against the true RUL is within {cmapss.CAP_RMSE_TOLERANCE:.0%} of the lowest.")
 
     def _print_selection(self, selection: dict) -> None:
         self.stdout.write(f"{'cap':>6} {'RMSE':>8} {'NASA/100':>10} {'RMSE capped':>12}")
