@@ -260,11 +260,14 @@ def test_command_turns_a_malformed_file_or_bad_options_into_a_command_error(file
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("CMAPSS_TRAIN"), reason="set CMAPSS_TRAIN to a C-MAPSS train_FD001.txt to run")
 def test_real_fd001_held_out_engines():
-    """Train on 80 engines of FD001, cut the 20 others the way the test set is cut (true RUL at
-    most 145): the error is that of the published state of the art, or better."""
+    """Train on 80 engines of FD001, cut the 20 others the way the test set is cut (true RUL 7 to
+    145): the error is that of the published state of the art."""
     df = cmapss.read_cmapss(os.environ["CMAPSS_TRAIN"])
     model = cmapss.train(df[df["unit"] <= 80].reset_index(drop=True))
-    held, true = cmapss.truncate(df[df["unit"] > 80].reset_index(drop=True), cuts_per_engine=20, max_rul=145)
+    held, true = cmapss.truncate(df[df["unit"] > 80].reset_index(drop=True), cuts_per_engine=20,
+                                 max_rul=cmapss.TEST_MAX_RUL, min_rul=cmapss.TEST_MIN_RUL)
     figures = cmapss.evaluate_test(model, held, true)
-    assert figures["rmse"] < 13.0
-    assert figures["score_per_100"] < 300
+    # The accuracy the model must reach on FD001's test set, better than the deep CNNs' published
+    # 12.6 / 274; this split gave 10.3 / 136.
+    assert figures["rmse"] < 11.5
+    assert figures["score_per_100"] < 200
