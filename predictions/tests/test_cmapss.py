@@ -228,6 +228,17 @@ def test_command_reports_protocol_cap_choice_cross_validation_and_test_figures(f
     assert report["seconds"]["total"] > 0
 
 
+def test_command_without_cross_validation_says_so_and_uses_the_default_cap(files):
+    out = StringIO()
+    call_command("rul_benchmark", "--train", str(files["train"]), "--test", str(files["test"]), "--rul",
+                 str(files["rul"]), "--folds", "0", stdout=out)
+    text = out.getvalue()
+    assert "no cross-validation" in text and "<- chosen" not in text
+    report = json.loads(text.strip().splitlines()[-1])
+    assert report["cap"] == cmapss.DEFAULT_CAP and report["protocol"]["cap"] == "fixed"
+    assert "cv" not in report and report["test"]["engines"] == len(TEST_LIVES)
+
+
 @pytest.mark.parametrize("which", ["train", "test", "rul"])
 def test_command_turns_a_missing_file_into_a_command_error(files, tmp_path, which):
     paths = {"train": str(files["train"]), "test": str(files["test"]), "rul": str(files["rul"])}

@@ -62,6 +62,9 @@ class Command(BaseCommand):
         if opts["max_rul"] < 0 or 0 < opts["max_rul"] < opts["min_rul"]:
             raise CommandError("--max-rul must be 0 (any) or at least --min-rul")
         opts["max_rul"] = opts["max_rul"] or None
+        if opts["cap"] is None and (not opts["folds"] or len(opts["caps"]) == 1):
+            # Nothing to choose between, or no cross-validation to choose with.
+            opts["cap"] = opts["caps"][0] if opts["folds"] else cmapss.DEFAULT_CAP
         try:
             self._run(opts)
         except (cmapss.CmapssFormatError, ValueError) as exc:
@@ -87,14 +90,12 @@ class Command(BaseCommand):
 
         cap = opts["cap"]
         selection = None
-        if cap is None and opts["folds"] and len(opts["caps"]) > 1:
+        if cap is None:
             t0 = time.perf_counter()
             selection = cmapss.choose_cap(train_df, opts["caps"], opts["folds"], seed=opts["seed"], **cv_kwargs)
             seconds["cap_selection"] = time.perf_counter() - t0
             cap = selection["cap"]
             self._print_selection(selection)
-        elif cap is None:
-            cap = opts["caps"][0] if opts["folds"] else cmapss.DEFAULT_CAP
         self.stdout.write(f"Piecewise-linear target capped at {cap:g}"
                           + (" (chosen by cross-validation)" if selection else ""))
         report: dict = {"train": str(opts["train"]), "engines": int(engines), "cap": cap, "protocol": protocol}
