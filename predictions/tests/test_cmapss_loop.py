@@ -67,3 +67,34 @@ def test_a_malformed_file_is_a_clear_command_error(tmp_path):
         call_command("import_cmapss", "--train", str(bad))
     with pytest.raises(CommandError):
         call_command("import_cmapss", "--train", str(tmp_path / "missing.txt"))
+
+
+@pytest.mark.django_db
+def test_assessment_reads_the_engines_multi_scale_features_as_trained(tmp_path):
+    """The engine model is trained on windows of 10 cycles up to the whole history, computed in
+    numpy; the assessment computes them in the database. If they disagreed the health shown would
+    be that of another engine state."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from predictions import cmapss, cmapss_loop
+
+    df = cmapss.read_cmapss(write_cmapss(tmp_path / "train.txt", engines=3))
+    sensors = cmapss_loop.informative_sensors(df)
+    end = timezone.now()
+    result = cmapss_loop.import_engines(df, sensors, engines=3, end=end)
+    layout = cmapss_loop.engine_layout(sensors)
+    assert max(layout.windows) >= df.groupby("unit")["cycle"].max().max() * cmapss_loop.CYCLE_SECONDS
+    engines = list(Asset.objects.filter(site__code="cmapss").order_by("tag"))
+    ids = [(s.pk, row, s.metric) for row, a in enumerate(engines) for s in a.sensors.all()]
+    # A moment after the import, as the scheduled assessment sees it.
+    X, has_data = layout.fleet_matrix(ids, len(engines), end + timedelta(seconds=1))
+    assert has_data.all()
+    for row, asset in enumerate(engines):
+        unit = int(asset.tag.split("-")[1])
+        cut, _ = result["cuts"][unit]
+        engine = df[df["unit"] == unit]
+        t = engine["cycle"].to_numpy() * float(cmapss_loop.CYCLE_SECONDS)
+        trained = layout.row({s: (t, engine[s].to_numpy()) for s in sensors}, cut * float(cmapss_loop.CYCLE_SECONDS))
+        np.testing.assert_allclose(X[row], trained, rtol=1e-6, atol=1e-6)
