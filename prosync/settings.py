@@ -17,7 +17,8 @@ TESTING = env.bool("TESTING", default="pytest" in sys.modules)
 PROSYNC_ENV = env.str("PROSYNC_ENV", default="test" if TESTING else "development")
 PRODUCTION = PROSYNC_ENV == "production"
 
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for (DEBUG=1): a visitor of `make run` never sees a traceback or the URL list.
+DEBUG = env.bool("DEBUG", default=False)
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")  # required: no default in production
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
