@@ -112,6 +112,9 @@ class TrainingRun(models.Model):
                                      related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by every progress report of the worker: a run silent for longer than its lease has
+    # lost its worker (killed, restarted) and is marked failed, so the category can train again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="+")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -131,6 +131,7 @@ def start_training(*, category: AssetCategory, actor=None, runs: int = 100, roun
                    activate: bool = False, source: str = "auto") -> TrainingRun:
     """Queue a training run for a category; the worker runs it and reports progress on the run."""
     busy = [TrainingStatus.QUEUED, TrainingStatus.RUNNING]
+    expire_lost_runs()
     if TrainingRun.objects.filter(category=category, status__in=busy).exists():
         raise TrainingInProgress(f"{category} is already being trained; wait for that run to finish.")
     if source not in TRAINING_SOURCES:
@@ -154,6 +155,23 @@ def start_training(*, category: AssetCategory, actor=None, runs: int = 100, roun
 
 class TrainingInProgress(Exception):
     pass
+
+
+def expire_lost_runs(now: datetime | None = None) -> int:
+    """Mark failed the runs whose worker is gone: running without a progress report for longer
+    than ``TRAINING_LEASE_SECONDS``, or queued and never started for a day. Returns how many."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.TRAINING_LEASE_SECONDS)
+    silent = Q(status=TrainingStatus.RUNNING) & (Q(heartbeat_at__lt=now - lease)
+                                                 | Q(heartbeat_at__isnull=True, started_at__lt=now - lease))
+    lost = TrainingRun.objects.filter(silent).update(
+        status=TrainingStatus.FAILED, finished_at=now,
+        message=f"failed: no progress for {settings.TRAINING_LEASE_SECONDS // 60} minutes (its worker stopped)")
+    lost += TrainingRun.objects.filter(status=TrainingStatus.QUEUED, created_at__lt=now - timedelta(days=1)).update(
+        status=TrainingStatus.FAILED, finished_at=now, message="failed: never started (no worker took it)")
+    if lost:
+        logger.warning("training runs marked failed: their worker was lost", extra={"runs": lost})
+    return lost
 
 
 def new_labels_since(category: AssetCategory, since: datetime) -> int:
@@ -187,13 +205,14 @@ def retrain_where_labels_arrived(*, min_new: int | None = None) -> list[Training
 def run_training(run_id: int) -> TrainingRun:
     """Carry out a queued run (a second delivery of the same task finds it taken and stops)."""
     claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingStatus.QUEUED).update(
-        status=TrainingStatus.RUNNING, started_at=timezone.now(), message="starting")
+        status=TrainingStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(), message="starting")
     run = TrainingRun.objects.get(pk=run_id)
     if not claimed:
         return run
 
     def report(percent: int, message: str) -> None:
-        TrainingRun.objects.filter(pk=run_id).update(progress=percent, message=message[:200])
+        TrainingRun.objects.filter(pk=run_id).update(progress=percent, message=message[:200],
+                                                     heartbeat_at=timezone.now())
 
     try:
         mv = train_for_category(run.category, runs=run.params.get("runs", 100), rounds=run.params.get("rounds", 150),

@@ -119,3 +119,25 @@ def test_calibrated_probabilities_are_used_and_old_artifacts_still_load(plant):
     boosters_only = json.dumps(json.loads(bytes(mv.artifact))["boosters"]).encode()
     legacy = TrainedModels.load(boosters_only, mv.feature_names, mv.params)
     assert legacy.calibration is None and set(legacy.boosters) == set(models.boosters)
+
+
+def test_a_run_whose_worker_was_killed_is_failed_and_the_category_trains_again(plant):
+    """A worker killed mid-training leaves its run "running"; once silent past its lease it is
+    marked failed with the reason, and a new run can start instead of being refused forever."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from prosync.celery import app
+
+    lost = services.start_training(category=plant.category, runs=20, rounds=20)
+    long_ago = timezone.now() - timedelta(hours=2)
+    TrainingRun.objects.filter(pk=lost.pk).update(status="running", started_at=long_ago, heartbeat_at=long_ago)
+    fresh = services.start_training(category=plant.category, runs=20, rounds=20)
+    lost.refresh_from_db()
+    assert lost.status == "failed" and "no progress" in lost.message and fresh.status == "queued"
+    with pytest.raises(services.TrainingInProgress):  # a live run still holds its category
+        services.start_training(category=plant.category, runs=20, rounds=20)
+    # The task itself goes back to the queue when its worker dies, before Redis hands it out again.
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
