@@ -71,7 +71,7 @@ class AssetForm(ServiceForm):
             del self.fields["parent"]
             del self.fields["location"]
         else:
-            if site_id and str(site_id).isdigit():
+            if site_id and str(site_id).isdecimal():
                 assets = assets.filter(site_id=site_id)
                 locations = locations.filter(site_id=site_id)
             self.fields["parent"].queryset = assets
@@ -90,12 +90,12 @@ class AssetForm(ServiceForm):
     def _schema(self) -> list[dict]:
         raw = self.data.get("category") if self.is_bound else None
         category = None
-        if raw and str(raw).isdigit():
+        if raw and str(raw).isdecimal():
             category = AssetCategory.objects.filter(pk=raw).first()
         elif not self.is_bound:
             category = self.instance.category if self.instance.category_id else None
             wanted = str(self.initial.get("category") or "")
-            if wanted.isdigit():
+            if wanted.isdecimal():
                 category = AssetCategory.objects.filter(pk=wanted).first()
         return validate_schema(category.attribute_schema) if category else []
 

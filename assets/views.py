@@ -431,7 +431,7 @@ def label_sheet(request):
     """A printable A4 sheet of labels (QR, tag, name) for the ticked assets (``?ids=``) or for
     everything the current filters select."""
     qs = Asset.objects.for_user(request.user).select_related("site", "location").order_by("site__name", "tag")
-    ids = [i for i in request.GET.getlist("ids") if i.isdigit()]
+    ids = [i for i in request.GET.getlist("ids") if i.isdecimal()]
     if ids:
         qs = qs.filter(pk__in=ids)
     else:

@@ -37,7 +37,7 @@ def record_feedback(*, work_order, actor=None) -> FeedbackLabel | None:
     """Turn a completed predictive work order's finding into a label (once per order)."""
     if work_order.source != "prediction" or work_order.outcome not in PredictionOutcome.values:
         return None
-    alert = Alert.objects.filter(pk=work_order.source_ref).first() if work_order.source_ref.isdigit() else None
+    alert = Alert.objects.filter(pk=work_order.source_ref).first() if work_order.source_ref.isdecimal() else None
     details = alert.details if alert else {}
     label, created = FeedbackLabel.objects.get_or_create(work_order=work_order, defaults={
         "asset_id": work_order.asset_id, "alert": alert,

@@ -343,7 +343,7 @@ def run_csv_import(job_id: int) -> CsvImport:
         if len(row) < len(header):
             return None
         ref = row[col["sensor"]].strip()
-        return {"sensor": int(ref) if ref.isdigit() else ref, "ts": row[col["ts"]].strip(),
+        return {"sensor": int(ref) if ref.isdecimal() else ref, "ts": row[col["ts"]].strip(),
                 "value": _csv_value(row[col["value"]])}
 
     def chunks():

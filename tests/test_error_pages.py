@@ -49,3 +49,10 @@ def test_a_server_error_shows_a_calm_page_without_the_traceback(plant):
     assert page.status_code == 500
     body = page.content.decode()
     assert "Something went wrong" in body and "RuntimeError" not in body and "Traceback" not in body
+
+
+def test_digits_that_are_not_numbers_are_bad_input_not_a_server_error(client, plant):
+    """"²" and "٣" pass str.isdigit(); only the second is a number int() reads."""
+    client.force_login(plant.manager_a)
+    assert client.get("/assets/labels/", {"ids": "²"}).status_code == 200
+    assert client.get("/work-orders/time/?days=²").status_code == 200

@@ -35,7 +35,7 @@ class WorkOrderFilterSet(ScopedFilterSet):
     def search(self, queryset, name, value):
         value = value.strip()
         number = value.upper().removeprefix("WO-")
-        if number.isdigit():
+        if number.isdecimal():
             return queryset.filter(Q(pk=int(number)) | Q(title__icontains=value))
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value)
                                | Q(asset__tag__iexact=value))

@@ -116,7 +116,7 @@ class DependencyForm(forms.Form):
 
     def clean_blocked_by(self):
         raw = self.cleaned_data["blocked_by"].strip().upper().removeprefix("WO-")
-        if not raw.isdigit():
+        if not raw.isdecimal():
             raise forms.ValidationError("Give an order number such as WO-00042.")
         order = WorkOrder.objects.for_user(self.user, "view").filter(pk=int(raw)).first()
         if order is None:

@@ -165,7 +165,7 @@ def edit_work_order(request, pk):
         version = request.POST.get("version", "")
         try:
             services.update_work_order(WorkOrder.objects.get(pk=wo.pk), actor=request.user,
-                                       expected_version=int(version) if version.isdigit() else None, **data)
+                                       expected_version=int(version) if version.isdecimal() else None, **data)
         except (services.StaleVersion, ValidationError) as exc:
             apply_errors(form, exc)
         else:
@@ -295,7 +295,7 @@ def transition(request, pk):
     try:
         wo = services.transition_work_order(
             wo, request.POST.get("status", ""), actor=request.user, note=request.POST.get("note", "")[:500],
-            outcome=request.POST.get("outcome", ""), expected_version=int(version) if version.isdigit() else None,
+            outcome=request.POST.get("outcome", ""), expected_version=int(version) if version.isdecimal() else None,
             **{k: v for k, v in codes.cleaned_data.items() if v is not None})
         messages.success(request, f"{wo.number} is now {wo.get_status_display().lower()}.")
     except REFUSALS as exc:
@@ -715,7 +715,7 @@ def time_report(request):
     """Hours and cost per person and per asset over a period, and the orders' parts cost."""
     require(request.user, "view", TimeEntry)
     days = request.GET.get("days", "30")
-    days = int(days) if days.isdigit() and 0 < int(days) <= 3650 else 30
+    days = int(days) if days.isdecimal() and 0 < int(days) <= 3650 else 30
     since = timezone.now() - timedelta(days=days)
     entries = TimeEntry.objects.for_user(request.user, "view").filter(started_at__gte=since, ended_at__isnull=False)
     cost = ExpressionWrapper(F("hours") * F("hourly_rate"), output_field=DecimalField(max_digits=14, decimal_places=2))

@@ -101,7 +101,7 @@ class WorkRequestDetailView(ScopedDetailView):
 def request_new(request):
     require(request.user, "add", WorkRequest)
     initial = {}
-    if request.GET.get("asset", "").isdigit():
+    if request.GET.get("asset", "").isdecimal():
         asset = Asset.objects.for_user(request.user).filter(pk=request.GET["asset"]).first()
         if asset is not None:
             initial = {"asset": asset, "site": asset.site}
@@ -281,7 +281,7 @@ def pm_edit(request, pk=None):
     if pk is None:
         require(request.user, "add", PreventiveSchedule)
         instance = PreventiveSchedule()
-        if request.GET.get("asset", "").isdigit():
+        if request.GET.get("asset", "").isdecimal():
             instance.asset = Asset.objects.for_user(request.user).filter(pk=request.GET["asset"]).first()
     else:
         instance = get_object_or_404(PreventiveSchedule.objects.for_user(request.user, "change"), pk=pk)

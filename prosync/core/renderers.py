@@ -13,7 +13,7 @@ from rest_framework.renderers import BaseRenderer
 def spreadsheet_safe(value):
     """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r") or (
-            isinstance(value, str) and value[:1] == "-" and not value[1:2].isdigit()):
+            isinstance(value, str) and value[:1] == "-" and not value[1:2].isdecimal()):
         return "'" + value
     return value
 

@@ -213,3 +213,13 @@ def test_store_lists_refuse_bad_parameters_by_name_and_hide_other_sites(plant, s
         assert r.status_code == 400 and set(r.json()) <= {"sensor", "limit", "until"}, (odd, r.content)
     anonymous = APIClient().get("/api/v1/readings/", {"sensor": plant.sensors_a["vibration"].pk})
     assert anonymous.status_code in (401, 403)
+
+
+def test_a_csv_row_whose_sensor_is_a_superscript_digit_is_refused_not_fatal(plant, store):
+    """"²" passes str.isdigit() but not int(): the row is refused by number, the others stored."""
+    vib = plant.sensors_a["vibration"]
+    t = timezone.now().replace(microsecond=0) - timedelta(hours=1)
+    text = f"sensor,ts,value\n{vib.pk},{t.isoformat()},1.5\n²,{t.isoformat()},2\n"
+    job = services.run_csv_import(services.start_csv_import(upload=csv_file(text), actor=plant.tech_a).pk)
+    assert job.status == CsvImport.Status.DONE and (job.stored, job.refused) == (1, 1)
+    assert {(e["row"], e["field"]) for e in job.errors} == {(3, "sensor")}
