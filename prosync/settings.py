@@ -332,6 +332,12 @@ MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/errors")
 # The topic level that names a site by its code (1 in prosync/<site>/readings): each message is
 # then stored for that site's sensors only. Unset: topics do not name sites.
 MQTT_TOPIC_SITE_LEVEL = env.int("MQTT_TOPIC_SITE_LEVEL", default=None)
+# The ingestion worker's batches (telemetry/mqtt.py): up to this many messages, or what arrives
+# within the window after the first; several workers share the topics as one group.
+MQTT_BATCH_SIZE = env.int("MQTT_BATCH_SIZE", default=2000)
+MQTT_BATCH_WINDOW_MS = env.int("MQTT_BATCH_WINDOW_MS", default=25)
+MQTT_SHARED_GROUP = env.str("MQTT_SHARED_GROUP", default="prosync-ingest")
+MQTT_STATS_INTERVAL = env.float("MQTT_STATS_INTERVAL", default=60.0)
 # A category whose active model has seen this many new labels (inspections, repaired failures)
 # gets a candidate model trained on them, checked every RETRAIN_CHECK_HOURS by beat.
 RETRAIN_MIN_NEW_LABELS = env.int("RETRAIN_MIN_NEW_LABELS", default=5)

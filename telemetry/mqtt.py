@@ -46,18 +46,11 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import environ
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
 logger = logging.getLogger(__name__)
 
-# Tuning of the worker, from the environment (each also a flag of ``manage.py mqtt_ingest``).
-_env = environ.Env()
-BATCH_SIZE = _env.int("MQTT_BATCH_SIZE", default=2000)
-BATCH_WINDOW_MS = _env.int("MQTT_BATCH_WINDOW_MS", default=25)
-SHARED_GROUP = _env.str("MQTT_SHARED_GROUP", default="prosync-ingest")
-STATS_INTERVAL_S = _env.float("MQTT_STATS_INTERVAL", default=60.0)
 
 
 @dataclass(frozen=True)
@@ -324,14 +317,14 @@ class MqttIngestor:
 
         self.broker = parse_url(url or settings.MQTT_URL)
         self.topic = topic or settings.MQTT_TOPIC
-        self.group = SHARED_GROUP if group is None else group
+        self.group = settings.MQTT_SHARED_GROUP if group is None else group
         self.subscription = f"$share/{self.group}/{self.topic}" if self.group else self.topic
         self.site_level = settings.MQTT_TOPIC_SITE_LEVEL if site_level == -1 else site_level
         self.error_topic = error_topic if error_topic is not None else settings.MQTT_ERROR_TOPIC
         self.qos = qos
-        self.batch_size = batch_size or BATCH_SIZE
-        self.batch_window = (BATCH_WINDOW_MS if batch_window_ms is None else batch_window_ms) / 1000
-        self.stats_interval = STATS_INTERVAL_S if stats_interval is None else stats_interval
+        self.batch_size = batch_size or settings.MQTT_BATCH_SIZE
+        self.batch_window = (settings.MQTT_BATCH_WINDOW_MS if batch_window_ms is None else batch_window_ms) / 1000
+        self.stats_interval = settings.MQTT_STATS_INTERVAL if stats_interval is None else stats_interval
         self.client_id = client_id or default_client_id()
         # A persistent session under a stable id: the broker keeps the subscription and the
         # messages not yet acknowledged while the worker is away, and sends them again.

@@ -5,7 +5,6 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from telemetry import mqtt
 from telemetry.mqtt import MqttIngestor
 
 
@@ -23,14 +22,14 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", default=None,
                             help="The session's id at the broker, the same at every start of this worker "
                                  "(default prosync-ingest-<host name>); two workers must not share one")
-        parser.add_argument("--group", default=mqtt.SHARED_GROUP,
+        parser.add_argument("--group", default=settings.MQTT_SHARED_GROUP,
                             help="Shared-subscription group: the workers of a group share the messages "
                                  "(MQTT_SHARED_GROUP; empty: a plain subscription)")
-        parser.add_argument("--batch-size", type=int, default=mqtt.BATCH_SIZE,
+        parser.add_argument("--batch-size", type=int, default=settings.MQTT_BATCH_SIZE,
                             help="Most messages stored in one batch (MQTT_BATCH_SIZE)")
-        parser.add_argument("--batch-window-ms", type=int, default=mqtt.BATCH_WINDOW_MS,
+        parser.add_argument("--batch-window-ms", type=int, default=settings.MQTT_BATCH_WINDOW_MS,
                             help="Longest wait for more messages after the first of a batch (MQTT_BATCH_WINDOW_MS)")
-        parser.add_argument("--stats-interval", type=float, default=mqtt.STATS_INTERVAL_S,
+        parser.add_argument("--stats-interval", type=float, default=settings.MQTT_STATS_INTERVAL,
                             help="Seconds between statistics lines in the log (MQTT_STATS_INTERVAL; 0: none)")
 
     def handle(self, *args, url, topic, error_topic, client_id, site_level, group, batch_size, batch_window_ms,
