@@ -4,6 +4,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import AuditLog, Notification, NotificationPreference, SiteMembership, User
+from accounts.sign_in import AdminSignInForm
+
+# The admin's sign-in counts and refuses guesses like the site's own.
+admin.site.login_form = AdminSignInForm
 
 
 class MembershipInline(admin.TabularInline):

@@ -19,12 +19,13 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from accounts import access
+        from accounts import access, sign_in
         from accounts.models import User
         from accounts.services import write_audit
         from prosync.core import recording, selects
 
         access.connect_signals()
+        sign_in.connect_signals()
         recording.register("audit", write_audit)
         selects.register("people", User, search=("username", "first_name", "last_name"), order_by=("username",))
         # After every migrate, so permissions of models added later reach the roles too.

@@ -206,6 +206,15 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")  # links in e-ma
 # A choice filter left empty filters nothing: say so rather than Django's "---------".
 FILTERS_EMPTY_CHOICE_LABEL = "All"
 
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0: the header is ignored and
+# the peer's address is the client's (prosync.core.throttling.client_ip).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# Failed sign-ins (page, admin and API token) tolerated per account and per client address within
+# the window before further attempts are refused (accounts.sign_in).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_FAILURE_LIMIT_PER_CLIENT = env.int("LOGIN_FAILURE_LIMIT_PER_CLIENT", default=30)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -236,6 +245,7 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="20/min"),
     },
     "EXCEPTION_HANDLER": "prosync.core.api.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

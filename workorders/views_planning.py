@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from assets.models import Asset
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
+from prosync.core.throttling import client_ip
 from prosync.core.views import apply_errors, require
 from workorders import services_planning
 from workorders.choices import RequestChannel, RequestStatus
@@ -178,16 +179,12 @@ def request_reject(request, pk):
 # --- The public QR form ------------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _over_limit(request) -> bool:
     """Count this IP's submissions in a fixed window (Redis-backed cache, shared by every web
     process); True once it has used up its allowance."""
     limit = getattr(settings, "PUBLIC_REPORT_LIMIT", 5)
     window = getattr(settings, "PUBLIC_REPORT_WINDOW_SECONDS", 600)
-    key = f"public-report:{_client_ip(request)}"
+    key = f"public-report:{client_ip(request)}"
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
@@ -212,7 +209,7 @@ def public_report(request, token):
         data = form.cleaned_data
         if data["website"]:
             # A bot filled the hidden field: answer as if it worked, keep nothing.
-            logger.info("public report honeypot", extra={"asset": asset.pk, "ip": _client_ip(request)})
+            logger.info("public report honeypot", extra={"asset": asset.pk, "ip": client_ip(request)})
             return render(request, "workorders/planning/report_thanks.html", ctx)
         first_line = data["description"].strip().splitlines()[0]
         try:

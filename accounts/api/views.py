@@ -1,11 +1,13 @@
 """API of the accounts app: sign-in tokens, the current user, users and their notifications."""
 
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenBlacklistView, TokenObtainPairView, TokenRefreshView
 
+from accounts import sign_in
 from accounts.models import User
 from prosync.core.throttling import ScopedRateThrottle
 
@@ -37,6 +39,14 @@ class LoginThrottled:
 
 class TokenObtainView(LoginThrottled, TokenObtainPairView):
     """Exchange username and password for an access and a refresh token."""
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username", "") if hasattr(request.data, "get") else ""
+        try:
+            sign_in.check(request, str(username))
+        except sign_in.SignInRefused as refused:
+            raise Throttled(wait=refused.wait, detail=refused.message) from None
+        return super().post(request, *args, **kwargs)
 
 
 class TokenRotateView(LoginThrottled, TokenRefreshView):

@@ -13,12 +13,27 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework import throttling
+from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
 
 
+def client_ip(request) -> str:
+    """The address of the client behind the configured count of trusted proxies (DRF's
+    ``NUM_PROXIES``, set from ``TRUSTED_PROXIES``): with none, the peer's address, because any
+    client can write an ``X-Forwarded-For`` header and would choose its own rate-limit key."""
+    remote_addr = request.META.get("REMOTE_ADDR", "") or "unknown"
+    num_proxies = api_settings.NUM_PROXIES or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if num_proxies <= 0 or not forwarded:
+        return remote_addr
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    # The last proxy appends the address it saw; anything left of our proxies' entries is the client's say.
+    return hops[-min(num_proxies, len(hops))] or remote_addr
+
+
 @functools.cache
-def _redis() -> redis.Redis:
+def cache_redis() -> redis.Redis:
     """A client of the cache's Redis (its own connection pool, made once per process)."""
     return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
 
@@ -26,6 +41,9 @@ def _redis() -> redis.Redis:
 class AtomicWindow(throttling.SimpleRateThrottle):
     """Comes after DRF's class in a throttle's bases, so that ScopedRateThrottle first finds its
     scope and rate, then calls this."""
+
+    def get_ident(self, request):
+        return client_ip(request)
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -37,7 +55,7 @@ class AtomicWindow(throttling.SimpleRateThrottle):
         # Its own key: DRF's history under the old one is a list, not a set.
         key = cache.make_and_validate_key(f"window:{self.key}")
         member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
-        client = _redis()
+        client = cache_redis()
         pipe = client.pipeline(transaction=True)
         pipe.zremrangebyscore(key, "-inf", now - self.duration)
         pipe.zadd(key, {member: now})
