@@ -426,6 +426,28 @@ class Attachment(models.Model):
         return self.content_type.startswith("image/")
 
 
+class LabourRateQuerySet(SiteScopedQuerySet):
+    """A pay rate is personal: its owner sees it; those who may change rates (Managers) see and
+    change the rates of the people of their sites; an Admin sees every rate."""
+
+    def for_user(self, user, action: str = "view"):
+        return super().for_user(user, action).filter(pay_visible_to(user))
+
+
+def pay_visible_to(user, person: str = "user") -> Q:
+    """Rows (by their ``person`` path) whose pay, a rate or the cost of hours, ``user`` may see."""
+    from accounts.models import SiteMembership
+    from prosync.core.permissions import can
+
+    if user.sees_all_sites:
+        return Q()
+    own = Q(**{f"{person}_id": user.pk})
+    if can(user, "change", LabourRate):
+        people = SiteMembership.objects.filter(site_id__in=user.site_ids).values("user_id")
+        return own | Q(**{f"{person}_id__in": people})
+    return own
+
+
 class LabourRate(models.Model):
     """What an hour of a technician's work costs (a default applies to those without one)."""
 
@@ -434,7 +456,7 @@ class LabourRate(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="labour_rate")
     hourly_rate = models.DecimalField(max_digits=8, decimal_places=2)
 
-    objects = SiteScopedManager()
+    objects = models.Manager.from_queryset(LabourRateQuerySet)()
 
     def __str__(self) -> str:
         return f"{self.user}: {self.hourly_rate}/h"

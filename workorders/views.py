@@ -53,6 +53,7 @@ from workorders.models import (
     StatusChange,
     TimeEntry,
     WorkOrder,
+    pay_visible_to,
 )
 from workorders.tables import WorkOrderTable
 
@@ -270,6 +271,9 @@ class WorkOrderDetailView(ScopedDetailView):
             now=timezone.now(),
         )
         ctx["may_log_others"] = can(user, "change", LabourRate)
+        paid = set(wo.time_entries.filter(pay_visible_to(user)).values_list("pk", flat=True))
+        for t in ctx["time_entries"]:
+            t.pay_shown = t.pk in paid
         if ctx["may_comment"]:  # @mention suggestions: the people of the order's site
             ctx["mention_people"] = [
                 {"u": u, "n": f"{f} {la}".strip()} for u, f, la in get_user_model().objects.filter(
@@ -720,7 +724,8 @@ def time_report(request):
     entries = TimeEntry.objects.for_user(request.user, "view").filter(started_at__gte=since, ended_at__isnull=False)
     cost = ExpressionWrapper(F("hours") * F("hourly_rate"), output_field=DecimalField(max_digits=14, decimal_places=2))
     per_person = entries.values("user__username", "user__first_name", "user__last_name") \
-        .annotate(total_hours=Sum("hours"), total_cost=Sum(cost), orders=Count("work_order", distinct=True)) \
+        .annotate(total_hours=Sum("hours"), total_cost=Sum(cost, filter=pay_visible_to(request.user) or None),
+                  orders=Count("work_order", distinct=True)) \
         .order_by("-total_hours")
     per_asset = WorkOrder.objects.for_user(request.user, "view").filter(asset__isnull=False, updated_at__gte=since) \
         .values("asset_id", "asset__tag", "asset__name") \

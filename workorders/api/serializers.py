@@ -150,6 +150,14 @@ class TimeEntrySerializer(ScopedModelSerializer):
         extra_kwargs = {"started_at": {"required": False}, "hours": {"required": True, "min_value": Decimal("0.01"),
                                                                      "max_value": Decimal("24")}}
 
+    def to_representation(self, instance):
+        """Rate and cost are null for someone whose pay the reader may not see."""
+        data = super().to_representation(instance)
+        paid = self.context.get("paid_entries")
+        if paid is not None and instance.pk not in paid():
+            data["hourly_rate"] = data["cost"] = None
+        return data
+
 
 class TeamSerializer(ScopedModelSerializer):
     class Meta:

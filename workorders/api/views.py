@@ -1,6 +1,8 @@
 """Work orders over DRF: the orders with their lifecycle as explicit POST endpoints, and the
 checklist, comments, attachments, time entries and dependencies of an order as sub-resources."""
 
+import functools
+
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -30,6 +32,7 @@ from workorders.models import (
     Team,
     TimeEntry,
     WorkOrder,
+    pay_visible_to,
 )
 
 
@@ -236,6 +239,16 @@ class TimeEntryViewSet(OrderChildViewSet, mixins.ListModelMixin, mixins.Retrieve
 
     queryset = TimeEntry.objects.select_related("user")
     serializer_class = s.TimeEntrySerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False) or self.request is None:
+            return context
+        # One query for the order's entries, made when the first row is drawn (after a create).
+        entries = TimeEntry.objects.filter(pay_visible_to(self.request.user),
+                                           work_order_id=self.kwargs.get("work_order_pk"))
+        context["paid_entries"] = functools.cache(lambda: set(entries.values_list("pk", flat=True)))
+        return context
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -35,7 +35,8 @@ def make_template(p, s):
 def make_rate(p, s):
     from workorders.models import LabourRate
 
-    return LabourRate.objects.create(user=p.tech_a if s == "a" else p.tech_b, hourly_rate=Decimal("40"))
+    # A rate is personal: site a's is the reading Viewer's own, site b's a technician's there.
+    return LabourRate.objects.create(user=p.viewer_a if s == "a" else p.tech_b, hourly_rate=Decimal("40"))
 
 
 def make_status_change(p, s):
@@ -58,7 +59,7 @@ FAILURE_CODE = PermissionCase("failure code", make=make_code, api="failurecode",
 TEMPLATE = PermissionCase("checklist template", make=make_template, api="checklisttemplate", shared=True,
                           create=lambda p: {"name": "New round", "items": [{"label": "Guard", "kind": "pass_fail"}]},
                           update={"name": "Renamed round"})
-RATE = PermissionCase("labour rate", make=make_rate, api="labourrate", shared=True,
+RATE = PermissionCase("labour rate", make=make_rate, api="labourrate",
                       create=lambda p: {"user": p.manager_a.pk, "hourly_rate": "60.00"},
                       update={"hourly_rate": "55.00"})
 STATUS_CHANGE = PermissionCase("status change", make=make_status_change, api="statuschange")
@@ -86,3 +87,23 @@ class TestLabourRateAPI(APIPermissionTests):
 
 class TestStatusChangeAPI(APIPermissionTests):
     case = STATUS_CHANGE
+
+
+def test_pay_rates_are_seen_by_the_person_and_the_managers_of_their_sites(plant):
+    """tech.south read every pay rate of every site at /labour-rates/."""
+    from conftest import jwt_client
+    from workorders.models import LabourRate
+
+    rates = {u.username: LabourRate.objects.create(user=u, hourly_rate=Decimal("40")).pk
+             for u in (plant.tech_a, plant.tech_b, plant.manager_a, plant.viewer_a)}
+
+    def seen(user):
+        response = jwt_client(user).get("/api/v1/labour-rates/", {"page_size": 500})
+        assert response.status_code == 200
+        return {row["id"] for row in response.json()["results"]}
+
+    assert seen(plant.tech_b) == {rates["tech_b"]}
+    assert seen(plant.tech_a) == {rates["tech_a"]}
+    assert seen(plant.manager_a) == {rates["tech_a"], rates["manager_a"], rates["viewer_a"]}
+    assert seen(plant.admin) == set(rates.values())
+    assert jwt_client(plant.tech_a).get(f"/api/v1/labour-rates/{rates['manager_a']}/").status_code == 404

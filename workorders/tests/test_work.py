@@ -318,6 +318,24 @@ def test_time_report_totals_per_person_and_asset(plant, client):
     assert "tech_a" not in client.get("/work-orders/time/").content.decode()
 
 
+def test_the_cost_of_someone_elses_hours_shows_only_to_their_managers(plant, client):
+    """Cost per person is hours times their pay rate: a colleague must not read it off a page."""
+    wo = order(plant)
+    LabourRate.objects.create(user=plant.manager_a, hourly_rate=Decimal("77"))
+    services.log_time(wo, actor=plant.tech_a, hours=Decimal("2"))
+    services.log_time(wo, actor=plant.manager_a, user=plant.manager_a, hours=Decimal("1"))
+    client.force_login(plant.tech_a)
+    html = client.get("/work-orders/time/").content.decode()
+    assert "90.00" in html and "77.00" not in html  # their own 2 h at 45, not the manager's hour
+    html = client.get(f"/work-orders/{wo.pk}/").content.decode()
+    assert "90.00" in html and "<td class=\"num\">77.00</td>" not in html
+    rows = jwt_client(plant.tech_a).get(f"/api/v1/work-orders/{wo.pk}/time-entries/").json()["results"]
+    assert {r["user"]: (r["hourly_rate"], r["cost"]) for r in rows} == {
+        plant.tech_a.pk: ("45.00", "90.00"), plant.manager_a.pk: (None, None)}
+    rows = jwt_client(plant.manager_a).get(f"/api/v1/work-orders/{wo.pk}/time-entries/").json()["results"]
+    assert {r["user"]: r["cost"] for r in rows} == {plant.tech_a.pk: "90.00", plant.manager_a.pk: "77.00"}
+
+
 # --- Parts ----------------------------------------------------------------------------------------
 
 
