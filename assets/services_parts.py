@@ -16,6 +16,7 @@ from assets.choices import MovementKind
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.signals import stock_low
 from prosync.core.events import send_many, site_group
+from prosync.core.permissions import can
 from prosync.core.recording import record, send_on_commit
 
 
@@ -28,6 +29,18 @@ class InsufficientStock(ValidationError):
         super().__init__({"quantity": (
             f"Only {_fmt(on_hand)} {part.unit} of {part.part_number} on hand in {storeroom.code}; "
             f"cannot take {_fmt(requested)}.")})
+
+
+class ReturnExceedsIssued(ValidationError):
+    """A return asks to bring back more than is still out on its reference (issued minus already
+    returned, of that part and storeroom); the API answers it with 409, naming both."""
+
+    def __init__(self, *, part: Part, storeroom: Storeroom, reference: str, out: Decimal, requested: Decimal):
+        self.part, self.storeroom, self.out, self.requested = part, storeroom, out, requested
+        what = f"{part.part_number} from {storeroom.code} on {reference}"
+        super().__init__({"quantity": (
+            f"Cannot return {_fmt(requested)} {part.unit}: nothing of {what} is out." if out <= 0 else
+            f"Cannot return {_fmt(requested)} {part.unit}: only {_fmt(out)} {part.unit} of {what} are still out.")})
 
 
 def _fmt(q: Decimal) -> str:
@@ -135,11 +148,24 @@ def issue_stock(part: Part, storeroom: Storeroom, quantity, *, actor, reference:
 @transaction.atomic
 def return_stock(part: Part, storeroom: Storeroom, quantity, *, actor, reference: str = "", asset: Asset | None = None,
                  note: str = "") -> StockMovement:
-    """Unused parts brought back to the storeroom."""
+    """Unused parts brought back to the storeroom: no more than is still out on ``reference``
+    (what was issued on it from this storeroom, less what has come back). Without a reference
+    it is a receipt in all but name, so only those who may receive stock make one."""
     quantity = parse_quantity(quantity)
     _check_asset(asset, storeroom)
-    return _move(_locked_level(part, storeroom), MovementKind.RETURN, quantity, actor=actor, reference=reference,
-                 asset=asset, note=note)
+    reference = reference.strip()
+    if not reference and actor is not None and not can(actor, "change", StockLevel):
+        raise ValidationError({"reference": "Name the work order or reference the parts were issued on; "
+                                            "a return without one is a receipt, made by a storekeeper."})
+    level = _locked_level(part, storeroom)  # the lock also makes two returns of the last unit queue
+    if reference:
+        out = -(StockMovement.objects.filter(part=part, storeroom=storeroom, reference=reference[:60],
+                                             kind__in=[MovementKind.ISSUE, MovementKind.RETURN])
+                .aggregate(q=Sum("quantity"))["q"] or Decimal(0))
+        if quantity > out:
+            raise ReturnExceedsIssued(part=part, storeroom=storeroom, reference=reference, out=out,
+                                      requested=quantity)
+    return _move(level, MovementKind.RETURN, quantity, actor=actor, reference=reference, asset=asset, note=note)
 
 
 @transaction.atomic

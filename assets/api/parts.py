@@ -254,6 +254,9 @@ class StockMovementViewSet(ScopedReadOnlyViewSet):
         except stock.InsufficientStock as exc:
             return Response({**exc.message_dict, "on_hand": str(exc.on_hand), "requested": str(exc.requested)},
                             status=status.HTTP_409_CONFLICT)
+        except stock.ReturnExceedsIssued as exc:
+            return Response({**exc.message_dict, "out": str(exc.out), "requested": str(exc.requested)},
+                            status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:
             return Response(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages},
                             status=status.HTTP_400_BAD_REQUEST)

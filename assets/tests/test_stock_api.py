@@ -200,3 +200,37 @@ def test_ledger_check_command_reports_a_tampered_cache(plant, store):
     StockLevel.objects.filter(part=part, storeroom=main_a).update(on_hand=4)  # not through the ledger
     with pytest.raises(CommandError, match="1 stock row"):
         call_command("check_stock_ledger")
+
+
+def test_a_return_brings_back_at_most_what_is_still_out_on_its_reference(plant, store):
+    """tech.north "returned" 100,000 bearings that were never issued: 201, stock inflated."""
+    part, main_a, cage_a, _ = store
+    tech = jwt_client(plant.tech_a)
+    url = f"{API}/stock-movements/return/"
+    r = tech.post(url, {"part": part.pk, "storeroom": main_a.pk, "quantity": "100000", "reference": "WO-00042"},
+                  format="json")
+    assert r.status_code == 409 and Decimal(r.json()["out"]) == 0 and Decimal(r.json()["requested"]) == 100000
+    assert "Cannot return 100000 pcs: nothing of BRG-6205 from main on WO-00042 is out" in r.json()["quantity"][0]
+    r = tech.post(url, {"part": part.pk, "storeroom": main_a.pk, "quantity": "1"}, format="json")
+    assert r.status_code == 400 and "reference" in r.json(), "a plain return is a receipt: the storekeeper's"
+    parts.issue_stock(part, main_a, 3, actor=plant.tech_a, reference="WO-00042")
+    body = {"part": part.pk, "storeroom": main_a.pk, "reference": "WO-00042"}
+    assert tech.post(url, {**body, "quantity": "2"}, format="json").status_code == 201
+    r = tech.post(url, {**body, "quantity": "2"}, format="json")
+    assert r.status_code == 409 and Decimal(r.json()["out"]) == 1
+    assert "only 1 pcs of BRG-6205 from main on WO-00042 are still out" in r.json()["quantity"][0]
+    r = tech.post(url, {**body, "storeroom": cage_a.pk, "quantity": "1"}, format="json")
+    assert r.status_code == 409, "issued from main: nothing of it is out of the cage"
+    assert tech.post(url, {**body, "quantity": "1"}, format="json").status_code == 201
+    assert StockLevel.objects.get(storeroom=main_a).on_hand == 5 and parts.ledger_mismatches() == []
+
+
+def test_returning_more_than_is_out_on_the_part_page_is_refused(plant, store, client):
+    part, main_a, _, _ = store
+    client.force_login(plant.tech_a)
+    from django.urls import reverse
+
+    r = client.post(reverse("assets:part-move", args=[part.pk, "return"]),
+                    {"return-storeroom": main_a.pk, "return-quantity": "100000", "return-reference": "WO-00042"})
+    assert r.status_code == 409 and "nothing of BRG-6205 from main on WO-00042 is out" in r.content.decode()
+    assert StockLevel.objects.get(storeroom=main_a).on_hand == 5
