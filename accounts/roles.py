@@ -42,6 +42,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
                   ("workorders", "workrequest", ("add",))],  # anyone with an account may report a problem
 }
 
+# Taken back from every other role whatever its grants above say: the sites themselves (and so
+# which plants exist at all) are the Admins' (``sync_role_groups`` applies this).
+ADMIN_ONLY: list[tuple[str, str, tuple[str, ...]]] = [("assets", "site", ("add", "change", "delete"))]
+
 # Everyone's own inbox (``Notification.objects.for_user`` keeps it to the recipient).
 PERSONAL_PERMISSIONS = [("accounts", "notification", ("view", "change"))]
 for _grants in ROLE_PERMISSIONS.values():

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.access import forget
 from accounts.models import AuditLog, SiteMembership, User
-from accounts.roles import ROLE_PERMISSIONS, Role
+from accounts.roles import ADMIN_ONLY, ROLE_PERMISSIONS, Role
 from prosync.core.events import send_now
 from prosync.core.recording import record
 
@@ -39,11 +39,14 @@ def sync_role_groups() -> None:
         group, _ = Group.objects.get_or_create(name=role)
         perms = []
         for app_label, model, actions in grants:
-            qs = Permission.objects.filter(content_type__app_label=app_label)
+            qs = Permission.objects.filter(content_type__app_label=app_label).select_related("content_type")
             if model != "*":
                 qs = qs.filter(content_type__model=model)
             for action in actions:
                 perms.extend(qs.filter(codename__startswith=f"{action}_"))
+        if role != Role.ADMIN:
+            reserved = {(app, f"{action}_{model}") for app, model, actions in ADMIN_ONLY for action in actions}
+            perms = [p for p in perms if (p.content_type.app_label, p.codename) not in reserved]
         group.permissions.set(perms)
 
 

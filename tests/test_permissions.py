@@ -1,6 +1,7 @@
 """The shared permission tests (tests/permission_cases.py) applied to every model with pages or an
 API: anonymous, no role, wrong site, Viewer cannot write, permitted create/read/update/delete."""
 
+import pytest
 from django.utils import timezone
 
 from conftest import Plant, register_active_model
@@ -147,6 +148,33 @@ ASSESSMENT = PermissionCase("health assessment", make=make_assessment, api="heal
 
 class TestSiteAPI(APIPermissionTests):
     case = SITE
+
+
+def test_sites_are_created_changed_and_deleted_by_admins_only(plant):
+    """Managers could create and delete Sites (the API, the CSV import, the admin)."""
+    from django.core.exceptions import PermissionDenied
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assets.imports import run_import
+    from assets.models import Site
+    from conftest import jwt_client
+
+    manager = jwt_client(plant.manager_a)
+    assert manager.get(f"/api/v1/sites/{plant.site_a.pk}/").status_code == 200
+    assert manager.post("/api/v1/sites/", {"code": "charlie", "name": "Charlie"}, format="json").status_code == 403
+    assert manager.patch(f"/api/v1/sites/{plant.site_a.pk}/", {"name": "Renamed"}, format="json").status_code == 403
+    assert manager.delete(f"/api/v1/sites/{plant.site_a.pk}/").status_code == 403
+    csv = b"code,name\ncharlie,Charlie\nalpha,Renamed\n"
+    r = manager.post("/api/v1/imports/sites/", {"file": SimpleUploadedFile("sites.csv", csv), "dry_run": "false"},
+                     format="multipart")
+    assert r.status_code == 403
+    with pytest.raises(PermissionDenied):
+        run_import("sites", csv, actor=plant.manager_a, dry_run=False)
+    assert not plant.manager_a.has_perm("assets.delete_site") and plant.manager_a.has_perm("assets.delete_asset")
+    assert set(Site.objects.values_list("code", "name")) == {("alpha", "Alpha Plant"), ("bravo", "Bravo Plant")}
+    admin = jwt_client(plant.admin)
+    assert admin.post("/api/v1/sites/", {"code": "charlie", "name": "Charlie"}, format="json").status_code == 201
+    assert run_import("sites", csv, actor=plant.admin, dry_run=False).applied
 
 
 class TestCategoryAPI(APIPermissionTests):
