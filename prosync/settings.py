@@ -154,6 +154,9 @@ TELEMETRY_RAW_RETENTION_DAYS = env.int("TELEMETRY_RAW_RETENTION_DAYS", default=9
 # stays within this budget: 30 days of 1 Hz data come from the hourly rollup, 7 days from the
 # minute rollup, a few hours raw.
 TELEMETRY_SERIES_ROW_BUDGET = env.int("TELEMETRY_SERIES_ROW_BUDGET", default=20_000)
+# The most raw readings one series request may read (?resolution=raw over years would read them
+# all); beyond it the API answers 400 and asks for a coarser resolution or a shorter range.
+RAW_SERIES_MAX_POINTS = env.int("RAW_SERIES_MAX_POINTS", default=100_000)
 # Writes leave their rollup aggregates pending; beat folds them this often (reads fold first).
 TELEMETRY_ROLLUP_FOLD_SECONDS = env.int("TELEMETRY_ROLLUP_FOLD_SECONDS", default=5)
 TELEMETRY_CSV_CHUNK = env.int("TELEMETRY_CSV_CHUNK", default=5_000)

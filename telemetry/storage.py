@@ -81,12 +81,30 @@ def pick_resolution(span_s: float, points: int, sampling_interval_s: float) -> s
     return "1h"
 
 
+class TooManyRawRows(ValueError):
+    """A raw read would fetch more than ``RAW_SERIES_MAX_POINTS`` rows."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        super().__init__(f"The raw series of this range has more than {cap:,} readings, the most one request "
+                         "may read; ask for a coarser resolution (1m or 1h, or none to let it be chosen) "
+                         "or a shorter range.")
+
+
 def series(req: SeriesRequest, resolution: str | None = None) -> Series:
+    """Points of one sensor over the range; a forced raw read of more than
+    ``RAW_SERIES_MAX_POINTS`` rows raises TooManyRawRows (a chosen one falls back to 1m)."""
     store = get_store()
     start_us, end_us = to_us(req.start), to_us(req.end)
+    forced = resolution is not None
     resolution = resolution or pick_resolution((end_us - start_us) / 1e6, req.points, req.sampling_interval_s)
     if resolution == "raw":
-        t, v = store.raw(req.sensor_id, start_us, end_us)
+        cap = settings.RAW_SERIES_MAX_POINTS
+        t, v = store.raw(req.sensor_id, start_us, end_us, limit=cap + 1)  # one more tells "over" from "at"
+        if len(t) > cap:
+            if forced:
+                raise TooManyRawRows(cap)
+            return series(req, "1m")  # a sensor logging faster than its sampling interval says
         keep = lttb_indices(t, v, req.points)
         if len(keep) == len(t):
             return Series("raw", t / 1e6, v)

@@ -94,8 +94,11 @@ class SeriesView(APIView):
         start = start or end - DEFAULT_SPAN
         if start >= end:
             return Response({"start": "start must be before end"}, status=status.HTTP_400_BAD_REQUEST)
-        result = storage.series(storage.SeriesRequest(sensor.pk, start, end, points, sensor.sampling_interval_s),
-                                resolution)
+        try:
+            result = storage.series(storage.SeriesRequest(sensor.pk, start, end, points, sensor.sampling_interval_s),
+                                    resolution)
+        except storage.TooManyRawRows as exc:
+            return Response({"resolution": str(exc), "max_raw_points": exc.cap}, status=status.HTTP_400_BAD_REQUEST)
         body = {"sensor": sensor.pk, "metric": sensor.metric, "unit": sensor.unit, "resolution": result.resolution,
                 "start": start.isoformat(), "end": end.isoformat(), "points": len(result.t),
                 "t": result.t.tolist(), "value": result.value.tolist()}

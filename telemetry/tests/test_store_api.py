@@ -87,6 +87,25 @@ def test_series_endpoint_answers_at_most_n_points_and_scopes_and_explains_bad_in
         "start": "start must be before end"}
 
 
+def test_a_raw_series_over_the_cap_is_refused_naming_it(plant, store, settings):
+    """Any Viewer could make the server read years of raw readings with ?resolution=raw."""
+    settings.RAW_SERIES_MAX_POINTS = 1000
+    vib = plant.sensors_a["vibration"]
+    end = timezone.now().replace(microsecond=0)
+    services.ingest_readings([{"sensor": vib.pk, "ts": (end - timedelta(seconds=i)).isoformat(), "value": 1.0}
+                              for i in range(1001)])
+    client = jwt_client(plant.viewer_a)
+    url = f"/api/v1/sensors/{vib.pk}/series/"
+    params = {"start": (end - timedelta(days=3 * 365)).isoformat(), "end": end.isoformat(), "resolution": "raw"}
+    r = client.get(url, params)
+    assert r.status_code == 400 and r.json()["max_raw_points"] == 1000
+    assert "more than 1,000 readings" in r.json()["resolution"] and "coarser resolution" in r.json()["resolution"]
+    r = client.get(url, {**params, "start": (end - timedelta(seconds=999)).isoformat()})
+    assert r.status_code == 200 and r.json()["resolution"] == "raw", "1,000 readings: at the cap, not over it"
+    r = client.get(url, {**params, "resolution": "1h"})
+    assert r.status_code == 200 and r.json()["resolution"] == "1h"
+
+
 def csv_file(text: str, name="history.csv"):
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 
