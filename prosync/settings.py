@@ -331,6 +331,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Product settings ---------------------------------------------------------------------
 INGEST_MAX_BATCH = env.int("INGEST_MAX_BATCH", default=10_000)
+# Request bodies: form fields held in memory (Django refuses more with 400), the size above which
+# an upload goes to a temporary file, and per-endpoint limits answered with 413 from the declared
+# Content-Length before anything is parsed (10,000 readings are about 1 MB of JSON; an import
+# file is at most 5 MB, plus the multipart envelope).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=4 * 1024 * 1024)
+IMPORT_MAX_BODY_BYTES = env.int("IMPORT_MAX_BODY_BYTES", default=5 * 1024 * 1024 + 64 * 1024)
 INGEST_MAX_FUTURE = timedelta(minutes=env.int("INGEST_MAX_FUTURE_MINUTES", default=5))
 ASSESSMENT_INTERVAL_SECONDS = env.int("ASSESSMENT_INTERVAL_SECONDS", default=60)
 HEALTH_ALERT_BELOW = env.float("HEALTH_ALERT_BELOW", default=40.0)

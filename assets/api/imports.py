@@ -11,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from assets.imports import KINDS, MAX_BYTES, may_import, run_import
+from prosync.core.api import BodyLimitMixin
 
 
 class ImportUploadSerializer(serializers.Serializer):
@@ -23,8 +24,9 @@ class ImportUploadSerializer(serializers.Serializer):
         return f
 
 
-class ImportView(GenericAPIView):
+class ImportView(BodyLimitMixin, GenericAPIView):
     serializer_class = ImportUploadSerializer
+    max_body_setting = "IMPORT_MAX_BODY_BYTES"
     parser_classes = [MultiPartParser, FormParser]
     permission_classes = [IsAuthenticated]  # run_import checks the role's add/change permission on the model
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
-from rest_framework import serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -18,6 +19,29 @@ logger = logging.getLogger(__name__)
 
 ACTION_FOR_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
                      "PATCH": "change", "DELETE": "delete"}
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+class BodyLimitMixin:
+    """413 before the body is read or parsed when its declared length (``Content-Length``) is
+    over the setting named by ``max_body_setting``: the parsers never see an oversized body."""
+
+    max_body_setting: str
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles first
+        limit = getattr(settings, self.max_body_setting)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            raise RequestTooLarge(f"The request body is {length:,} bytes; this endpoint takes at most {limit:,} "
+                                  f"bytes ({self.max_body_setting}). Send it in smaller parts.")
 
 
 def exception_handler(exc, context):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from prosync.core.api import ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.api import BodyLimitMixin, ScopedReadOnlyViewSet, ScopedViewSet
 from prosync.core.permissions import SiteScopedPermission
 from prosync.core.throttling import ScopedRateThrottle
 from telemetry import services
@@ -35,7 +35,7 @@ class SensorViewSet(ScopedViewSet):
     ordering_fields = ["name", "metric", "last_ts"]
 
 
-class BulkReadingsView(APIView):
+class BulkReadingsView(BodyLimitMixin, APIView):
     """Store many readings at once: ``[{"sensor": 12 | "gateway-key", "ts": "...", "value": 1.5}, ...]``.
 
     Authenticated by a gateway key (``Authorization: Gateway <key>``), a JWT or a session."""
@@ -45,12 +45,13 @@ class BulkReadingsView(APIView):
     permission_classes = [SiteScopedPermission]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "ingest"
+    max_body_setting = "INGEST_MAX_BODY_BYTES"
     queryset = Reading.objects.none()  # tells the permission class which model this writes
 
     @extend_schema(
         request=BulkReadingItemSerializer(many=True),
         parameters=[OpenApiParameter("atomic", bool, description="Refuse the whole batch if any item is bad.")],
-        responses={201: BulkResultSerializer, 400: BulkResultSerializer},
+        responses={201: BulkResultSerializer, 400: BulkResultSerializer, 413: None},
         description=f"At most {settings.INGEST_MAX_BATCH} readings. Bad items are refused with their index, field "
                     "and reason (400) while the valid ones are stored, unless atomic=true. A reading already stored "
                     "for the same sensor and instant is counted as a duplicate and kept once.")

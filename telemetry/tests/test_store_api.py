@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -242,3 +243,26 @@ def test_a_csv_row_whose_sensor_is_a_superscript_digit_is_refused_not_fatal(plan
     job = services.run_csv_import(services.start_csv_import(upload=csv_file(text), actor=plant.tech_a).pk)
     assert job.status == CsvImport.Status.DONE and (job.stored, job.refused) == (1, 1)
     assert {(e["row"], e["field"]) for e in job.errors} == {(3, "sensor")}
+
+
+def test_bulk_and_import_bodies_over_their_limit_are_413_before_parsing(plant, store, settings):
+    """Request bodies were read and parsed whatever their size."""
+    settings.INGEST_MAX_BODY_BYTES = 1000
+    settings.IMPORT_MAX_BODY_BYTES = 1000
+    vib = plant.sensors_a["vibration"]
+    client = jwt_client(plant.tech_a)
+    item = {"sensor": vib.pk, "ts": timezone.now().isoformat(), "value": 1.0}
+    big = orjson.dumps([item] * 30)  # about 1,900 bytes
+    r = client.post("/api/v1/readings/bulk/", big, content_type="application/json")
+    assert r.status_code == 413 and "at most 1,000 bytes" in r.json()["detail"]
+    assert storage.get_store().count_raw([vib.pk]) == 0
+    # A body that is not even JSON: refused by its length, so it was never parsed.
+    r = client.post("/api/v1/readings/bulk/", b"x" * 1001, content_type="application/json")
+    assert r.status_code == 413
+    r = client.post("/api/v1/readings/bulk/", orjson.dumps([item]), content_type="application/json")
+    assert r.status_code == 201, r.content
+    admin = jwt_client(plant.admin)
+    csv = b"code,name\n" + b"".join(b"s%d,Site %d\n" % (i, i) for i in range(100))
+    r = admin.post("/api/v1/imports/sites/", {"file": SimpleUploadedFile("sites.csv", csv), "dry_run": "true"},
+                   format="multipart")
+    assert r.status_code == 413 and "IMPORT_MAX_BODY_BYTES" in r.json()["detail"]
