@@ -86,10 +86,13 @@ def log_in(page, base_url, username, password=PASSWORD):
 def choose(page, select: str, text: str):
     """Pick an option of a searchable select (``select`` is its CSS selector): type ``text`` into
     the box the script puts after it, then click the first option offered that contains it."""
+    from playwright.sync_api import expect
+
     box = page.locator(f"{select} + .ts-wrapper")
     box.locator(".ts-control").click()
     box.locator(".ts-control input").press_sequentially(text, delay=20)
     box.locator(".ts-dropdown .option", has_text=text).first.click()
+    expect(box.locator(".ts-dropdown")).to_be_hidden()  # the list closes once a choice is made
 
 
 def shot(page, output_dir, name):

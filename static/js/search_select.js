@@ -14,8 +14,14 @@
       // the user types, the empty choice steps aside.
       score: function (search) { return function (item) { return search && !item.value ? 0 : 1; }; },
       closeAfterSelect: true,
+      // Opened by a tap or by typing, not by focus alone: the click that makes a choice leaves
+      // the focus in the box, and the list would open again over the buttons below.
+      openOnFocus: false,
       // A single choice made: leave the box, so that an answer still on its way for an earlier
       // keystroke does not open the list again over the buttons below.
+      // The list belongs to a box being typed in: opened any other way (an answer arriving after
+      // the choice, a refresh), it closes again.
+      onDropdownOpen: function () { if (!this.isFocused) this.close(); },
       onItemAdd: function () {
         var ts = this;
         if (!select.multiple) setTimeout(function () { ts.close(); ts.blur(); }, 0);
