@@ -20,23 +20,31 @@ from prosync.core.permissions import can
 from prosync.core.recording import record, send_on_commit
 
 
-class InsufficientStock(ValidationError):
-    """An issue or transfer asks for more than is on hand (a ValidationError on ``quantity``,
-    so forms show it inline; the API answers it with 409)."""
+class StockConflict(ValidationError):
+    """A movement the stock cannot allow: a ValidationError on ``quantity``, so forms show it
+    inline; the API answers it with 409 and the ``figures`` that explain it."""
+
+    figures: dict[str, str] = {}
+
+
+class InsufficientStock(StockConflict):
+    """An issue or transfer asks for more than is on hand."""
 
     def __init__(self, *, part: Part, storeroom: Storeroom, on_hand: Decimal, requested: Decimal):
         self.part, self.storeroom, self.on_hand, self.requested = part, storeroom, on_hand, requested
+        self.figures = {"on_hand": str(on_hand), "requested": str(requested)}
         super().__init__({"quantity": (
             f"Only {_fmt(on_hand)} {part.unit} of {part.part_number} on hand in {storeroom.code}; "
             f"cannot take {_fmt(requested)}.")})
 
 
-class ReturnExceedsIssued(ValidationError):
+class ReturnExceedsIssued(StockConflict):
     """A return asks to bring back more than is still out on its reference (issued minus already
-    returned, of that part and storeroom); the API answers it with 409, naming both."""
+    returned, of that part and storeroom)."""
 
     def __init__(self, *, part: Part, storeroom: Storeroom, reference: str, out: Decimal, requested: Decimal):
         self.part, self.storeroom, self.out, self.requested = part, storeroom, out, requested
+        self.figures = {"out": str(out), "requested": str(requested)}
         what = f"{part.part_number} from {storeroom.code} on {reference}"
         super().__init__({"quantity": (
             f"Cannot return {_fmt(requested)} {part.unit}: nothing of {what} is out." if out <= 0 else

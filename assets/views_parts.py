@@ -126,7 +126,7 @@ def part_movement(request, pk: int, kind: str):
     if form.is_valid():
         try:
             form.execute(request.user)
-        except (stock.InsufficientStock, stock.ReturnExceedsIssued) as exc:
+        except stock.StockConflict as exc:
             form.add_error("quantity" if "quantity" in form.fields else None, exc.message_dict["quantity"])
             status = 409
         except ValidationError as exc:

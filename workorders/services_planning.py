@@ -57,6 +57,8 @@ from workorders.models import (
     WorkRequestPhoto,
 )
 
+logger = logging.getLogger(__name__)
+
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
@@ -171,8 +173,6 @@ def reject_request(wr: WorkRequest, *, actor, reason: str) -> WorkRequest:
 
 
 # --- Preventive maintenance ----------------------------------------------------------------------
-
-logger = logging.getLogger(__name__)
 
 # A meter occurrence has no calendar date: it is due this long after its order is created, and
 # missed if not done this long after that.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -251,15 +250,8 @@ class StockMovementViewSet(ScopedReadOnlyViewSet):
         serializer.is_valid(raise_exception=True)
         try:
             movements = serializer.execute(request.user)
-        except stock.InsufficientStock as exc:
-            return Response({**exc.message_dict, "on_hand": str(exc.on_hand), "requested": str(exc.requested)},
-                            status=status.HTTP_409_CONFLICT)
-        except stock.ReturnExceedsIssued as exc:
-            return Response({**exc.message_dict, "out": str(exc.out), "requested": str(exc.requested)},
-                            status=status.HTTP_409_CONFLICT)
-        except DjangoValidationError as exc:
-            return Response(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages},
-                            status=status.HTTP_400_BAD_REQUEST)
+        except stock.StockConflict as exc:  # other refusals: 400 through the project's exception handler
+            return Response({**exc.message_dict, **exc.figures}, status=status.HTTP_409_CONFLICT)
         body = StockMovementSerializer(movements, many=True, context=self.get_serializer_context()).data
         return Response({"movements": body}, status=status.HTTP_201_CREATED if movements else status.HTTP_200_OK)
 
