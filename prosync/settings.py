@@ -206,6 +206,16 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ProSyncHub <noreply@prosync.local>")
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")  # links in e-mails
 
+# --- Reports and exports --------------------------------------------------------------------
+# The currency money is shown in (exports, report pages): an ISO 4217 code.
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
+# A list or report export above this many rows runs as a background job with a progress page.
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5_000)
+# A finished export file is kept this many days, then deleted by beat.
+EXPORT_FILE_DAYS = env.int("EXPORT_FILE_DAYS", default=7)
+# A shared report link opens for this many days after it was made.
+REPORT_LINK_MAX_AGE = env.int("REPORT_LINK_MAX_AGE", default=14)
+
 # A choice filter left empty filters nothing: say so rather than Django's "---------".
 FILTERS_EMPTY_CHOICE_LABEL = "All"
 
