@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from assets import services
+from assets.calendar import format_operating_hours, parse_operating_hours
 from assets.models import (
     Asset,
     AssetCategory,
@@ -19,9 +20,32 @@ from assets.models import (
 )
 
 
+class SiteForm(forms.ModelForm):
+    """The operating calendar as lines a planner writes ("Mon-Fri 06:00-22:00"), not JSON."""
+
+    operating_hours = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One line per group of days, e.g. “Mon-Fri 06:00-14:00, 14:00-22:00” and “Sat 06:00-12:00”, "
+                  "in the site's time zone. Days not listed: closed. Empty: runs 24/7. Availability is measured "
+                  "over these hours.")
+
+    class Meta:
+        model = Site
+        fields = ["code", "name", "address", "timezone", "operating_hours"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["operating_hours"] = format_operating_hours(self.instance.operating_hours)
+
+    def clean_operating_hours(self):
+        return parse_operating_hours(self.cleaned_data.get("operating_hours") or "")
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "timezone", "created_at"]
+    form = SiteForm
+    list_display = ["code", "name", "timezone", "operating_hours_text", "created_at"]
     search_fields = ["code", "name"]
 
 

@@ -2,6 +2,7 @@
 documents of assets."""
 
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets.attributes import clean_values, validate_schema
+from assets.calendar import format_operating_hours, validate_operating_hours, weekly_hours
 from assets.choices import (
     AssetStatus,
     Criticality,
@@ -31,6 +33,10 @@ class Site(models.Model):
     name = models.CharField(max_length=120)
     address = models.CharField(max_length=255, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
+    operating_hours = models.JSONField(
+        default=dict, blank=True,
+        help_text="When the equipment is meant to run, by weekday in the site's time zone; empty: 24/7. "
+                  "Availability is measured over these hours.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SiteScopedManager()
@@ -40,6 +46,24 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        try:
+            validate_operating_hours(self.operating_hours)
+        except ValidationError as exc:
+            raise ValidationError({"operating_hours": exc.messages}) from exc
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError({"timezone": f"“{self.timezone}” is not a time zone, e.g. Europe/Paris."}) from exc
+
+    @property
+    def operating_hours_text(self) -> str:
+        return format_operating_hours(self.operating_hours) or "24/7"
+
+    @property
+    def weekly_operating_hours(self) -> float:
+        return weekly_hours(self.operating_hours)
 
 
 class Location(models.Model):

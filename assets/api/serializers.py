@@ -24,7 +24,7 @@ from prosync.core.api import RowUrlField, RowUrls, ScopedModelSerializer
 class SiteSerializer(ScopedModelSerializer):
     class Meta:
         model = Site
-        fields = ["id", "code", "name", "address", "timezone", "created_at"]
+        fields = ["id", "code", "name", "address", "timezone", "operating_hours", "created_at"]
 
 
 class AssetCategorySerializer(ScopedModelSerializer):
