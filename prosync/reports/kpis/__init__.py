@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from prosync.reports.kpis import reliability
 from prosync.reports.kpis.results import Chart, Column, Figure, ReportResult, ReportTable
 from prosync.reports.scope import ReportScope
 
@@ -18,7 +19,7 @@ def _stub(family: str, title: str) -> Callable:
 
 
 FAMILIES: dict[str, Callable[[ReportScope, object], ReportResult]] = {
-    "reliability": _stub("reliability", "Reliability"),
+    "reliability": reliability.compute,
     "work": _stub("work", "Work"),
     "cost": _stub("cost", "Cost"),
     "predictive": _stub("predictive", "Predictive"),
