@@ -1,6 +1,7 @@
 """The KPIs on small histories built by hand, each answer worked out by hand in the test."""
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -104,3 +105,78 @@ def test_reliability_kpis_mtbf_mttr_availability_worked_by_hand(plant, codes):
     assert dict(zip(reasons.labels, reasons.series[0][1], strict=True)) == {
         "Utility failure (power, air, water)": 18, "Breakdown (unplanned failure)": 10,
         "No demand / idle": 4, "Planned maintenance": 3}
+
+
+def work_history(plant):
+    from workorders.models import PMOccurrence, PreventiveSchedule, TimeEntry
+
+    site, pump = plant.site_a, plant.asset_a
+    plant.tech_a.weekly_capacity_hours = Decimal("22")
+    plant.tech_a.save()
+    # The backlog at the end of the week (Mon 9 March 00:00), by age:
+    order(site, plant.child_a, created=at(8, 12), estimated_hours=2, due_at=at(10, 0))        # B1: 0.5 d
+    order(site, pump, created=datetime(2026, 2, 20, tzinfo=UTC), estimated_hours=3,
+          due_at=datetime(2026, 3, 1, tzinfo=UTC))                                             # B2: 17 d, overdue
+    order(site, pump, created=datetime(2026, 1, 1, tzinfo=UTC), status="on_hold")              # B3: 67 d, no estimate
+    order(site, pump, created=datetime(2025, 10, 1, tzinfo=UTC), estimated_hours=5)            # B4: 159 d
+    order(site, pump, created=datetime(2026, 2, 1, tzinfo=UTC), completed=at(10, 9), estimated_hours=1)  # C1: 36 d
+    x1 = order(site, pump, created=datetime(2026, 2, 1, tzinfo=UTC), completed=at(3, 9))       # done: not open
+    cancelled = order(site, pump, created=datetime(2026, 2, 1, tzinfo=UTC), status="cancelled")
+    StatusChange.objects.create(work_order=cancelled, from_status="open", to_status="cancelled", at=at(4, 9))
+    # Due in the week: S1 on time, S2 late, S3 still open (and overdue, 6.7 days old, in the backlog).
+    s1 = order(site, pump, kind="preventive", created=at(2, 8), completed=at(3, 10), due_at=at(3, 12),
+               estimated_hours=2, actual_hours=3)
+    order(site, pump, kind="inspection", created=at(2, 8), completed=at(5, 10), due_at=at(4, 12),
+          estimated_hours=4, actual_hours=5)
+    s3 = order(site, pump, created=at(2, 8), due_at=at(5, 0))
+    # F1: a second corrective order on the pump 3 days after X1 was completed: X1 was not fixed the first time.
+    order(site, pump, created=at(6, 9), completed=at(7, 9))
+    TimeEntry.objects.create(work_order=s1, user=plant.tech_a, started_at=at(3, 8), ended_at=at(3, 11), hours=3)
+    TimeEntry.objects.create(work_order=s3, user=plant.tech_a, started_at=at(5, 8), ended_at=at(5, 9), hours=1)
+    schedule = PreventiveSchedule.objects.create(asset=pump, title="Grease bearings")
+    for seq, (day, compliance) in enumerate([(2, "on_time"), (3, "on_time"), (4, "late"), (5, "missed"),
+                                             (6, "pending")], start=1):
+        PMOccurrence.objects.create(schedule=schedule, seq=seq, due_at=at(day, 8), window_ends_at=at(day, 20),
+                                    compliance=compliance)
+    PMOccurrence.objects.create(schedule=schedule, seq=9, due_at=datetime(2026, 2, 2, tzinfo=UTC),
+                                window_ends_at=datetime(2026, 2, 3, tzinfo=UTC), compliance="missed")
+    # Site B: an open order and a missed PM that must never count for site A.
+    order(plant.site_b, plant.asset_b, created=at(3, 8), estimated_hours=50)
+    other = PreventiveSchedule.objects.create(asset=plant.asset_b, title="Grease B")
+    PMOccurrence.objects.create(schedule=other, seq=1, due_at=at(3, 8), window_ends_at=at(3, 20), compliance="missed")
+    return x1
+
+
+@pytest.mark.django_db
+def test_work_kpis_pm_compliance_backlog_ages_worked_by_hand(plant):
+    work_history(plant)
+    result = FAMILIES["work"](scope_for(plant.tech_a), plant.tech_a)
+    f = {x.key: x.value for x in result.figures}
+    # PM due in the week: 2 on time, 1 late, 1 missed (1 pending left out) -> 2 / 4 = 50 %.
+    assert f["pm_compliance"] == 50
+    # Backlog on 9 March: B1, B2, B3, B4, C1 (completed only on the 10th) and S3 = 6 orders,
+    # estimated 2 + 3 + 0 + 5 + 1 + 0 = 11 h; tech_a's 22 h a week -> 0.5 weeks.
+    assert f["backlog_count"] == 6
+    assert f["backlog_hours"] == 11
+    assert f["backlog_weeks"] == 0.5
+    ages = next(t for t in result.tables if t.key == "backlog_age").rows
+    # 0-7 days: B1 and S3; 8-30: B2; 31-90: B3 and C1; over 90: B4.
+    assert [r["orders"] for r in ages] == [2, 1, 2, 1]
+    assert [r["hours"] for r in ages] == [2, 3, 1, 5]
+    # Overdue at the end of the week: B2 (due 1 March) and S3 (due 5 March).
+    assert f["overdue"] == 2
+    # Due in the week and not cancelled: S1 on time, S2 late, S3 open -> 1 / 3.
+    assert f["schedule_compliance"] == pytest.approx(33.3)
+    # Created in the week: B1, S1, S2, S3, F1 = 5, of which S1 (preventive) and S2 (inspection) are planned: 40 %.
+    assert f["opened"] == 5 and f["planned_share"] == 40
+    # Completed in the week: X1, S1, S2, F1.
+    assert f["closed"] == 4
+    # Hours logged: 3 h on S1 (planned), 1 h on S3 (unplanned) -> 75 %.
+    assert f["planned_hours_share"] == 75
+    # Completed with an estimate: S1 2 h est / 3 h logged, S2 4 h / 5 h -> 8 / 6 = 133.3 %.
+    assert f["hours_vs_estimate"] == pytest.approx(133.3)
+    # Corrective completed in the week: X1 (followed by F1 on the same pump 3 days later) and F1 -> 1 / 2.
+    assert f["first_time_fix"] == 50
+    # The backlog trend ends where the backlog figure stands; it rose from 5 on 2 March's start.
+    trend = next(c for c in result.charts if c.key == "backlog_trend").series[0][1]
+    assert trend[-1] == 6

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prosync.reports.kpis import reliability
+from prosync.reports.kpis import reliability, work
 from prosync.reports.kpis.results import Chart, Column, Figure, ReportResult, ReportTable
 from prosync.reports.scope import ReportScope
 
@@ -20,7 +20,7 @@ def _stub(family: str, title: str) -> Callable:
 
 FAMILIES: dict[str, Callable[[ReportScope, object], ReportResult]] = {
     "reliability": reliability.compute,
-    "work": _stub("work", "Work"),
+    "work": work.compute,
     "cost": _stub("cost", "Cost"),
     "predictive": _stub("predictive", "Predictive"),
 }
