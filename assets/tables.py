@@ -39,7 +39,7 @@ class PartTable(Table):
     category = Column("Category", "category", sort=True)
     manufacturer = Column("Manufacturer", "manufacturer", sort=True)
     manufacturer_part_number = Column("Manufacturer part number", "manufacturer_part_number")
-    unit_cost = Column("Unit cost", "unit_cost", sort=True, css="num")
+    unit_cost = Column("Unit cost", "unit_cost", sort=True, css="num", kind="currency")
     on_hand = Column("On hand", "on_hand", sort=True, css="num", cell=lambda p: format_html(
         "{}{}", _quantity(p.on_hand, p.unit), pill("low-pill", "Low") if p.is_low else ""))
     unit = Column("Unit", "unit", show=False)

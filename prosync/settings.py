@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "workorders",
     "telemetry",
     "predictions",
+    "prosync.reports",  # export jobs and report subscriptions
 ]
 
 MIDDLEWARE = [

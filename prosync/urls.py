@@ -25,6 +25,7 @@ urlpatterns = [
     path("choices/<slug:kind>/", selects.choices, name="choices"),
     path("alerts/", include("telemetry.urls")),
     path("predictions/", include("predictions.urls")),
+    path("", include("prosync.reports.export_urls")),  # report files, print, export jobs, shared links
     path("reports/", include("prosync.reports.urls")),
     path("api/v1/", include("prosync.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

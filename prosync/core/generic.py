@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -119,13 +120,20 @@ class FilteredListView(ScopedMixin, ListView):
         return response
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "csv":
+        export = request.GET.get("format", "")
+        if export == "csv":
             return csv_export(self.get_queryset(), self.table_class.export_columns(),
                               self.model._meta.verbose_name_plural)
+        if export in LIST_EXPORTERS:
+            return LIST_EXPORTERS[export](self, request)
         return super().get(request, *args, **kwargs)
 
 
 NOT_FILTERS = frozenset({"page", "page_size", "sort", "ordering", "format", "cursor"})
+
+# Further export formats of every list (``?format=xlsx``), plugged in by the layer that draws
+# them: format → function of (the list view, set up for the request; the request) → response.
+LIST_EXPORTERS: dict[str, Callable] = {}
 
 
 class _Echo:

@@ -11,9 +11,14 @@ from rest_framework.renderers import BaseRenderer
 
 
 def spreadsheet_safe(value):
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r") or (
-            isinstance(value, str) and value[:1] == "-" and not value[1:2].isdecimal()):
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe; spreadsheets
+    skip leading spaces before reading a formula, so the test looks past them."""
+    if not isinstance(value, str):
+        return value
+    if value[:1] in ("\t", "\r"):
+        return "'" + value
+    text = value.lstrip(" ")
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not text[1:2].isdecimal()):
         return "'" + value
     return value
 

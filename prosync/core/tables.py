@@ -72,14 +72,17 @@ class Column:
     exports unless ``csv`` says otherwise); ``sort``: the ORM ordering that sorts by it (True:
     the value's path); ``cell``: a function of the row giving its HTML, or ``template``: a
     template drawn with the row as ``obj``; ``csv``: False to leave it out of exports, or a
-    function of the row; ``show``: False for a column of the export alone."""
+    function of the row; ``show``: False for a column of the export alone; ``kind``: how a
+    spreadsheet formats the value ("currency", "hours", "number"; dates and numbers are known
+    by their type)."""
 
     name = ""  # the attribute name in its table: the ``?sort=`` key
 
     def __init__(self, header: str = "", value: str | Callable | None = None, *, sort: str | bool | None = None,
                  cell: Callable | None = None, template: str | None = None, csv: bool | Callable = True,
-                 css: str = "", show: bool = True):
+                 css: str = "", show: bool = True, kind: str = ""):
         self.header, self.value, self.cell_fn, self.template = header, value, cell, template
+        self.kind = kind
         self.sort = value if sort is True else sort
         self.csv, self.css, self.show = csv, css, show
 

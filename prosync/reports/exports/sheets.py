@@ -1,0 +1,151 @@
+"""The tabular form every export writes: sheets of typed columns and rows of raw values (numbers
+stay numbers, dates stay dates), from a list's table or from a report's figures and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Model
+
+from prosync.reports import formatting
+
+# Kinds a spreadsheet cell takes: how the value is written and formatted.
+TEXT, NUMBER, CURRENCY, HOURS, PERCENT, DATE, DATETIME = "text", "number", "currency", "hours", "percent", "date", \
+    "datetime"
+UNIT_KINDS = {"currency": CURRENCY, "money": CURRENCY, "h": HOURS, "hours": HOURS, "%": PERCENT, "percent": PERCENT,
+              "date": DATE, "datetime": DATETIME, "text": TEXT}
+
+
+@dataclass
+class SheetColumn:
+    label: str
+    kind: str = TEXT
+
+
+@dataclass
+class Sheet:
+    title: str
+    columns: list[SheetColumn]
+    rows: Iterable[list]  # raw values in column order; may be a generator (read once)
+    total: int | None = None  # the row count when known, for progress
+    site: object = None  # whose clock dates are read on
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (label, text) lines above the table
+    # Per row, the kind of its number columns where it changes by row (a summary of figures in
+    # hours, money and percent); None: each column's own kind.
+    row_kinds: list[str] | None = None
+
+    def kind_at(self, index: int, column: SheetColumn) -> str:
+        if self.row_kinds is not None and column.kind == NUMBER and index < len(self.row_kinds):
+            return self.row_kinds[index]
+        return column.kind
+
+
+def plain(value, site=None):
+    """A value as a cell holds it: names for objects, labels for choices (already resolved by the
+    table), the local wall-clock time for datetimes."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        # To the minute, as the pages show it: seconds and microseconds only make a cell unreadable.
+        return formatting.naive_local(value, site).replace(second=0, microsecond=0)
+    if isinstance(value, (date, int, float, Decimal, str)):
+        return value
+    if isinstance(value, Model):
+        return str(value)
+    return str(value)
+
+
+def text(value, kind: str, site=None) -> str:
+    """A cell in words (CSV and PDF): the formatting module's way for its kind."""
+    if value is None or value == "":
+        return ""
+    if kind == DATETIME or isinstance(value, datetime):
+        return formatting.datetime_text(value, site)
+    if kind == DATE or isinstance(value, date):
+        return formatting.date_text(value, site)
+    if kind == CURRENCY:
+        return formatting.money(value)
+    if kind == HOURS:
+        return formatting.hours(value)
+    if kind == PERCENT:
+        return formatting.percent(value)
+    if isinstance(value, (float, Decimal)):
+        shown = formatting.number(value, 2)
+        return shown.rstrip("0").rstrip(".") if "." in shown else shown
+    return str(value)
+
+
+def _column_kind(col) -> str:
+    kind = getattr(col, "kind", "") or ""
+    return UNIT_KINDS.get(kind, kind) or TEXT
+
+
+def list_sheet(title: str, queryset, columns, *, site=None, total: int | None = None,
+               progress: Callable[[int], None] | None = None, chunk: int = 2000) -> Sheet:
+    """A list's rows as the table declares them: the ID, then each exported column; a column that
+    exports through its own function gives text, the others their raw values."""
+    def rows() -> Iterator[list]:
+        done = 0
+        for obj in queryset.iterator(chunk_size=chunk):
+            yield [col.csv(obj) if callable(col.csv) else plain(col.value_of(obj), site) for col in columns]
+            done += 1
+            if progress is not None and done % 1000 == 0:
+                progress(done)
+        if progress is not None:
+            progress(done)
+
+    sheet_columns = []
+    for col in columns:
+        kind = _column_kind(col)
+        if kind == TEXT and col.header == "ID":
+            kind = NUMBER
+        sheet_columns.append(SheetColumn(str(col.header), kind))
+    return Sheet(title=title, columns=sheet_columns, rows=rows(), total=total, site=site)
+
+
+def report_sheets(result, scope) -> list[Sheet]:
+    """A report as sheets: its figures (with the previous period and the definition), then each
+    table under its own title."""
+    site = scope.site
+    unit_kind = {"currency": CURRENCY, "h": HOURS, "%": PERCENT}
+    figure_rows = [[f.label,
+                    f.value if f.value is not None else None,
+                    _unit_label(f.unit),
+                    f.previous,
+                    f.definition if f.value is not None or not getattr(f, "note", "") else f"{f.definition} "
+                    f"({f.note})"] for f in result.figures]
+    summary = Sheet(
+        title="Summary",
+        columns=[SheetColumn("Figure"), SheetColumn("Value", NUMBER), SheetColumn("Unit"),
+                 SheetColumn("Previous period", NUMBER), SheetColumn("What it means")],
+        rows=figure_rows, total=len(figure_rows), site=site, notes=scope_notes(scope),
+        row_kinds=[unit_kind.get(f.unit, NUMBER) for f in result.figures])
+    sheets = [summary]
+    for table in result.tables:
+        cols = [SheetColumn(c.label, UNIT_KINDS.get(c.kind, c.kind if c.kind in (NUMBER,) else TEXT))
+                for c in table.columns]
+        rows = [[plain(row.get(c.key), site) for c in table.columns] for row in table.rows]
+        sheets.append(Sheet(title=table.title, columns=cols, rows=rows, total=len(rows), site=site))
+    return sheets
+
+
+def _unit_label(unit: str) -> str:
+    return formatting.currency() if unit == "currency" else {"count": "", "h": "hours"}.get(unit, unit)
+
+
+def scope_notes(scope) -> list[tuple[str, str]]:
+    """The filters a report was cut by, in words, for the head of an export."""
+    end_inclusive = scope.end - timedelta(microseconds=1)
+    notes = [("Period", f"{formatting.date_text(scope.start, scope.site)} – "
+                        f"{formatting.date_text(end_inclusive, scope.site)}")]
+    for name, label in (("site", "Site"), ("location", "Location"), ("category", "Category"), ("asset", "Asset"),
+                        ("team", "Team"), ("technician", "Technician")):
+        obj = getattr(scope, name, None)
+        if obj is not None:
+            notes.append((label, str(obj)))
+    return notes
