@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from assets.models import Asset, Site
@@ -25,13 +26,15 @@ def dashboard(request):
     ranking = fleet_ranking(user, limit=12)
     bands = health_bands(user)
     counts = alerts.aggregate(total=Count("pk"), critical=Count("pk", filter=Q(severity=AlertSeverity.CRITICAL)))
+    order_counts = work_orders.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=timezone.now())))
     return render(request, "dashboard.html", {
         "sites": Site.objects.for_user(user).annotate(asset_count=Count("assets")),
         "asset_count": Asset.objects.for_user(user).count(),
         "alerts": alerts[:10],
         "alert_counts": counts,
         "work_orders": work_orders[:10],
-        "work_order_count": work_orders.count(),
+        "work_order_count": order_counts["open"],
+        "overdue_count": order_counts["overdue"],
         "ranking": ranking,
         "bands": bands,
         "assessed": sum(bands.values()),

@@ -8,5 +8,6 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("trends/", views.trends, name="trends"),  # the dashboard's charts, loaded after the page
     path("<slug:family>/", views.family, name="family"),
 ]

@@ -5,7 +5,7 @@ The figures come computed from ``kpis``; these views only arrange them for peopl
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -219,6 +219,13 @@ def chart_data(chart, bucket: str | None = None) -> dict:
     }
 
 
+def _parse_date(text: str):
+    try:
+        return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+    except ValueError:
+        return text
+
+
 def _is_empty(chart) -> bool:
     return not chart.labels or all(not _float(v) for _name, values in chart.series for v in values)
 
@@ -232,7 +239,11 @@ def table_view(table, scope: ReportScope | None = None) -> dict:
         cells = []
         for i, c in enumerate(table.columns):
             value = row.get(c.key)
+            if c.kind in ("date", "datetime") and isinstance(value, str):
+                value = _parse_date(value)
             unit = TABLE_UNITS.get(c.kind, c.kind)
+            if c.kind == "number" and _float(value) is not None and float(value).is_integer():
+                value = int(float(value))
             sort = _float(value) if c.kind in NUMERIC_KINDS else None
             if sort is None and c.kind in ("date", "datetime") and value is not None:
                 sort = value.isoformat() if hasattr(value, "isoformat") else str(value)
@@ -265,8 +276,59 @@ def sections(result, scope: ReportScope | None = None) -> list[dict]:
     return out
 
 
+# What an empty chart says: the plain fact, in the planner's words.
+EMPTY_TEXTS = {
+    "availability_trend": "No operating hours in this period.",
+    "failures_trend": "No failures in this period.",
+    "failures_by_code": "No failures with a problem code in this period.",
+    "downtime_by_reason": "No downtime in this period.",
+    "downtime_by_asset": "No downtime in this period.",
+    "opened_closed": "No orders opened or completed in this period.",
+    "backlog_trend": "No open orders in this period.",
+    "backlog_age": "No open orders: the backlog is empty.",
+    "pm_compliance": "No preventive maintenance was due in this period.",
+    "planned_unplanned": "No orders created in this period.",
+}
+
+
 def empty_text(chart) -> str:
-    """What an empty chart says, in the words of its title ("No failures in this period")."""
-    title = chart.title.strip()
-    lowered = title[0].lower() + title[1:] if title else "data"
-    return f"Nothing to show for “{lowered}” in this period." if title else "Nothing to show in this period."
+    return EMPTY_TEXTS.get(chart.key) or "Nothing was recorded in this period for these filters."
+
+
+# --- The dashboard's trends ---------------------------------------------------------------------
+
+DASHBOARD_CHARTS = (("work", "opened_closed", "Orders opened and completed per week"),
+                    ("work", "backlog_trend", "Backlog at the end of each week"),
+                    ("reliability", "availability_trend", "Availability over operating hours"))
+DASHBOARD_PERIOD = {"period": "90d"}  # thirteen weekly buckets
+
+
+@login_required
+def trends(request):
+    """The dashboard's trends, asked for by the dashboard once it is shown, so that the page itself
+    stays as quick as before."""
+    require(request.user, "view", WorkOrder)
+    found = dashboard_trends(request.user)
+    return render(request, "reports/_dashboard_trends.html",
+                  {"trends": found, "trends_data": [t["data"] for t in found if not t["empty"]]})
+
+
+def dashboard_trends(user) -> list[dict]:
+    """The dashboard's three trends over the last 90 days, by week, from the same figures as the
+    reports (so the numbers agree), each with a link to its report."""
+    if not may_see_reports(user):
+        return []
+    scope, _form = scope_from_params(DASHBOARD_PERIOD, user)
+    results = {family: kpis.FAMILIES[family](scope, user) for family in {f for f, _k, _t in DASHBOARD_CHARTS}}
+    query = scope.querystring()
+    trends = []
+    for family_key, chart_key, title in DASHBOARD_CHARTS:
+        chart = next((c for c in results[family_key].charts if c.key == chart_key), None)
+        if chart is None:
+            continue
+        data = chart_data(chart)
+        data["title"] = title
+        trends.append({"key": chart_key, "title": title, "data": data, "empty": _is_empty(chart),
+                       "empty_text": empty_text(chart),
+                       "url": f"{reverse('reports:family', args=[family_key])}?{query}#chart-{chart_key}"})
+    return trends

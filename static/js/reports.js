@@ -5,6 +5,8 @@
   "use strict";
 
   const PALETTE = ["#0f5fa8", "#e0a100", "#1a7f46", "#c8372d", "#6b4fbb", "#0a8f8f", "#5f6b7c", "#b05a00"];
+  // Counts step by whole numbers: no "0.5 failures" on an axis.
+  const COUNT_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 50000, 100000];
   const UNIT_SUFFIX = {"h": " h", "%": " %", "min": " min", "days": " days", "weeks": " wk"};
 
   function number(v, unit) {
@@ -118,7 +120,8 @@
         values: (u, splits) => splits.map((i) => shorten(chart.labels[i] || "", narrow() ? 9 : 16)),
         grid: {show: false},
       },
-      {values: (u, splits) => splits.map(tick), size: 48, grid: {stroke: "#eef1f5"}},
+      Object.assign({values: (u, splits) => splits.map(tick), size: 48, grid: {stroke: "#eef1f5"}},
+                    chart.unit === "count" ? {incrs: COUNT_STEPS} : {}),
     ];
     const scales = {x: {time: false, range: [-0.5, Math.max(0.5, n - 0.5)]}};
     if (kind !== "line") {
@@ -128,7 +131,7 @@
     }
     if (pct) {
       scales["%"] = {range: [0, 100]};
-      axes.push({scale: "%", side: 1, size: 44, grid: {show: false}, values: (u, splits) => splits.map((v) => v + " %")});
+      axes.push({scale: "%", side: 1, size: 56, grid: {show: false}, values: (u, splits) => splits.map((v) => v + " %")});
     }
     const opts = {
       width: el.clientWidth || 600,
@@ -152,13 +155,13 @@
     return plot;
   }
 
-  function drawAll() {
+  function drawAll(root) {
     if (typeof uPlot === "undefined") return;
     const plots = [];
-    document.querySelectorAll("script[type='application/json'][data-charts], #report-charts").forEach((src) => {
+    root.querySelectorAll("#report-charts, #dashboard-charts").forEach((src) => {
       const charts = JSON.parse(src.textContent);
       charts.forEach((chart) => {
-        const el = document.querySelector(`[data-chart="${CSS.escape(chart.key)}"]`);
+        const el = root.querySelector(`[data-chart="${CSS.escape(chart.key)}"]`);
         if (!el || !chart.labels.length) return;
         plots.push([el, draw(el, chart)]);
       });
@@ -226,7 +229,11 @@
   function ready() {
     document.querySelectorAll("table[data-sortable]").forEach(sortable);
     document.querySelectorAll("form[data-report-filters]").forEach(filters);
-    drawAll();
+    drawAll(document);
+    // The dashboard's trends arrive after the page: drawn once they are in.
+    document.addEventListener("htmx:afterSwap", (e) => {
+      if (e.detail.target.querySelector("#dashboard-charts")) drawAll(e.detail.target);
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
