@@ -180,3 +180,124 @@ def test_work_kpis_pm_compliance_backlog_ages_worked_by_hand(plant):
     # The backlog trend ends where the backlog figure stands; it rose from 5 on 2 March's start.
     trend = next(c for c in result.charts if c.key == "backlog_trend").series[0][1]
     assert trend[-1] == 6
+
+
+@pytest.mark.django_db
+def test_cost_kpis_roll_up_labour_and_parts_worked_by_hand(plant):
+    from assets.models import Part, StockLevel, Storeroom
+    from workorders.models import PartUsage, TimeEntry
+
+    site = plant.site_a
+    plant.asset_a.purchase_cost = Decimal("10000")
+    plant.asset_a.save()
+    pump_order = order(site, plant.asset_a, created=at(2, 8))
+    motor_order = order(site, plant.child_a, created=at(2, 8))
+    b_order = order(plant.site_b, plant.asset_b, created=at(2, 8))
+    store, store_b = Storeroom.objects.create(site=site, code="main", name="Main"), \
+        Storeroom.objects.create(site=plant.site_b, code="main-b", name="Main B")
+    seal = Part.objects.create(part_number="SEAL-1", name="Seal", unit_cost=Decimal("25"))
+    motor = Part.objects.create(part_number="MOT-1", name="Motor", unit_cost=Decimal("300"))
+
+    def entry(wo, user, start, hours, rate, finished=True):
+        TimeEntry.objects.create(work_order=wo, user=user, started_at=start, hours=hours, hourly_rate=rate,
+                                 ended_at=start + (hours and __import__("datetime").timedelta(hours=hours))
+                                 if finished else None)
+
+    entry(pump_order, plant.tech_a, at(3, 8), 2, 50)                    # 100
+    entry(motor_order, plant.manager_a, at(4, 8), 3, 40)                # 120
+    entry(motor_order, plant.tech_a, at(5, 8), 0, 40, finished=False)  # still running: no cost yet
+    entry(pump_order, plant.manager_a, at(1, 8), 5, 50)                 # before the period
+    entry(b_order, plant.tech_b, at(3, 8), 10, 50)                      # site B
+    PartUsage.objects.create(work_order=pump_order, part=seal, storeroom=store, quantity=2, unit_cost=25,
+                             issued_at=at(3, 9))                          # 50
+    PartUsage.objects.create(work_order=motor_order, part=motor, storeroom=store, quantity=1, unit_cost=300,
+                             issued_at=at(5, 9))                          # 300
+    PartUsage.objects.create(work_order=b_order, part=motor, storeroom=store_b, quantity=3, unit_cost=300,
+                             issued_at=at(5, 9))                          # site B
+    StockLevel.objects.create(part=seal, storeroom=store, on_hand=10)    # 10 x 25 = 250
+    StockLevel.objects.create(part=motor, storeroom=store, on_hand=2)    # 2 x 300 = 600
+    StockLevel.objects.create(part=motor, storeroom=store_b, on_hand=100)
+
+    result = FAMILIES["cost"](scope_for(plant.tech_a), plant.tech_a)
+    f = {x.key: x.value for x in result.figures}
+    # Labour 100 + 120 = 220; parts 50 + 300 = 350; total 570.
+    assert (f["labour_cost"], f["parts_cost"], f["total_cost"]) == (220, 350, 570)
+    assert f["parts_issued"] == 2
+    # Only the pump has a purchase cost: its 100 + 50 = 150 over 7 days -> 150 x 365 / 7 = 7821.43 a year
+    # over 10,000 = 78.21 %.
+    assert f["cost_share_of_purchase"] == pytest.approx(78.21)
+    # Stock on hand in site A: 250 + 600 = 850; turns = 350 x 365 / 7 = 18,250 issued a year / 850 = 21.47.
+    assert f["stock_value"] == 850
+    assert f["stock_turns"] == pytest.approx(21.47)
+    by_asset = {r["name"]: r["total"] for r in next(t for t in result.tables if t.key == "cost_by_asset").rows}
+    assert by_asset == {"P-100-M Motor A": 420, "P-100 Feed pump A": 150}
+    by_site = next(t for t in result.tables if t.key == "cost_by_site").rows
+    assert [(r["name"], r["total"]) for r in by_site] == [("Alpha Plant", 570)]
+    parts = next(t for t in result.tables if t.key == "top_parts").rows
+    assert [(r["part"], r["quantity"], r["cost"]) for r in parts] == [("MOT-1 Motor", 1, 300), ("SEAL-1 Seal", 2, 50)]
+
+
+@pytest.mark.django_db
+def test_predictive_kpis_precision_and_lead_time_worked_by_hand(plant):
+    from telemetry.models import Alert
+
+    site = plant.site_a
+
+    def alert(asset, opened, source="prediction"):
+        a = Alert.objects.create(site=asset.site, asset=asset, source=source, cause=f"cause-{opened:%d%H}",
+                                 title="Low health")
+        Alert.objects.filter(pk=a.pk).update(opened_at=opened)
+        return a
+
+    warned = alert(plant.asset_a, at(2, 0))
+    alert(plant.asset_a, at(4, 0))
+    alert(plant.child_a, at(5, 0), source="rule")
+    alert(plant.asset_b, at(5, 0))                                       # site B
+    # PW1: raised by the alert of Monday 00:00, fault confirmed Wednesday 12:00 -> 2.5 days of warning.
+    order(site, plant.asset_a, kind="predictive", created=at(2, 1), completed=at(4, 12), outcome="fault_confirmed",
+          source="prediction", source_ref=str(warned.pk))
+    # PW2: no alert linked: from its creation, Tuesday 00:00, to Wednesday 00:00 -> 1 day.
+    order(site, plant.child_a, kind="predictive", created=at(3, 0), completed=at(4, 0), outcome="fault_confirmed")
+    order(site, plant.child_a, kind="predictive", created=at(3, 0), completed=at(4, 0), outcome="no_fault_found")
+    order(site, plant.child_a, kind="predictive", created=at(3, 0), completed=at(4, 0))   # no answer
+    for _ in range(4):
+        order(site, plant.asset_a, created=at(3, 0))
+    order(plant.site_b, plant.asset_b, kind="predictive", created=at(3, 0), completed=at(4, 0),
+          outcome="no_fault_found")
+    # Breakdowns in the year before: the pump 1 Feb 00:00-06:00 and 04:00-10:00 (one stoppage of 10 h),
+    # the motor 10 Jan 2 h -> 6 h on average.
+    down(plant.asset_a, datetime(2026, 2, 1, 0, tzinfo=UTC), datetime(2026, 2, 1, 6, tzinfo=UTC))
+    down(plant.asset_a, datetime(2026, 2, 1, 4, tzinfo=UTC), datetime(2026, 2, 1, 10, tzinfo=UTC))
+    down(plant.child_a, datetime(2026, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 10, 2, tzinfo=UTC))
+
+    result = FAMILIES["predictive"](scope_for(plant.tech_a), plant.tech_a)
+    f = {x.key: x.value for x in result.figures}
+    assert f["alerts_raised"] == 3 and f["prediction_alerts"] == 2
+    # Two faults confirmed out of three answers: 66.7 %.
+    assert f["precision"] == pytest.approx(66.7)
+    # (2.5 + 1) / 2 = 1.75 days.
+    assert f["lead_time"] == pytest.approx(1.75)
+    # Created in the week: 4 predictive of 8 orders.
+    assert f["predictive_share"] == 50
+    # 2 confirmed faults x 6 h = 12 h.
+    assert f["downtime_avoided"] == 12
+
+
+@pytest.mark.django_db
+def test_report_scope_site_b_never_counts_for_a_site_a_technician(plant, codes):
+    reliability_history(plant, codes)
+    # Site B had a 24 h breakdown on Tuesday and a completed leak repair.
+    tech_a = FAMILIES["reliability"](scope_for(plant.tech_a), plant.tech_a, detail=False)
+    admin_a = FAMILIES["reliability"](scope_for(plant.admin, site=plant.site_a.pk), plant.admin, detail=False)
+    admin_all = FAMILIES["reliability"](scope_for(plant.admin), plant.admin, detail=False)
+    values = [{f.key: f.value for f in r.figures} for r in (tech_a, admin_a, admin_all)]
+    assert values[0] == values[1]
+    # The admin across both sites sees one more failure (site B's stoppage; its order is about no stoppage
+    # but was created on Tuesday 01:00 with a code: a second one) and 24 h more downtime.
+    assert values[2]["failures"] == values[0]["failures"] + 2
+    assert values[2]["downtime_hours"] == values[0]["downtime_hours"] + 24
+    # A site-A technician cannot even ask for site B: the filter refuses it as an unknown choice.
+    scope, form = scope_from_params({**WEEK, "site": plant.site_b.pk}, plant.tech_a)
+    assert scope is None and "site" in form.errors
+    scope, form = scope_from_params({**WEEK, "asset": plant.asset_b.pk}, plant.tech_a)
+    assert scope is None and "asset" in form.errors

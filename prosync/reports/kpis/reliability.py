@@ -3,6 +3,8 @@ site's operating calendar), downtime Pareto, failures by problem code and repeat
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from assets.choices import StatusReason
 from prosync.reports.kpis.results import Chart, Column, Figure, ReportResult, ReportTable
 from prosync.reports.kpis.sql import Cut, T, num, one, ratio, rows
@@ -43,6 +45,12 @@ LABELS = {
     "availability": "Availability (operating hours)", "availability_247": "Availability (24/7)",
     "downtime_hours": "Downtime", "repeat_failures": "Repeat failures",
 }
+BETTER = {"failures": "lower", "mtbf": "higher", "mttr_downtime": "lower", "mttr_repair": "lower",
+          "mtta": "lower", "mtta_request": "lower", "mtta_alert": "lower", "availability": "higher",
+          "availability_247": "higher", "downtime_hours": "lower", "repeat_failures": "lower"}
+UNITS = {"failures": "count", "mtbf": "h", "mttr_downtime": "h", "mttr_repair": "h", "mtta": "min",
+         "mtta_request": "h", "mtta_alert": "min", "availability": "%", "availability_247": "%",
+         "downtime_hours": "h", "repeat_failures": "count"}
 
 _SECONDS = "(SELECT coalesce(sum(extract(epoch FROM upper(x) - lower(x))), 0) FROM unnest({m}) x)"
 
@@ -269,7 +277,8 @@ def _pareto(title: str, key: str, labels: list[str], hours: list[float], urls) -
                  drill_urls=urls)
 
 
-def compute(scope: ReportScope, user) -> ReportResult:
+def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
+    """The family's figures against the previous period; with ``detail``, its charts and tables too."""
     cut = Cut(scope, user)
     if not cut.allowed():
         return ReportResult("reliability", "Reliability", [], [], [])
@@ -278,12 +287,6 @@ def compute(scope: ReportScope, user) -> ReportResult:
     failure_orders = cut.orders_url(kind=["corrective", "emergency"], status=["completed", "closed"],
                                     has_problem_code="true", **cut.date_range("completed"))
     down_link = cut.downtime_url(since=scope.start.isoformat(), until=cut.observed_end.isoformat())
-    better = {"failures": "lower", "mtbf": "higher", "mttr_downtime": "lower", "mttr_repair": "lower",
-              "mtta": "lower", "mtta_request": "lower", "mtta_alert": "lower", "availability": "higher",
-              "availability_247": "higher", "downtime_hours": "lower", "repeat_failures": "lower"}
-    units = {"failures": "count", "mtbf": "h", "mttr_downtime": "h", "mttr_repair": "h", "mtta": "min",
-             "mtta_request": "h", "mtta_alert": "min", "availability": "%", "availability_247": "%",
-             "downtime_hours": "h", "repeat_failures": "count"}
     drill = {"failures": failure_orders, "mtbf": failure_orders, "mttr_downtime": down_link,
              "mttr_repair": cut.orders_url(kind=["corrective", "emergency"], status=["completed", "closed"],
                                            **cut.date_range("completed")),
@@ -303,11 +306,12 @@ def compute(scope: ReportScope, user) -> ReportResult:
     now["repeat_failures"], before["repeat_failures"] = repeats_now, repeats_before
     sparks = {"failures": now["failures_spark"], "availability": now["availability_spark"],
               "downtime_hours": now["downtime_spark"]}
-    figures = [Figure(key=k, label=LABELS[k], value=now[k], unit=units[k], definition=DEFINITIONS[k],
-                      previous=before[k], better=better[k], drill_url=drill.get(k), spark=sparks.get(k, []),
+    figures = [Figure(key=k, label=LABELS[k], value=now[k], unit=UNITS[k], definition=DEFINITIONS[k],
+                      previous=before[k], better=BETTER[k], drill_url=drill.get(k), spark=sparks.get(k, []),
                       note=notes.get(k, "") if now[k] is None else "")
-               for k in ("failures", "mtbf", "mttr_downtime", "mttr_repair", "mtta", "mtta_request", "mtta_alert",
-                         "availability", "availability_247", "downtime_hours", "repeat_failures")]
+               for k in LABELS]
+    if not detail:
+        return ReportResult("reliability", "Reliability", figures, [], [], labels=now["labels"])
 
     charts, tables = [], []
     charts.append(Chart(key="availability_trend", title="Availability over operating hours", kind="line",
@@ -359,6 +363,7 @@ def compute(scope: ReportScope, user) -> ReportResult:
                               rows=[{"order": WorkOrder.number_of(r["id"]), "at": r["at"],
                                      "asset": f"{r['tag']} {r['asset_name']}",
                                      "problem": f"{r['code']} {r['description']}",
-                                     "days_since": num(r["days_since"]), "_url": f"/workorders/{r['id']}/"}
+                                     "days_since": num(r["days_since"]),
+                                     "_url": reverse("workorders:detail", args=[r["id"]])}
                                     for r in repeats]))
-    return ReportResult("reliability", "Reliability", figures, charts, tables)
+    return ReportResult("reliability", "Reliability", figures, charts, tables, labels=now["labels"])

@@ -56,6 +56,7 @@ class ReportResult:
     figures: list[Figure]
     charts: list[Chart]
     tables: list[ReportTable]
+    labels: list[str] = field(default_factory=list)  # the period's buckets, which every figure's spark follows
 
     def figure(self, key: str) -> Figure:
         for f in self.figures:

@@ -200,7 +200,8 @@ def _headline(cut: Cut) -> dict:
     }
 
 
-def compute(scope: ReportScope, user) -> ReportResult:
+def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
+    """The family's figures against the previous period; with ``detail``, its charts and tables too."""
     cut = Cut(scope, user)
     if not cut.allowed():
         return ReportResult("work", "Work", [], [], [])
@@ -235,6 +236,8 @@ def compute(scope: ReportScope, user) -> ReportResult:
                       previous=before[k], better=BETTER[k], drill_url=drill.get(k), spark=sparks.get(k, []),
                       note=notes.get(k, "") if now[k] is None else "")
                for k in LABELS]
+    if not detail:
+        return ReportResult("work", "Work", figures, [], [], labels=now["labels"])
 
     labels = now["labels"]
     created_urls = [cut.orders_url(created_after=lb, created_before=lb) if scope.bucket() == "day" else None
@@ -291,4 +294,4 @@ def compute(scope: ReportScope, user) -> ReportResult:
                               key="hours_vs_estimate",
                               columns=[Column("estimated", "Estimated", "hours"), Column("actual", "Logged", "hours")],
                               rows=[{"estimated": num(now["estimated"]), "actual": num(now["actual"])}]))
-    return ReportResult("work", "Work", figures, charts, tables)
+    return ReportResult("work", "Work", figures, charts, tables, labels=now["labels"])
