@@ -34,7 +34,9 @@ def _families():
 
 
 def _bad_filters(request, form, status=400):
-    errors = [(form.fields[k].label if k in form.fields else "Filters", " ".join(v)) for k, v in form.errors.items()]
+    errors = [((form.fields[k].label if k in form.fields else None) or
+               (k.replace("_", " ").capitalize() if k != "__all__" else "Filters"), " ".join(v))
+              for k, v in form.errors.items()]
     return render(request, "exports/bad_filters.html", {"errors": errors}, status=status)
 
 

@@ -65,9 +65,11 @@ def document_context(result, scope, *, shared_by=None, expires=None) -> dict:
 def _table(table, site) -> dict | None:
     if table is None:
         return None
-    sheet = sh.Sheet(title=table.title, columns=[sh.SheetColumn(c.label, sh.UNIT_KINDS.get(c.kind, c.kind))
-                                                 for c in table.columns],
-                     rows=[[sh.plain(row.get(c.key), site) for c in table.columns] for row in table.rows], site=site)
+    columns = [sh.SheetColumn(c.label, sh.column_kind(c.kind)) for c in table.columns]
+    sheet = sh.Sheet(title=table.title, columns=columns, site=site,
+                     rows=[[sh.typed(row.get(c.key), col.kind, site) for c, col in zip(table.columns, columns,
+                                                                                      strict=True)]
+                           for row in table.rows])
     return {"title": table.title, "columns": sheet.columns, "rows": html_rows(sheet)}
 
 

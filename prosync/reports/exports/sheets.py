@@ -60,6 +60,19 @@ def plain(value, site=None):
     return str(value)
 
 
+def typed(value, kind: str, site=None):
+    """A report cell as a spreadsheet holds it: a bucket given as an ISO date ("2026-03-15") in a
+    date column becomes a date, an ISO datetime a local datetime; the rest as ``plain``."""
+    if isinstance(value, str) and kind in (DATE, DATETIME):
+        try:
+            if kind == DATE and len(value) == 10:
+                return date.fromisoformat(value)
+            return plain(datetime.fromisoformat(value), site)
+        except ValueError:
+            return value
+    return plain(value, site)
+
+
 def text(value, kind: str, site=None) -> str:
     """A cell in words (CSV and PDF): the formatting module's way for its kind."""
     if value is None or value == "":
@@ -127,11 +140,18 @@ def report_sheets(result, scope) -> list[Sheet]:
         row_kinds=[unit_kind.get(f.unit, NUMBER) for f in result.figures])
     sheets = [summary]
     for table in result.tables:
-        cols = [SheetColumn(c.label, UNIT_KINDS.get(c.kind, c.kind if c.kind in (NUMBER,) else TEXT))
-                for c in table.columns]
-        rows = [[plain(row.get(c.key), site) for c in table.columns] for row in table.rows]
+        cols = [SheetColumn(c.label, column_kind(c.kind)) for c in table.columns]
+        rows = [[typed(row.get(c.key), col.kind, site) for c, col in zip(table.columns, cols, strict=True)]
+                for row in table.rows]
         sheets.append(Sheet(title=table.title, columns=cols, rows=rows, total=len(rows), site=site))
     return sheets
+
+
+def column_kind(kind: str) -> str:
+    """A report column's kind as a cell kind ("count", "days" and the like are plain numbers)."""
+    if kind in UNIT_KINDS:
+        return UNIT_KINDS[kind]
+    return NUMBER if kind in ("number", "count", "days", "min", "weeks") else TEXT
 
 
 def _unit_label(unit: str) -> str:
