@@ -123,10 +123,19 @@ class DowntimeFilterSet(ScopedFilterSet):
     is_open = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull", label="Still down")
     reason_code = django_filters.MultipleChoiceFilter(widget=Chips, choices=StatusReason.choices)
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site")
+    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), method="filter_location",
+                                                label="Location", widget=SearchSelect)
+    category = django_filters.ModelChoiceFilter(queryset=AssetCategory.objects.all(), field_name="asset__category",
+                                                label="Asset category")
 
     class Meta:
         model = Downtime
-        fields = ["asset", "site", "reason_code", "is_open", "since", "until"]
+        fields = ["asset", "site", "location", "category", "reason_code", "is_open", "since", "until"]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def filter_location(self, queryset, name, value):
+        """Downtime of assets at the location or anywhere below it."""
+        return queryset.filter(asset__location__path__startswith=value.path) if value else queryset
 
     def filter_since(self, queryset, name, value):
         return queryset.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=value)) if value else queryset

@@ -301,3 +301,23 @@ def test_report_scope_site_b_never_counts_for_a_site_a_technician(plant, codes):
     assert scope is None and "site" in form.errors
     scope, form = scope_from_params({**WEEK, "asset": plant.asset_b.pk}, plant.tech_a)
     assert scope is None and "asset" in form.errors
+
+
+@pytest.mark.django_db
+def test_report_drill_down_lists_the_orders_behind_a_kpi(plant, codes, client):
+    reliability_history(plant, codes)
+    result = FAMILIES["reliability"](scope_for(plant.tech_a), plant.tech_a)
+    failures = next(f for f in result.figures if f.key == "failures")
+    client.force_login(plant.tech_a)
+    page = client.get(failures.drill_url).content.decode()
+    # The coded corrective orders completed in the week: WO1, WO2 and WO5; not WO3 (no code), not the
+    # order of 1 March, not site B's.
+    listed = {wo.number for wo in WorkOrder.objects.all() if wo.number in page}
+    expected = set(WorkOrder.objects.filter(site=plant.site_a, problem_code__isnull=False,
+                                            completed_at__gte=at(2, 0)).values_list("pk", flat=True))
+    assert listed == {WorkOrder.number_of(pk) for pk in expected} and len(listed) == 3
+    chart = next(c for c in result.charts if c.key == "failures_by_code")
+    vib = chart.labels.index("VIB")
+    page = client.get(chart.drill_urls[vib]).content.decode()
+    assert {wo.number for wo in WorkOrder.objects.all() if wo.number in page} == {
+        wo.number for wo in WorkOrder.objects.filter(problem_code=codes[1], site=plant.site_a)}
