@@ -24,6 +24,7 @@ from assets.api.views import (
     SiteViewSet,
 )
 from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet, TrainingRunViewSet
+from prosync.reports.api import ReportKpiView, ReportListView
 from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, DerivedMeterViewSet, EventListView
 from telemetry.api.store import (
     CsvImportViewSet,
@@ -95,6 +96,8 @@ urlpatterns = [
     path("readings/bulk/", BulkReadingsView.as_view(), name="readings-bulk"),
     path("sensors/<int:pk>/series/", SeriesView.as_view(), name="sensor-series"),
     path("events/", EventListView.as_view(), name="events"),
+    path("reports/", ReportListView.as_view(), name="report-list"),
+    path("reports/<slug:kpi>/", ReportKpiView.as_view(), name="report-kpi"),
     path("", include("workorders.api.urls")),
     path("", include(router.urls)),
 ]

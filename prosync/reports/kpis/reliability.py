@@ -205,6 +205,10 @@ def _headline(cut: Cut) -> dict:
         "availability_spark": [ratio(float(r["scheduled_s"]) - float(r["down_in_sched_s"]), float(r["scheduled_s"]), 2)
                                for r in avail],
         "availability_247": ratio(period - down, period, 2),
+        "mtbf_spark": [num((float(a["scheduled_s"]) - float(a["down_in_sched_s"])) / 3600 / f["failures"], 2)
+                       if f["failures"] else None for a, f in zip(avail, fails, strict=True)],
+        "mttr_spark": [num(float(f["repair_s"]) / f["repaired"] / 3600, 2) if f["repaired"] else None
+                       for f in fails],
         "downtime_hours": num(down / 3600),
         "downtime_spark": [num(float(r["down_s"]) / 3600) for r in avail],
     }
@@ -305,6 +309,7 @@ def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
     repeats_before = sum(r["repeats"] for r in rows(_codes_sql(prev_cut), prev_cut.params()))
     now["repeat_failures"], before["repeat_failures"] = repeats_now, repeats_before
     sparks = {"failures": now["failures_spark"], "availability": now["availability_spark"],
+              "mtbf": now["mtbf_spark"], "mttr_downtime": now["mttr_spark"],
               "downtime_hours": now["downtime_spark"]}
     figures = [Figure(key=k, label=LABELS[k], value=now[k], unit=UNITS[k], definition=DEFINITIONS[k],
                       previous=before[k], better=BETTER[k], drill_url=drill.get(k), spark=sparks.get(k, []),

@@ -19,7 +19,7 @@ class Figure:
     previous: Number = None
     better: str = "higher"  # which direction is good, for the trend arrow
     drill_url: str | None = None
-    spark: list[float] = field(default_factory=list)
+    spark: list[float | None] = field(default_factory=list)  # per bucket; None where a bucket has no data
     note: str = ""  # why the value is missing, when it is None
 
 
