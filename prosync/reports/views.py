@@ -16,7 +16,7 @@ from prosync.core.permissions import can
 from prosync.core.views import require
 from prosync.reports import kpis
 from prosync.reports.formatting import EMPTY, by_unit, date_text, zone_for
-from prosync.reports.scope import ReportScope, scope_from_params
+from prosync.reports.scope import DEFAULT_PRESET, ReportScope, scope_from_params
 from workorders.models import WorkOrder
 
 FAMILY_TITLES = {
@@ -46,7 +46,11 @@ def may_see_reports(user) -> bool:
 
 def _scope(request) -> tuple[ReportScope | None, object]:
     require(request.user, "view", WorkOrder)
-    return scope_from_params(request.GET, request.user)
+    params = request.GET.copy()
+    # Without a period the report covers the default one, and its select must say so.
+    if not params.get("period"):
+        params["period"] = DEFAULT_PRESET
+    return scope_from_params(params, request.user)
 
 
 def _query(scope: ReportScope | None, request) -> str:
@@ -208,14 +212,16 @@ def chart_data(chart, bucket: str | None = None) -> dict:
     """What static/js/reports.js draws: plain lists, numbers as floats."""
     looks_monthly = len(chart.labels) > 1 and all(str(lbl)[8:10] == "01" for lbl in chart.labels)
     bucket = bucket or ("month" if looks_monthly else "day")
+    labels = [axis_label(lbl, bucket) for lbl in chart.labels]
     return {
         "key": chart.key,
         "title": chart.title,
         "kind": chart.kind,
-        "labels": [axis_label(lbl, bucket) for lbl in chart.labels],
+        "labels": labels,
         "series": [{"name": name, "values": [_float(v) for v in values]} for name, values in chart.series],
         "unit": chart.unit,
         "drill": list(chart.drill_urls) if chart.drill_urls else [],
+        "dated": any(label != str(raw) for label, raw in zip(labels, chart.labels, strict=True)),
     }
 
 
@@ -252,7 +258,7 @@ def table_view(table, scope: ReportScope | None = None) -> dict:
                           "sort": "" if sort is None else sort,
                           "url": row.get("_url") if i == 0 else None})
         rows.append(cells)
-    return {"title": table.title, "columns": columns, "rows": rows}
+    return {"title": table.title, "columns": columns, "rows": rows, "fold": len(rows) > FOLD_ROWS}
 
 
 def sections(result, scope: ReportScope | None = None) -> list[dict]:
@@ -268,8 +274,10 @@ def sections(result, scope: ReportScope | None = None) -> list[dict]:
             table = tables[i]
         if table is not None:
             used.add(id(table))
-        out.append({"chart": chart, "empty": _is_empty(chart), "empty_text": empty_text(chart),
-                    "table": table_view(table, scope) if table is not None else None})
+        empty = _is_empty(chart)
+        # Under an empty chart, its table would only repeat the zeros.
+        out.append({"chart": chart, "empty": empty, "empty_text": empty_text(chart),
+                    "table": table_view(table, scope) if table is not None and not empty else None})
     for table in tables:
         if id(table) not in used:
             out.append({"chart": None, "table": table_view(table, scope)})
@@ -288,7 +296,14 @@ EMPTY_TEXTS = {
     "backlog_age": "No open orders: the backlog is empty.",
     "pm_compliance": "No preventive maintenance was due in this period.",
     "planned_unplanned": "No orders created in this period.",
+    "cost_trend": "No labour or parts were booked in this period.",
+    "cost_by_asset": "No labour or parts were booked on an asset in this period.",
+    "top_parts": "No parts were used in this period.",
+    "alerts_trend": "No alerts were raised in this period.",
+    "outcomes": "No predictive order has been answered by a technician in this period.",
 }
+# Tables longer than this fold away on a phone (the chart above them already tells the story).
+FOLD_ROWS = 12
 
 
 def empty_text(chart) -> str:

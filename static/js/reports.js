@@ -142,6 +142,11 @@
       cursor: {points: {show: kind === "line" || !!pct}, drag: {x: false, y: false}},
       legend: {show: series.length > 1 || !!pct || kind === "line"},
     };
+    // Over time, the legend shows the latest bucket until the pointer picks another one.
+    if (chart.dated) {
+      const latest = (u) => { if (u.cursor.idx == null && n) u.setLegend({idx: n - 1}); };
+      opts.hooks = {ready: [latest], setCursor: [latest]};
+    }
     el.textContent = "";
     const plot = new uPlot(opts, data, el);
     if (chart.drill && chart.drill.some(Boolean)) {
