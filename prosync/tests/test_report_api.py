@@ -7,7 +7,12 @@ from django.test.utils import CaptureQueriesContext
 
 from conftest import jwt_client
 from prosync.reports.kpis import CATALOGUE, FAMILIES, overview
-from prosync.tests.test_report_kpis import WEEK, at, codes, down, order, reliability_history, scope_for  # noqa: F401
+from prosync.tests.test_report_kpis import WEEK, at, down, make_codes, order, reliability_history, scope_for
+
+
+@pytest.fixture
+def codes(db):
+    return make_codes()
 
 
 @pytest.mark.django_db

@@ -43,10 +43,14 @@ def order(site, asset, *, kind="corrective", created, started=None, completed=No
     return wo
 
 
-@pytest.fixture
-def codes(db):
+def make_codes():
     return (FailureCode.objects.create(kind="problem", code="LEAK", description="Leaking"),
             FailureCode.objects.create(kind="problem", code="VIB", description="Vibration"))
+
+
+@pytest.fixture
+def codes(db):
+    return make_codes()
 
 
 def reliability_history(plant, codes):
