@@ -68,8 +68,11 @@ def load_demo_plant() -> dict:
     from workorders.demo import load_demo_work
 
     load_demo_work()  # failure codes, SLA, teams, checklists, orders in every status with time and parts
+    from prosync.demo_history import load_demo_history
+
+    history = load_demo_history()  # a year of orders, downtime, PM, stock, requests and alerts for the reports
     return {"sites": len(sites), "assets": Asset.objects.count(), "sensors": len(sensors), "users": len(DEMO_USERS),
-            "parts": parts}
+            "parts": parts, "history orders": history.get("work_orders", 0)}
 
 
 # --- Asset register: locations, category attributes, meters, status history and downtime -----

@@ -8,5 +8,7 @@ DEMO_USERS = [
     ("manager", "Manager", ["north", "south"], "Maya", "Planner"),
     ("tech.north", "Technician", ["north"], "Nils", "Fitter"),
     ("tech.south", "Technician", ["south"], "Sara", "Fitter"),
+    ("tech.north2", "Technician", ["north"], "Jonas", "Weber"),
+    ("tech.south2", "Technician", ["south"], "Luis", "Ortega"),
     ("viewer", "Viewer", ["north"], "Victor", "Viewer"),
 ]
