@@ -325,3 +325,13 @@ def test_report_drill_down_lists_the_orders_behind_a_kpi(plant, codes, client):
     page = client.get(chart.drill_urls[vib]).content.decode()
     assert {wo.number for wo in WorkOrder.objects.all() if wo.number in page} == {
         wo.number for wo in WorkOrder.objects.filter(problem_code=codes[1], site=plant.site_a)}
+
+
+def test_report_readme_defines_every_kpi_as_the_pages_do():
+    from pathlib import Path
+
+    from prosync.reports.kpis import CATALOGUE
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for kpi in CATALOGUE.values():
+        assert f"(`{kpi.key}`" in readme and kpi.definition in readme, kpi.key

@@ -8,9 +8,9 @@ from prosync.reports.kpis.sql import Cut, T, num, one, ratio, rows
 from prosync.reports.scope import ReportScope
 
 DEFINITIONS = {
-    "pm_compliance": "Preventive occurrences due in the period that were done by the end of their window "
-                     "(“on time”), as a share of those done on time, late or missed; those still pending are left "
-                     "out.",
+    "pm_compliance": "Preventive occurrences due in the period done by their due time (“on time”), as a share "
+                     "of those done on time, late (after the due time, within their window) or missed (not done "
+                     "by the window's end); those still pending are left out.",
     "schedule_compliance": "Orders due in the period (up to now) completed by their due time, as a share of all "
                            "of them that were not cancelled.",
     "planned_share": "Planned orders (preventive, predictive, inspection) as a share of the orders created in "
