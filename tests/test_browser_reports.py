@@ -12,7 +12,7 @@ import re
 import pytest
 
 from prosync.tests.test_report_pages import history
-from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
+from tests.browser import PHONE, choose, log_in, needs_chromium, new_page, off_the_loop, shot
 
 WIDE = {"width": 1366, "height": 900}
 FAMILIES = ("reliability", "work", "cost", "predictive")
@@ -92,6 +92,15 @@ def test_reports_overview_charts_and_drill_down(browser, live_plant, asgi_server
     header = page.locator("#chart-failures_by_code th button", has_text="Failures")
     header.click()
     expect(page.locator("#chart-failures_by_code table.report-table tbody tr").first).to_contain_text("LEAK")
+
+    # A filter chosen in a searchable select applies at once and the URL keeps each filter once,
+    # the empty ones left out.
+    failures = page.locator('[data-figure="failures"]')
+    expect(failures.locator(".trend")).to_have_class(re.compile("trend-bad"))  # more failures than before: red
+    expect(failures.locator(".rtile-n")).not_to_have_text("0")
+    choose(page, "select[name=asset]", "Motor A")  # a machine without a failure
+    expect(page).to_have_url(f"{asgi_server}/reports/reliability/?period=30d&asset={plant.child_a.pk}")
+    expect(failures.locator(".rtile-n")).to_have_text("0")
 
     for family in FAMILIES:
         page.goto(f"{asgi_server}/reports/{family}/?period=30d")

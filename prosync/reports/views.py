@@ -16,7 +16,7 @@ from prosync.core.permissions import can
 from prosync.core.views import require
 from prosync.reports import kpis
 from prosync.reports.formatting import EMPTY, by_unit, date_text, zone_for
-from prosync.reports.scope import DEFAULT_PRESET, ReportScope, scope_from_params
+from prosync.reports.scope import DEFAULT_PRESET, DEFAULT_REPEAT_DAYS, ReportScope, scope_from_params
 from workorders.models import WorkOrder
 
 FAMILY_TITLES = {
@@ -50,7 +50,9 @@ def _scope(request) -> tuple[ReportScope | None, object]:
     # Without a period the report covers the default one, and its select must say so.
     if not params.get("period"):
         params["period"] = DEFAULT_PRESET
-    return scope_from_params(params, request.user)
+    scope, form = scope_from_params(params, request.user)
+    form.fields["repeat_days"].widget.attrs.setdefault("placeholder", str(DEFAULT_REPEAT_DAYS))
+    return scope, form
 
 
 def _query(scope: ReportScope | None, request) -> str:
@@ -146,6 +148,8 @@ def trend(figure) -> dict | None:
         text = f"{delta:+.1f} pts"
     elif before == 0:
         text = "new" if delta > 0 else ""
+    elif abs(delta / before) >= 10 and now * before > 0:
+        text = f"{now / before:,.0f}×"  # "+157484 %" says less than "1,575×"
     else:
         text = f"{delta / abs(before) * 100:+.0f} %"
     good = (delta > 0) == (figure.better != "lower")

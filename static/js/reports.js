@@ -117,7 +117,12 @@
           const every = Math.max(1, Math.ceil(n / room));
           return xs.filter((i) => i % every === 0);
         },
-        values: (u, splits) => splits.map((i) => shorten(chart.labels[i] || "", narrow() ? 9 : 16)),
+        // As many letters as the room each shown label has (about 7 px a letter).
+        values: (u, splits) => {
+          const room = u.bbox.width / devicePixelRatio / Math.max(1, splits.length);
+          const letters = Math.max(6, Math.min(24, Math.floor(room / 7)));
+          return splits.map((i) => shorten(chart.labels[i] || "", letters));
+        },
         grid: {show: false},
       },
       Object.assign({values: (u, splits) => splits.map(tick), size: 48, grid: {stroke: "#eef1f5"}},
