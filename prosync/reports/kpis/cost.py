@@ -57,7 +57,7 @@ def _totals_sql(cut: Cut) -> str:
            coalesce(sum(s.amount) FILTER (WHERE s.kind = 'labour'), 0) AS labour,
            coalesce(sum(s.amount) FILTER (WHERE s.kind = 'parts'), 0) AS parts,
            count(s.at) FILTER (WHERE s.kind = 'parts') AS issues
-    FROM buckets b LEFT JOIN spend s ON s.at <@ b.r
+    FROM buckets b LEFT JOIN spend s ON {cut.local_bucket('s.at')} = b.bucket
     GROUP BY b.bucket, b.label ORDER BY b.bucket
     """
 

@@ -37,7 +37,7 @@ def _alerts_sql(cut: Cut) -> str:
     FROM buckets b LEFT JOIN (
         SELECT al.id, al.opened_at, al.source FROM telemetry_alert al JOIN {T['asset']} a ON a.id = al.asset_id
         WHERE al.opened_at >= %(start)s AND al.opened_at < %(end)s AND {cut.assets('a')}
-    ) al ON al.opened_at <@ b.r
+    ) al ON {cut.local_bucket('al.opened_at')} = b.bucket
     GROUP BY b.bucket, b.label ORDER BY b.bucket
     """
 

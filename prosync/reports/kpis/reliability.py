@@ -138,7 +138,7 @@ def _failures_sql(cut: Cut) -> str:
         UNION ALL SELECT at, NULL FROM orders WHERE NOT stoppage
     )
     SELECT b.label, count(e.at) AS failures, sum(e.repair_s) AS repair_s, count(e.repair_s) AS repaired
-    FROM buckets b LEFT JOIN events e ON e.at <@ b.r
+    FROM buckets b LEFT JOIN events e ON {cut.local_bucket('e.at')} = b.bucket
     GROUP BY b.bucket, b.label ORDER BY b.bucket
     """
 

@@ -56,25 +56,34 @@ def _resolved(wo: str = "wo") -> str:
 
 def _orders_sql(cut: Cut) -> str:
     """Per bucket: opened, completed, backlog at the bucket's end (a running sum of orders in and
-    out, from the backlog at the period's start); plus one row of period totals."""
+    out, from the backlog at the period's start)."""
+    b = cut.local_bucket
     return f"""
     WITH buckets AS ({cut.BUCKETS}),
     o AS (
         SELECT wo.id, wo.kind, wo.created_at, wo.completed_at, {_resolved()} AS resolved_at
         FROM {T['wo']} wo LEFT JOIN {T['asset']} a ON a.id = wo.asset_id
         WHERE wo.created_at < %(end)s AND {cut.orders('wo', 'a')}
+    ), events AS (
+        SELECT {b('created_at')} AS bucket, 1 AS opened, 0 AS closed, 0 AS resolved,
+               (kind = ANY(%(planned)s))::int AS planned
+        FROM o WHERE created_at >= %(start)s
+        UNION ALL SELECT {b('completed_at')}, 0, 1, 0, 0 FROM o
+                  WHERE completed_at >= %(start)s AND completed_at < %(end)s
+        UNION ALL SELECT {b('resolved_at')}, 0, 0, 1, 0 FROM o
+                  WHERE resolved_at >= %(start)s AND resolved_at < %(end)s
     ), per_bucket AS (
-        SELECT b.bucket, b.label,
-            (SELECT count(*) FROM o WHERE o.created_at <@ b.r) AS opened,
-            (SELECT count(*) FROM o WHERE o.completed_at <@ b.r) AS closed,
-            (SELECT count(*) FROM o WHERE o.resolved_at <@ b.r) AS resolved,
-            (SELECT count(*) FROM o WHERE o.created_at <@ b.r AND o.kind = ANY(%(planned)s)) AS planned
-        FROM buckets b
+        SELECT bucket, sum(opened) AS opened, sum(closed) AS closed, sum(resolved) AS resolved,
+               sum(planned) AS planned
+        FROM events GROUP BY bucket
     )
-    SELECT p.*, (SELECT count(*) FROM o WHERE o.created_at < %(start)s
-                 AND (o.resolved_at IS NULL OR o.resolved_at >= %(start)s))
-                + sum(p.opened - p.resolved) OVER (ORDER BY p.bucket) AS backlog_end
-    FROM per_bucket p ORDER BY p.bucket
+    SELECT bk.bucket, bk.label, coalesce(p.opened, 0) AS opened, coalesce(p.closed, 0) AS closed,
+           coalesce(p.planned, 0) AS planned,
+           (SELECT count(*) FROM o WHERE o.created_at < %(start)s
+              AND (o.resolved_at IS NULL OR o.resolved_at >= %(start)s))
+           + sum(coalesce(p.opened, 0) - coalesce(p.resolved, 0)) OVER (ORDER BY bk.bucket) AS backlog_end
+    FROM buckets bk LEFT JOIN per_bucket p ON p.bucket = bk.bucket
+    ORDER BY bk.bucket
     """
 
 
