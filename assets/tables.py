@@ -6,7 +6,7 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from prosync.core.tables import EMPTY, Column, Table, link, pill
+from prosync.core.tables import EMPTY, Column, Table, as_text, link, pill
 
 
 def _quantity(value, unit: str = "") -> str:
@@ -78,3 +78,24 @@ class StoreroomTable(Table):
         f"{reverse('assets:stock-list')}?storeroom={r.pk}&low=true", pill("low-pill", r.low_count))
         if r.low_count else "0")
 
+
+
+def _hours_down(d) -> str:
+    hours = d.duration.total_seconds() / 3600
+    return f"{hours:.1f} h" + (" so far" if d.ended_at is None else "")
+
+
+class DowntimeTable(Table):
+    """Stoppages: the list the reports' downtime figures and bars lead to."""
+
+    asset = Column("Asset", "asset__tag", sort=True, css="id",
+                   cell=lambda d: link(d.asset.get_absolute_url(), d.asset.tag, d.asset.name))
+    asset_name = Column("Name", "asset__name")
+    site = Column("Site", "asset__site__name", sort=True)
+    reason = Column("Reason", lambda d: d.get_reason_code_display(), sort="reason_code")
+    started_at = Column("Down from", "started_at", sort=True)
+    ended_at = Column("Back in service", "ended_at", sort=True,
+                      cell=lambda d: pill("st-down", "Still down") if d.ended_at is None else as_text(d.ended_at))
+    hours = Column("Hours down", _hours_down, css="num", kind="hours",
+                   csv=lambda d: round(d.duration.total_seconds() / 3600, 2))
+    note = Column("Note", "note")

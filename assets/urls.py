@@ -13,6 +13,7 @@ asset_patterns = [
     *part_patterns,
     path("new/", views.asset_create, name="create"),
     path("labels/", views.label_sheet, name="labels"),
+    path("downtime/", views.DowntimeListView.as_view(), name="downtime-list"),
     path("locations/", views.location_tree_view, name="locations"),
     path("locations/new/", views.location_create, name="location-create"),
     path("locations/<int:pk>/", views.location_detail, name="location-detail"),

@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from assets import panels, services
 from assets.choices import AssetStatus
-from assets.filters import AssetFilterSet, LocationFilterSet
+from assets.filters import AssetFilterSet, DowntimeFilterSet, LocationFilterSet
 from assets.forms import (
     AssetForm,
     DocumentForm,
@@ -33,7 +33,7 @@ from assets.forms import (
 from assets.models import Asset, AssetDocument, AssetStatusChange, Downtime, Location, Meter, MeterReading
 from assets.qr import asset_qr_svg, asset_qr_url
 from assets.selectors import availability_periods, count_of, location_chain, location_tree
-from assets.tables import AssetTable
+from assets.tables import AssetTable, DowntimeTable
 from prosync.core.generic import FilteredListView, ScopedDetailView, render_page_or_partial
 from prosync.core.permissions import can
 from prosync.core.views import apply_errors, next_url, permission_required, render_form, scoped_object
@@ -81,6 +81,21 @@ class AssetListView(FilteredListView):
         ctx = super().get_context_data(**kwargs)
         ctx["can_add"] = can(self.request.user, "add", Asset)
         return ctx
+
+
+class DowntimeListView(FilteredListView):
+    """Every stoppage the user may see, filtered like the API's downtime list: where the reports'
+    downtime figures and Pareto bars lead."""
+
+    model = Downtime
+    filterset_class = DowntimeFilterSet
+    table_class = DowntimeTable
+    title = "Downtime"
+    partial_template_name = "assets/_downtime_table.html"
+    default_sort = "-started_at"
+
+    def base_queryset(self):
+        return Downtime.objects.select_related("asset", "asset__site")
 
 
 class AssetDetailView(ScopedDetailView):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from assets.choices import StatusReason
 from prosync.reports.kpis.results import Chart, Column, Figure, ReportResult, ReportTable
-from prosync.reports.kpis.sql import Cut, T, num, one, ratio, rows
+from prosync.reports.kpis.sql import NOT_UNAVAILABLE_REASONS, Cut, T, num, one, ratio, rows
 from prosync.reports.scope import ReportScope
 from workorders.models import WorkOrder
 
@@ -290,7 +290,9 @@ def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
     p = cut.params()
     failure_orders = cut.orders_url(kind=["corrective", "emergency"], status=["completed", "closed"],
                                     has_problem_code="true", **cut.date_range("completed"))
-    down_link = cut.downtime_url(since=scope.start.isoformat(), until=cut.observed_end.isoformat())
+    # Idle stops are not downtime in these figures: their lists leave them out too.
+    lost = [r for r in StatusReason.values if r not in NOT_UNAVAILABLE_REASONS]
+    down_link = cut.downtime_url(since=scope.start.isoformat(), until=cut.observed_end.isoformat(), reason_code=lost)
     drill = {"failures": failure_orders, "mtbf": failure_orders, "mttr_downtime": down_link,
              "mttr_repair": cut.orders_url(kind=["corrective", "emergency"], status=["completed", "closed"],
                                            **cut.date_range("completed")),
@@ -336,8 +338,8 @@ def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
                               rows=[{"reason": reason_names.get(r["reason"], r["reason"]), "stoppages": r["stoppages"],
                                      "hours": num(r["hours"])} for r in reasons]))
     assets = rows(_pareto_asset_sql(cut), p)
-    asset_urls = [cut.downtime_url(asset=r["id"], since=scope.start.isoformat(), until=cut.observed_end.isoformat())
-                  for r in assets]
+    asset_urls = [cut.downtime_url(asset=r["id"], since=scope.start.isoformat(), until=cut.observed_end.isoformat(),
+                                   reason_code=lost) for r in assets]
     charts.append(_pareto("Downtime by asset (top 15)", "downtime_by_asset", [r["tag"] for r in assets],
                           [float(r["hours"] or 0) for r in assets], asset_urls))
     tables.append(ReportTable(title="Downtime by asset (top 15)", key="downtime_by_asset",
