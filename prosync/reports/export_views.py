@@ -170,7 +170,7 @@ def subscriptions(request):
         sub = form.save()
         return redirect(f"{reverse('exports:subscriptions')}?added={sub.pk}")
     subs = ReportSubscription.objects.for_user(request.user)
-    titles = {f: f.title() for f in _families()}
+    titles = {f: f"{f.title()} report" for f in _families()}
     rows = [{"sub": s, "title": titles.get(s.family, s.family), "filters": _filters_text(s)} for s in subs]
     status = 422 if form.is_bound and form.errors else 200
     return render(request, "exports/subscriptions.html",

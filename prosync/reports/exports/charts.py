@@ -11,10 +11,10 @@ from django.utils.safestring import mark_safe
 
 from prosync.reports import formatting
 
-WIDTH, HEIGHT = 680, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 64
+WIDTH, HEIGHT = 640, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 70
 PALETTE = ["#1f6feb", "#d9822b", "#2da44e", "#a371f7", "#cf222e", "#6e7781", "#bf8700", "#0a7e8c"]
-MAX_LABELS = 14  # x labels shown; the others are skipped so the text does not overlap
+MAX_LABELS = 10  # x labels shown; the others are skipped so the text does not overlap
 
 
 def _nice_max(value: float) -> float:
@@ -47,7 +47,9 @@ def chart_svg(chart) -> str:
     pareto = chart.kind == "pareto"
     bar_series = series[:1] if pareto else ([] if chart.kind == "line" else series)
     line_series = series if chart.kind == "line" else []
-    if stacked:
+    if pareto:  # the cumulative share is drawn on its own 0–100 % scale, not against the bars'
+        top = max((v for v in (series[0][1] if series else []) if v is not None), default=0)
+    elif stacked:
         top = max((sum(v or 0 for v in col) for col in zip(*(s[1] for s in series), strict=False)), default=0)
     else:
         top = max((v for _, values in series for v in values if v is not None), default=0)
@@ -96,9 +98,10 @@ def chart_svg(chart) -> str:
               if chart.unit not in ("count", "") else formatting.number(ymax * f, 0 if ymax >= 4 else 1)}
              for f in (0, 0.25, 0.5, 0.75, 1)]
     for i, item in enumerate(legend):
-        item["x"] = LEFT + i * 150
+        item["x"] = LEFT + i * 170
     return mark_safe(render_to_string("exports/chart.svg", {  # noqa: S308 - drawn from our own template
         "chart": chart, "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT,
         "bottom": TOP + plot_h, "bars": bars, "lines": lines, "xlabels": xlabels, "ticks": ticks,
-        "legend": legend, "legend_y": HEIGHT - 12, "empty": not labels,
+        "legend": legend, "legend_y": HEIGHT - 12, "empty": not labels, "pareto": pareto and bool(labels),
+        "share_color": PALETTE[1], "top": TOP,
     }))

@@ -33,3 +33,11 @@ def quantity(value):
     """3.000 → 3, 2.500 → 2.5."""
     shown = formatting.number(value, 3)
     return shown.rstrip("0").rstrip(".") if "." in shown else shown
+
+
+@register.simple_tag
+def share_link_days() -> int:
+    """How long a shared report link opens (REPORT_LINK_MAX_AGE), for the share form's promise."""
+    from django.conf import settings
+
+    return settings.REPORT_LINK_MAX_AGE
