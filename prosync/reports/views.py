@@ -15,7 +15,7 @@ from django.urls import reverse
 from prosync.core.permissions import can
 from prosync.core.views import require
 from prosync.reports import kpis
-from prosync.reports.formatting import EMPTY, by_unit, date_text, zone_for
+from prosync.reports.formatting import EMPTY, by_unit, currency_symbol, date_text, zone_for
 from prosync.reports.scope import DEFAULT_PRESET, DEFAULT_REPEAT_DAYS, ReportScope, scope_from_params
 from workorders.models import WorkOrder
 
@@ -225,6 +225,7 @@ def chart_data(chart, bucket: str | None = None) -> dict:
         "series": [{"name": name, "values": [_float(v) for v in values]} for name, values in chart.series],
         "unit": chart.unit,
         "drill": list(chart.drill_urls) if chart.drill_urls else [],
+        "money": currency_symbol() if chart.unit in ("currency", "money") else "",
         "dated": any(label != str(raw) for label, raw in zip(labels, chart.labels, strict=True)),
     }
 

@@ -14,7 +14,7 @@
     const abs = Math.abs(v);
     const places = unit === "count" || abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
     const text = v.toLocaleString("en-GB", {maximumFractionDigits: places});
-    if (unit === "currency") return text;
+    if (unit === "currency" || unit === "money") return text;
     return text + (UNIT_SUFFIX[unit] || "");
   }
 
@@ -62,6 +62,8 @@
     const n = chart.labels.length;
     const xs = chart.labels.map((_, i) => i);
     const kind = chart.kind;
+    // Money carries its currency on the axis and in the legend ("€4.0k", "€324").
+    const money = (text) => (chart.money && text !== "–" ? chart.money + text : text);
     let series = chart.series.slice();
     let pct = null;
     if (kind === "pareto") {
@@ -85,7 +87,8 @@
     series.forEach((s, k) => {
       const colour = PALETTE[k % PALETTE.length];
       const raw = s.values;
-      const common = {label: s.name, stroke: colour, value: (u, v, si, i) => number(i == null ? v : raw[i], chart.unit)};
+      const common = {label: s.name, stroke: colour,
+                      value: (u, v, si, i) => money(number(i == null ? v : raw[i], chart.unit))};
       if (kind === "line") {
         data.push(raw);
         uSeries.push(Object.assign(common, {width: 2, points: {show: n <= 40, size: 5}, spanGaps: false}));
@@ -125,7 +128,7 @@
         },
         grid: {show: false},
       },
-      Object.assign({values: (u, splits) => splits.map(tick), size: 48, grid: {stroke: "#eef1f5"}},
+      Object.assign({values: (u, splits) => splits.map((v) => money(tick(v))), size: chart.money ? 56 : 48, grid: {stroke: "#eef1f5"}},
                     chart.unit === "count" ? {incrs: COUNT_STEPS} : {}),
     ];
     const scales = {x: {time: false, range: [-0.5, Math.max(0.5, n - 0.5)]}};
@@ -215,6 +218,14 @@
   // a choice in a list applies at once, dates when both are given.
   function filters(form) {
     const period = form.querySelector("select[name=period]");
+    // On a phone the figures come first: the filters fold away unless one beyond the period is set
+    // (the period always has a value, and its dates are in the summary line).
+    const box = form.closest("details");
+    if (box && window.matchMedia("(max-width: 700px)").matches && !form.querySelector(".field-error")) {
+      const used = [...form.querySelectorAll("select, input")].some((f) =>
+        f.name && !["period", "start", "end"].includes(f.name) && f.type !== "hidden" && f.value !== "");
+      box.open = used;
+    }
     form.addEventListener("submit", () => {
       const custom = period && period.value === "custom";
       form.querySelectorAll("input, select").forEach((f) => {
