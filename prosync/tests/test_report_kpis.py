@@ -358,3 +358,20 @@ def test_report_downtime_bars_lead_to_the_stoppages_behind_them(plant, codes, cl
     rows = list(csv.DictReader(io.StringIO(b"".join(client.get(motor + "&format=csv").streaming_content).decode())))
     # The motor's utility failure (18 h), not its idle stop, which is no lost time.
     assert [(r["Reason"], r["Hours down"]) for r in rows] == [("Utility failure (power, air, water)", "18.0")]
+
+
+@pytest.mark.django_db
+def test_report_overview_tiles_compare_with_the_week_before(plant, codes):
+    from prosync.reports.kpis import overview
+
+    reliability_history(plant, codes)
+    tiles = {f.key: f for f in overview(scope_for(plant.tech_a), plant.tech_a)}
+    assert list(tiles)[:4] == ["availability", "mtbf", "mttr_downtime", "failures"]
+    failures = tiles["failures"]
+    # This week 4; the week before only the leak of Sunday 1 March (the pump, 2 h on the order) = 1.
+    assert (failures.value, failures.previous, failures.better) == (4, 1, "lower")
+    # Per day: Monday the merged stoppage, Tuesday WO2, Thursday the motor's stoppage, Friday WO5.
+    assert failures.spark == [1, 1, 0, 1, 1, 0, 0]
+    # The week before had no calendar hours down: availability was 100 %.
+    assert tiles["availability"].previous == 100 and tiles["availability"].value == pytest.approx(88.75)
+    assert all(t.definition for t in tiles.values())
