@@ -224,7 +224,7 @@ def chart_data(chart, bucket: str | None = None) -> dict:
         "labels": labels,
         "series": [{"name": name, "values": [_float(v) for v in values]} for name, values in chart.series],
         "unit": chart.unit,
-        "drill": list(chart.drill_urls) if chart.drill_urls else [],
+        "drill": list(chart.drill_urls) if _drillable(chart) else [],
         "money": currency_symbol() if chart.unit in ("currency", "money") else "",
         "dated": any(label != str(raw) for label, raw in zip(labels, chart.labels, strict=True)),
     }
@@ -235,6 +235,10 @@ def _parse_date(text: str):
         return datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
     except ValueError:
         return text
+
+
+def _drillable(chart) -> bool:
+    return bool(chart.drill_urls) and any(chart.drill_urls)
 
 
 def _is_empty(chart) -> bool:
@@ -281,7 +285,7 @@ def sections(result, scope: ReportScope | None = None) -> list[dict]:
             used.add(id(table))
         empty = _is_empty(chart)
         # Under an empty chart, its table would only repeat the zeros.
-        out.append({"chart": chart, "empty": empty, "empty_text": empty_text(chart),
+        out.append({"chart": chart, "empty": empty, "empty_text": empty_text(chart), "drillable": _drillable(chart),
                     "table": table_view(table, scope) if table is not None and not empty else None})
     for table in tables:
         if id(table) not in used:

@@ -64,6 +64,8 @@ def test_each_report_page_opens_for_a_viewer_with_its_exports(plant, family):
     assert "How it&#x27;s counted" in html or "How it's counted" in html
     for fmt in ("csv", "xlsx", "pdf"):
         assert f'href="/reports/{family}/export.{fmt}?period=90d"' in html
+    csv = session_client(plant.viewer_a).get(f"/reports/{family}/export.csv?period=90d")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     assert 'id="report-charts"' in html
     assert "<script>" not in html.split("<main")[1]  # data, never code, inside the page
 
