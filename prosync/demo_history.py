@@ -73,7 +73,7 @@ SCHEDULES = [
     ("Cooling fan", "Fan belt and bearing check", 2, "months", 7, "1.5", 1, [("GRS-LGHP2", 1)]),
 ]
 REPORTERS = ["Olga Operator", "Ben Shift-lead", "Carla Control-room", "Dev Production", "Eva Quality"]
-# Defects noticed on rounds and left for a quiet moment: the old end of the backlog.
+# Defects noticed on rounds and left for a quiet moment.
 DEFERRED = [
     ("NP-203", "Paint flaking on the base frame", "low", "4"),
     ("NF-201", "Guard mesh worn, replace", "medium", "2"),
@@ -489,7 +489,7 @@ def load_demo_history(now: datetime | None = None) -> dict:
             if done is None:
                 if window < limit:
                     occ.compliance = "missed"
-                    if window > base - timedelta(days=100) and rng.random() < 0.3:
+                    if window > base - timedelta(days=100) and rng.random() < 0.2:
                         continue  # still open: the oldest end of the backlog
                     plan.moves.append(("cancelled", window - timedelta(hours=6), manager,
                                        "not done in its window: the line could not be released"))
@@ -505,16 +505,27 @@ def load_demo_history(now: datetime | None = None) -> dict:
                 plan.stop = Stop(a, begin, begin + timedelta(hours=stop_h), "planned_maintenance", title, tech)
                 stops.append(plan.stop)
 
-    # --- The old end of the backlog: defects left for a quiet moment -----------------------------
-    for k, (tag, title, priority, est) in enumerate(DEFERRED):
+    # --- Defects noticed on rounds and left for a quiet moment: done weeks later, the latest still open.
+    for k in range(40):
+        tag, title, priority, est = DEFERRED[k % len(DEFERRED)]
         a = by_tag.get(tag)
         if a is None:
             continue
-        created = base - timedelta(days=5 + 11 * k + rng.randint(0, 9), hours=rng.randint(0, 8))
-        tech = crews[a.site.code][k % 2] if k % 3 else None
-        plan = order(a, f"{tag}: {title}", "corrective", priority, created, assignee=tech, est=est,
+        created = start + timedelta(days=4 + 9 * k + rng.uniform(0, 6), hours=rng.randint(0, 8))
+        tech = crews[a.site.code][k % 2]
+        plan = order(a, f"{tag}: {title}", "corrective", priority, created, est=est,
                      due_at=created + timedelta(days=rng.choice([14, 30, 60, 90])))
-        if tech is not None and k % 4 == 1:
+        done = created + timedelta(days=lognormal(25, 0.6))
+        if done < base - timedelta(days=1) or k % 3:
+            plan.wo.assignee, plan.wo.team = tech, teams.get(a.site.code)
+            plan.moves.append(("assigned", created + timedelta(hours=rng.uniform(2, 30)), manager, "assigned"))
+        if done < base - timedelta(days=1):
+            hours = float(est) * rng.uniform(0.8, 1.3)
+            work(plan, done - timedelta(hours=hours), done, tech, share=1.0)
+            finish(plan, done - timedelta(hours=hours), done, tech, closed_after=rng.choice([2.0, None]),
+                   codes_of=(("DMG", "WEAR") if "DMG" in codes else ("LEAK", "SEAL")) + ("RPL",), note="done")
+            continue
+        if k % 3 and k % 4 == 1:
             begin = created + timedelta(days=2)
             plan.moves.append(("in_progress", begin, tech, ""))
             work(plan, begin, begin + timedelta(hours=1), tech)

@@ -13,6 +13,7 @@ from django.utils import timezone
 FAILURE_CODES = [
     ("problem", "VIB", "Excessive vibration"), ("problem", "LEAK", "Leak"), ("problem", "NOISE", "Abnormal noise"),
     ("problem", "TEMP", "Overheating"), ("problem", "TRIP", "Trips / will not start"),
+    ("problem", "DMG", "Damaged or worn"), ("cause", "WEAR", "Wear and tear"),
     ("cause", "BRG", "Bearing wear"), ("cause", "MIS", "Misalignment"), ("cause", "SEAL", "Seal failure"),
     ("cause", "LUB", "Lack of lubrication"), ("cause", "ELEC", "Electrical fault"),
     ("remedy", "RPL", "Replaced part"), ("remedy", "ALN", "Re-aligned"), ("remedy", "LUBE", "Lubricated"),
