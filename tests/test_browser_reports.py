@@ -101,6 +101,15 @@ def test_reports_overview_charts_and_drill_down(browser, live_plant, asgi_server
     choose(page, "select[name=asset]", "Motor A")  # a machine without a failure
     expect(page).to_have_url(f"{asgi_server}/reports/reliability/?period=30d&asset={plant.child_a.pk}")
     expect(failures.locator(".rtile-n")).to_have_text("0")
+    # Custom dates appear once "Custom dates" is chosen, and go into the URL with the period.
+    expect(page.locator("input[name=start]")).to_be_hidden()
+    page.select_option("select[name=period]", "custom")
+    page.fill("input[name=start]", "2026-03-01")
+    page.fill("input[name=end]", "2026-03-31")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(f"{asgi_server}/reports/reliability/?period=custom&start=2026-03-01&end=2026-03-31"
+                             f"&asset={plant.child_a.pk}")
+    expect(page.locator(".page-head")).to_contain_text("01 Mar 2026 – 31 Mar 2026")
 
     for family in FAMILIES:
         page.goto(f"{asgi_server}/reports/{family}/?period=30d")
