@@ -92,15 +92,27 @@ def _availability_sql(cut: Cut) -> str:
         WHERE d.reason_code <> ALL(%(not_unavailable)s) AND d.started_at < upper(o.r)
           AND coalesce(d.ended_at, %(now)s) > lower(o.r) AND {cut.downtime('d', 'a')}
         GROUP BY d.asset_id, a.site_id
+    ), pieces AS (
+        -- Each asset's downtime once, and once more cut to its site's hours: intersected per asset,
+        -- then shared out to the buckets piece by piece.
+        SELECT false AS scheduled, unnest(dn.m) AS r FROM down dn
+        UNION ALL
+        SELECT true, unnest(dn.m * coalesce(sc.m, '{{}}'::tstzmultirange))
+        FROM down dn LEFT JOIN sched sc ON sc.site_id = dn.site_id
+    ), down_per_bucket AS (
+        SELECT b.bucket,
+               sum(extract(epoch FROM upper(p.r * b.r) - lower(p.r * b.r))) FILTER (WHERE p.scheduled) AS in_sched,
+               sum(extract(epoch FROM upper(p.r * b.r) - lower(p.r * b.r))) FILTER (WHERE NOT p.scheduled) AS total
+        FROM buckets b JOIN pieces p ON p.r && b.r
+        GROUP BY b.bucket
     )
     SELECT b.label,
         (SELECT coalesce(sum(s.n * {_dur("coalesce(sc.m, '{}'::tstzmultirange) * tstzmultirange(b.r * o.r)")}), 0)
            FROM sites s LEFT JOIN sched sc ON sc.site_id = s.id) AS scheduled_s,
-        (SELECT coalesce(sum({_dur("dn.m * coalesce(sc.m, '{}'::tstzmultirange) * tstzmultirange(b.r)")}), 0)
-           FROM down dn LEFT JOIN sched sc ON sc.site_id = dn.site_id) AS down_in_sched_s,
+        coalesce(dpb.in_sched, 0) AS down_in_sched_s,
         (SELECT count(*) FROM a) * {_dur("tstzmultirange(b.r * o.r)")} AS period_s,
-        (SELECT coalesce(sum({_dur("dn.m * tstzmultirange(b.r)")}), 0) FROM down dn) AS down_s
-    FROM buckets b CROSS JOIN observed o
+        coalesce(dpb.total, 0) AS down_s
+    FROM buckets b CROSS JOIN observed o LEFT JOIN down_per_bucket dpb ON dpb.bucket = b.bucket
     ORDER BY b.bucket
     """
 

@@ -145,16 +145,28 @@ def _period_sql(cut: Cut) -> str:
       (SELECT row(coalesce(sum(wo.estimated_hours), 0), coalesce(sum(wo.actual_hours), 0), count(*))::text
          FROM {T['wo']} wo LEFT JOIN {T['asset']} a ON a.id = wo.asset_id
          WHERE wo.completed_at >= %(start)s AND wo.completed_at < %(end)s AND wo.estimated_hours > 0
-           AND {cut.orders('wo', 'a')}) AS estimate,
-      (SELECT row(count(*), count(*) FILTER (WHERE NOT EXISTS (
-                    SELECT 1 FROM {T['wo']} f WHERE f.follow_up_of_id = wo.id)
-                  AND NOT EXISTS (
-                    SELECT 1 FROM {T['wo']} r WHERE wo.asset_id IS NOT NULL AND r.asset_id = wo.asset_id
-                      AND r.id <> wo.id AND r.kind = ANY(%(corrective)s) AND r.created_at > wo.completed_at
-                      AND r.created_at <= wo.completed_at + make_interval(days => %(repeat_days)s))))::text
-         FROM {T['wo']} wo LEFT JOIN {T['asset']} a ON a.id = wo.asset_id
-         WHERE wo.kind = ANY(%(corrective)s) AND wo.status = ANY(%(done)s)
-           AND wo.completed_at >= %(start)s AND wo.completed_at < %(end)s AND {cut.orders('wo', 'a')}) AS ftf
+           AND {cut.orders('wo', 'a')}) AS estimate
+    """
+
+
+def _first_time_fix_sql(cut: Cut) -> str:
+    """Corrective orders completed in the period, and those of them with no follow-up order and no
+    corrective order on the same asset created within the repeat window after their completion
+    (a join on the asset, not a correlated lookup per order)."""
+    return f"""
+    WITH c AS (
+        SELECT wo.id, wo.asset_id, wo.completed_at
+        FROM {T['wo']} wo LEFT JOIN {T['asset']} a ON a.id = wo.asset_id
+        WHERE wo.kind = ANY(%(corrective)s) AND wo.status = ANY(%(done)s)
+          AND wo.completed_at >= %(start)s AND wo.completed_at < %(end)s AND {cut.orders('wo', 'a')}
+    ), redone AS (
+        SELECT DISTINCT c.id FROM c JOIN {T['wo']} r ON r.asset_id = c.asset_id
+        WHERE r.kind = ANY(%(corrective)s) AND r.created_at > c.completed_at
+          AND r.created_at <= c.completed_at + make_interval(days => %(repeat_days)s)
+        UNION SELECT f.follow_up_of_id FROM {T['wo']} f JOIN c ON c.id = f.follow_up_of_id
+    )
+    SELECT count(*) AS completed, count(*) FILTER (WHERE redone.id IS NULL) AS fixed
+    FROM c LEFT JOIN redone ON redone.id = c.id
     """
 
 
@@ -179,10 +191,11 @@ def _headline(cut: Cut) -> dict:
     ages = {r["age"]: r for r in rows(_backlog_sql(cut), p)}
     crew = one(_crew_sql(cut), p)
     period = one(_period_sql(cut), p)
+    ftf = one(_first_time_fix_sql(cut), p)
     due, on_time = _pair(period["schedule"])[:2]
     planned_h, all_h = _pair(period["hours"])[:2]
     est, actual, _ = _pair(period["estimate"])
-    ftf_all, ftf_ok = _pair(period["ftf"])[:2]
+    ftf_all, ftf_ok = ftf["completed"], ftf["fixed"]
     pm_done = period["pm_on_time"] + period["pm_late"] + period["pm_missed"]
     opened = sum(r["opened"] for r in series)
     backlog_hours = float(sum(r["hours"] for r in ages.values()))
