@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from prosync.reports.kpis.results import Chart, Column, Figure, ReportResult, ReportTable
-from prosync.reports.kpis.sql import Cut, T, num, one, rows
+from prosync.reports.kpis.sql import Cut, T, num, one
 from prosync.reports.scope import ReportScope
 from workorders.models import PartUsage
 
@@ -52,7 +52,6 @@ def _spend(cut: Cut) -> str:
 
 def _totals_sql(cut: Cut) -> str:
     return f"""
-    WITH spend AS ({_spend(cut)}), buckets AS ({cut.BUCKETS})
     SELECT b.label,
            coalesce(sum(s.amount) FILTER (WHERE s.kind = 'labour'), 0) AS labour,
            coalesce(sum(s.amount) FILTER (WHERE s.kind = 'parts'), 0) AS parts,
@@ -71,7 +70,6 @@ def _by_sql(cut: Cut, dimension: str) -> str:
     }[dimension]
     purchase = ", max(x.purchase_cost) AS purchase_cost" if dimension == "asset" else ""
     return f"""
-    WITH spend AS ({_spend(cut)})
     SELECT {key} AS id, {name} AS name, coalesce(sum(s.amount) FILTER (WHERE s.kind = 'labour'), 0) AS labour,
            coalesce(sum(s.amount) FILTER (WHERE s.kind = 'parts'), 0) AS parts, sum(s.amount) AS total{purchase}
     FROM spend s {join}
@@ -81,7 +79,6 @@ def _by_sql(cut: Cut, dimension: str) -> str:
 
 def _purchase_sql(cut: Cut) -> str:
     return f"""
-    WITH spend AS ({_spend(cut)})
     SELECT (SELECT coalesce(sum(a.purchase_cost), 0) FROM {T['asset']} a
             WHERE a.purchase_cost > 0 AND a.status <> 'decommissioned' AND {cut.assets('a')}) AS purchase,
            (SELECT coalesce(sum(s.amount), 0) FROM spend s JOIN {T['asset']} a ON a.id = s.asset_id
@@ -90,12 +87,23 @@ def _purchase_sql(cut: Cut) -> str:
 
 
 def _parts_sql(cut: Cut) -> str:
-    return f"""
-    WITH spend AS ({_spend(cut)})
+    return """
     SELECT p.id, p.part_number, p.name, p.unit, sum(s.quantity) AS quantity, sum(s.amount) AS cost
     FROM spend s JOIN assets_part p ON p.id = s.part_id
     GROUP BY p.id, p.part_number, p.name, p.unit ORDER BY cost DESC, p.part_number LIMIT 15
     """
+
+
+def _combined_sql(cut: Cut, detail: bool) -> str:
+    """Every cost figure and table from one pass over the period's cost lines (materialized once),
+    each result as a JSON list of rows."""
+    parts = {"totals": _totals_sql(cut), "purchase": _purchase_sql(cut), "stock": _stock_sql(cut)}
+    if detail:
+        parts.update(by_asset=_by_sql(cut, "asset"), by_category=_by_sql(cut, "category"),
+                     by_site=_by_sql(cut, "site"), parts=_parts_sql(cut))
+    selects = ",\n".join(f"(SELECT coalesce(json_agg(q), '[]'::json) FROM ({sql}) q) AS {name}"
+                         for name, sql in parts.items())
+    return f"WITH spend AS MATERIALIZED ({_spend(cut)}), buckets AS ({cut.BUCKETS})\nSELECT {selects}"
 
 
 def _stock_sql(cut: Cut) -> str:
@@ -107,16 +115,16 @@ def _stock_sql(cut: Cut) -> str:
     """
 
 
-def _headline(cut: Cut, stock_value: float | None = None) -> dict:
-    p = cut.params()
-    series = rows(_totals_sql(cut), p)
-    purchase = one(_purchase_sql(cut), p)
+def _headline(cut: Cut, stock_value: float | None = None, detail: bool = False) -> dict:
+    found = one(_combined_sql(cut, detail), cut.params())
+    series, purchase = found["totals"], found["purchase"][0]
     if stock_value is None:
-        stock_value = float(one(_stock_sql(cut), p)["value"])
+        stock_value = float(found["stock"][0]["value"])
     labour = float(sum(r["labour"] for r in series))
     parts = float(sum(r["parts"] for r in series))
     yearly = 365 / cut.scope.days
     return {
+        "found": found,
         "labels": [r["label"] for r in series],
         "labour_spark": [num(r["labour"], 2) for r in series], "parts_spark": [num(r["parts"], 2) for r in series],
         "total_spark": [num(float(r["labour"]) + float(r["parts"]), 2) for r in series],
@@ -134,7 +142,7 @@ def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
     cut = Cut(scope, user)
     if not cut.allowed() or not cut.allowed(PartUsage):
         return ReportResult("cost", "Cost", [], [], [])
-    now = _headline(cut)
+    now = _headline(cut, detail=detail)
     # Stock is only known as it stands: the previous period is compared on its issues alone.
     before = _headline(Cut(scope.previous(), user), stock_value=now["stock_value"] or 0.0)
     before["stock_value"] = None
@@ -157,10 +165,9 @@ def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
                           rows=[{"period": lb, "labour": la, "parts": pa, "total": to} for lb, la, pa, to in zip(
                               now["labels"], now["labour_spark"], now["parts_spark"], now["total_spark"],
                               strict=True)])]
-    p = cut.params()
     cost_columns = [Column("labour", "Labour", "currency"), Column("parts", "Parts", "currency"),
                     Column("total", "Total", "currency")]
-    by_asset = rows(_by_sql(cut, "asset"), p)
+    by_asset = now["found"]["by_asset"]
     asset_urls = [cut.orders_url(asset=r["id"], **cut.date_range("completed")) for r in by_asset[:15]]
     charts.append(Chart(key="cost_by_asset", title="Cost by asset (top 15)", kind="stacked",
                         labels=[r["name"] for r in by_asset[:15]],
@@ -176,12 +183,12 @@ def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
                "share": num(100 * float(r["total"]) / float(r["purchase_cost"]), 2) if r["purchase_cost"] else None}
               for r in by_asset]))
     for dimension, title in (("category", "Cost by category"), ("site", "Cost by site")):
-        found = rows(_by_sql(cut, dimension), p)
+        found = now["found"][f"by_{dimension}"]
         tables.append(ReportTable(title=title, key=f"cost_by_{dimension}",
                                   columns=[Column("name", dimension.capitalize(), "text"), *cost_columns],
                                   rows=[{"name": r["name"], "labour": num(r["labour"], 2), "parts": num(r["parts"], 2),
                                          "total": num(r["total"], 2)} for r in found]))
-    parts = rows(_parts_sql(cut), p)
+    parts = now["found"]["parts"]
     charts.append(Chart(key="top_parts", title="Top parts by cost", kind="bar",
                         labels=[r["part_number"] for r in parts],
                         series=[("Cost", [num(r["cost"], 2) for r in parts])], unit="currency"))
