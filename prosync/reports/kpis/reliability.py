@@ -156,20 +156,28 @@ def _failures_sql(cut: Cut) -> str:
 
 
 def _response_sql(cut: Cut) -> str:
+    """MTTR on orders and MTTA: the orders' first start and first response from their status
+    changes, aggregated in one join over the orders of the period."""
     return f"""
+    WITH o AS (
+        SELECT wo.id, wo.created_at, wo.completed_at,
+               wo.status = ANY(%(done)s) AND wo.completed_at >= %(start)s AND wo.completed_at < %(end)s AS repaired,
+               wo.created_at >= %(start)s AND wo.created_at < %(end)s AS created
+        FROM {T['wo']} wo LEFT JOIN {T['asset']} a ON a.id = wo.asset_id
+        WHERE wo.kind = ANY(%(corrective)s) AND {cut.orders('wo', 'a')}
+          AND ((wo.completed_at >= %(start)s AND wo.completed_at < %(end)s)
+               OR (wo.created_at >= %(start)s AND wo.created_at < %(end)s))
+    ), firsts AS (
+        SELECT sc.work_order_id AS id, min(sc.at) FILTER (WHERE sc.to_status = 'in_progress') AS started,
+               min(sc.at) FILTER (WHERE sc.from_status = 'open') AS responded
+        FROM workorders_statuschange sc JOIN o ON o.id = sc.work_order_id
+        GROUP BY sc.work_order_id
+    ), timed AS (SELECT o.*, f.started, f.responded FROM o LEFT JOIN firsts f ON f.id = o.id)
     SELECT
-      (SELECT avg(extract(epoch FROM wo.completed_at - coalesce(
-                (SELECT min(sc.at) FROM workorders_statuschange sc
-                 WHERE sc.work_order_id = wo.id AND sc.to_status = 'in_progress'), wo.created_at)))
-       FROM {T['wo']} wo LEFT JOIN {T['asset']} a ON a.id = wo.asset_id
-       WHERE wo.kind = ANY(%(corrective)s) AND wo.status = ANY(%(done)s)
-         AND wo.completed_at >= %(start)s AND wo.completed_at < %(end)s AND {cut.orders('wo', 'a')}) AS repair_s,
-      (SELECT avg(extract(epoch FROM first.at - wo.created_at))
-       FROM {T['wo']} wo LEFT JOIN {T['asset']} a ON a.id = wo.asset_id
-       CROSS JOIN LATERAL (SELECT min(sc.at) AS at FROM workorders_statuschange sc
-                           WHERE sc.work_order_id = wo.id AND sc.from_status = 'open') first
-       WHERE wo.kind = ANY(%(corrective)s) AND wo.created_at >= %(start)s AND wo.created_at < %(end)s
-         AND first.at IS NOT NULL AND {cut.orders('wo', 'a')}) AS ack_s,
+      (SELECT avg(extract(epoch FROM completed_at - coalesce(started, created_at))) FROM timed
+       WHERE repaired) AS repair_s,
+      (SELECT avg(extract(epoch FROM responded - created_at)) FROM timed
+       WHERE created AND responded IS NOT NULL) AS ack_s,
       (SELECT avg(extract(epoch FROM r.decided_at - r.created_at))
        FROM workorders_workrequest r LEFT JOIN {T['asset']} a ON a.id = r.asset_id
        WHERE r.decided_at IS NOT NULL AND r.created_at >= %(start)s AND r.created_at < %(end)s
