@@ -13,8 +13,10 @@ from django.core.mail import EmailMessage
 from django.http import QueryDict
 from django.utils import timezone
 
+from prosync.core.permissions import can
 from prosync.reports.exports.sheets import scope_notes
 from prosync.reports.models import Frequency, ReportSubscription
+from workorders.models import WorkOrder
 
 logger = logging.getLogger(__name__)
 SHARE_SALT = "prosync.reports.share"
@@ -56,6 +58,8 @@ def send_subscription(sub: ReportSubscription, now: datetime) -> bool:
     try:
         if sub.family not in FAMILIES or not sub.user.is_active or not sub.user.email:
             raise ValueError("no such report, or nobody to send it to")
+        if not can(sub.user, "view", WorkOrder):  # the role no longer reads reports
+            raise ValueError("the subscriber may no longer see reports")
         result, scope, content, name = _render(sub)
         period_text = dict(scope_notes(scope))["Period"]
         body = (f"Hello {sub.user.get_full_name() or sub.user.username},\n\n"
@@ -114,6 +118,6 @@ def read_share_token(token: str):
     except signing.BadSignature as exc:
         raise ShareLinkInvalid from exc
     user = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
-    if user is None or _frozen_sites(user) != data.get("s"):
+    if user is None or _frozen_sites(user) != data.get("s") or not can(user, "view", WorkOrder):
         raise ShareLinkExpired
     return user, data.get("f", ""), QueryDict(data.get("q", ""))

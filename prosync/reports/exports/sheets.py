@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
 from prosync.reports import formatting
@@ -98,14 +99,51 @@ def _column_kind(col) -> str:
     return UNIT_KINDS.get(kind, kind) or TEXT
 
 
+def accessor(model, column) -> Callable:
+    """The column's value of a row as a function, its path read against ``model`` once: the same
+    value as ``Column.value_of`` (a choice gives its label), without looking the fields up again
+    on every cell — a 200,000-row export reads two million cells."""
+    if callable(column.csv):
+        return column.csv
+    if column.value is None or callable(column.value):
+        return column.value_of
+    steps = []
+    for part in column.value.split("__"):
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                field = None
+        if field is not None and field.choices and not field.is_relation:
+            steps.append((part, dict(field.flatchoices)))
+            model = None
+        else:
+            steps.append((part, None))
+            model = field.related_model if field is not None and field.is_relation else None
+
+    def get(obj):
+        value = obj
+        for name, labels in steps:
+            if value is None:
+                return None
+            value = getattr(value, name, None)
+            if labels is not None:
+                value = labels.get(value, value)
+        return value() if callable(value) else value
+    return get
+
+
 def list_sheet(title: str, queryset, columns, *, site=None, total: int | None = None,
                progress: Callable[[int], None] | None = None, chunk: int = 2000) -> Sheet:
     """A list's rows as the table declares them: the ID, then each exported column; a column that
     exports through its own function gives text, the others their raw values."""
+    getters = [(accessor(queryset.model, col), callable(col.csv)) for col in columns]
+
     def rows() -> Iterator[list]:
         done = 0
         for obj in queryset.iterator(chunk_size=chunk):
-            yield [col.csv(obj) if callable(col.csv) else plain(col.value_of(obj), site) for col in columns]
+            yield [get(obj) if is_text else plain(get(obj), site) for get, is_text in getters]
             done += 1
             if progress is not None and done % 1000 == 0:
                 progress(done)
