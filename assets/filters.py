@@ -118,11 +118,14 @@ class AssetStatusChangeFilterSet(ScopedFilterSet):
 
 
 class DowntimeFilterSet(ScopedFilterSet):
-    since = django_filters.IsoDateTimeFilter(method="filter_since", label="Overlapping from")
-    until = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", label="Started before")
+    asset = django_filters.ModelChoiceFilter(queryset=Asset.objects.all(), widget=SearchSelect)
+    since = django_filters.IsoDateTimeFilter(method="filter_since", label="Down after",
+                                             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    until = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt", label="Down before",
+                                             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     is_open = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull", label="Still down")
-    reason_code = django_filters.MultipleChoiceFilter(widget=Chips, choices=StatusReason.choices)
-    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site")
+    reason_code = django_filters.MultipleChoiceFilter(widget=Chips, choices=StatusReason.choices, label="Reason")
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), field_name="asset__site", label="Site")
     location = django_filters.ModelChoiceFilter(queryset=Location.objects.all(), method="filter_location",
                                                 label="Location", widget=SearchSelect)
     category = django_filters.ModelChoiceFilter(queryset=AssetCategory.objects.all(), field_name="asset__category",

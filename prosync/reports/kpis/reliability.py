@@ -312,7 +312,7 @@ def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
                                     has_problem_code="true", **cut.date_range("completed"))
     # Idle stops are not downtime in these figures: their lists leave them out too.
     lost = [r for r in StatusReason.values if r not in NOT_UNAVAILABLE_REASONS]
-    down_link = cut.downtime_url(since=scope.start.isoformat(), until=cut.observed_end.isoformat(), reason_code=lost)
+    down_link = cut.downtime_url(**cut.downtime_window(), reason_code=lost)
     drill = {"failures": failure_orders, "mtbf": failure_orders, "mttr_downtime": down_link,
              "mttr_repair": cut.orders_url(kind=["corrective", "emergency"], status=["completed", "closed"],
                                            **cut.date_range("completed")),
@@ -350,15 +350,14 @@ def compute(scope: ReportScope, user, *, detail: bool = True) -> ReportResult:
     charts.append(_pareto("Downtime by reason", "downtime_by_reason",
                           [reason_names.get(r["reason"], r["reason"]) for r in reasons],
                           [float(r["hours"] or 0) for r in reasons],
-                          [cut.downtime_url(reason_code=r["reason"], since=scope.start.isoformat(),
-                                            until=cut.observed_end.isoformat()) for r in reasons]))
+                          [cut.downtime_url(reason_code=r["reason"], **cut.downtime_window()) for r in reasons]))
     tables.append(ReportTable(title="Downtime by reason", key="downtime_by_reason",
                               columns=[Column("reason", "Reason", "text"), Column("stoppages", "Stoppages", "number"),
                                        Column("hours", "Hours down", "hours")],
                               rows=[{"reason": reason_names.get(r["reason"], r["reason"]), "stoppages": r["stoppages"],
                                      "hours": num(r["hours"])} for r in reasons]))
     assets = rows(_pareto_asset_sql(cut), p)
-    asset_urls = [cut.downtime_url(asset=r["id"], since=scope.start.isoformat(), until=cut.observed_end.isoformat(),
+    asset_urls = [cut.downtime_url(asset=r["id"], **cut.downtime_window(),
                                    reason_code=lost) for r in assets]
     charts.append(_pareto("Downtime by asset (top 15)", "downtime_by_asset", [r["tag"] for r in assets],
                           [float(r["hours"] or 0) for r in assets], asset_urls))

@@ -181,6 +181,13 @@ class Cut:
         return {f"{prefix}_after": self.scope.start.astimezone(tz).date().isoformat(),
                 f"{prefix}_before": (self.scope.end.astimezone(tz) - timedelta(seconds=1)).date().isoformat()}
 
+    def local_minute(self, when: datetime) -> str:
+        """A time as the downtime list's inputs show it: the instance's zone, to the minute."""
+        return timezone.localtime(when).strftime("%Y-%m-%dT%H:%M")
+
+    def downtime_window(self) -> dict:
+        return {"since": self.local_minute(self.scope.start), "until": self.local_minute(self.observed_end)}
+
     def orders_url(self, **params) -> str:
         query = {**self._common(), **{k: v for k, v in params.items() if v is not None}}
         return reverse("workorders:list") + "?" + urlencode(query, doseq=True)
