@@ -17,14 +17,19 @@ PALETTE = ["#1f6feb", "#d9822b", "#2da44e", "#a371f7", "#cf222e", "#6e7781", "#b
 MAX_LABELS = 10  # x labels shown; the others are skipped so the text does not overlap
 
 
-def _nice_max(value: float) -> float:
+def _nice_max(value: float, whole: bool = False) -> float:
+    """The top of the axis: four gridline steps of a round size (1, 2, 2.5, 5 × 10ⁿ) reaching
+    ``value``, so the tick labels read 0, 2.5, 5, 7.5, 10 rather than 1.3 or 3.8."""
     if value <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
+        return 4.0
+    quarter = max(value / 4, 1) if whole else value / 4  # counts step by whole numbers
+    exp = 10 ** math.floor(math.log10(quarter))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * exp:
-            return step * exp
-    return 10 * exp
+        if whole and (step * exp) % 1:
+            continue
+        if quarter <= step * exp:
+            return 4 * step * exp
+    return 40 * exp
 
 
 def _label(text: str) -> str:
@@ -53,7 +58,7 @@ def chart_svg(chart) -> str:
         top = max((sum(v or 0 for v in col) for col in zip(*(s[1] for s in series), strict=False)), default=0)
     else:
         top = max((v for _, values in series for v in values if v is not None), default=0)
-    ymax = _nice_max(float(top or 0))
+    ymax = _nice_max(float(top or 0), whole=chart.unit in ("count", ""))
     step = plot_w / n
 
     def y(v: float) -> float:
