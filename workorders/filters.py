@@ -16,6 +16,8 @@ from prosync.core.selects import Chips, SearchSelect
 from workorders.choices import FailureCodeKind, WorkOrderPriority, WorkOrderStatus, WorkOrderType
 from workorders.models import FailureCode, WorkOrder
 
+DATE = forms.DateInput(attrs={"type": "date"})
+
 
 class WorkOrderFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
@@ -30,16 +32,18 @@ class WorkOrderFilterSet(ScopedFilterSet):
     is_open = django_filters.BooleanFilter(method="filter_open", label="Open only")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Mine")
-    due_after = django_filters.DateFilter(field_name="due_at", lookup_expr="date__gte", label="Due from")
-    due_before = django_filters.DateFilter(field_name="due_at", lookup_expr="date__lte", label="Due until")
+    due_after = django_filters.DateFilter(field_name="due_at", lookup_expr="date__gte", label="Due from", widget=DATE)
+    due_before = django_filters.DateFilter(field_name="due_at", lookup_expr="date__lte", label="Due until",
+                                           widget=DATE)
     # The fields the reports' drill-down links use: an order list behind every figure.
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from",
+                                              widget=DATE)
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte",
-                                               label="Created until")
+                                               label="Created until", widget=DATE)
     completed_after = django_filters.DateFilter(field_name="completed_at", lookup_expr="date__gte",
-                                                label="Completed from")
+                                                label="Completed from", widget=DATE)
     completed_before = django_filters.DateFilter(field_name="completed_at", lookup_expr="date__lte",
-                                                 label="Completed until")
+                                                 label="Completed until", widget=DATE)
     problem_code = django_filters.ModelChoiceFilter(
         queryset=FailureCode.objects.filter(kind=FailureCodeKind.PROBLEM), label="Problem code")
     has_problem_code = django_filters.BooleanFilter(field_name="problem_code", lookup_expr="isnull", exclude=True,
