@@ -375,3 +375,60 @@ def test_report_overview_tiles_compare_with_the_week_before(plant, codes):
     # The week before had no calendar hours down: availability was 100 %.
     assert tiles["availability"].previous == 100 and tiles["availability"].value == pytest.approx(88.75)
     assert all(t.definition for t in tiles.values())
+
+
+@pytest.mark.django_db
+def test_report_cuts_by_location_subtree_and_technician(plant, codes):
+    from assets.models import Location
+
+    reliability_history(plant, codes)
+    hall = Location.objects.create(site=plant.site_a, code="H1", name="Hall 1")
+    line = Location.objects.create(site=plant.site_a, code="L1", name="Line 1", parent=hall)
+    Location.objects.filter(pk=hall.pk).update(path=f"/{hall.pk}/")
+    Location.objects.filter(pk=line.pk).update(path=f"/{hall.pk}/{line.pk}/", depth=1)
+    plant.child_a.location = line
+    plant.child_a.save()
+    hall.refresh_from_db()
+    f = {x.key: x.value for x in FAMILIES["reliability"](scope_for(plant.tech_a, location=hall.pk), plant.tech_a,
+                                                        detail=False).figures}
+    # The hall holds only the motor (on the line inside it): 40 scheduled hours, 2 h down inside them
+    # (Thu 15-16, Fri 8-9) -> 95 %; its failures: the utility stoppage, WO2 and WO5 = 3.
+    assert f["availability"] == 95 and f["failures"] == 3
+    # The technician's own orders: WO2 as lead, WO5 as one of the assignees (no stoppage is about them).
+    wo2, wo5 = WorkOrder.objects.filter(asset=plant.child_a, problem_code=codes[1]).order_by("created_at")
+    WorkOrder.objects.filter(pk=wo2.pk).update(assignee=plant.tech_a)
+    wo5.assignees.add(plant.tech_a)
+    f = {x.key: x.value for x in FAMILIES["reliability"](scope_for(plant.tech_a, technician=plant.tech_a.pk),
+                                                        plant.tech_a, detail=False).figures}
+    assert f["failures"] == 2 and f["repeat_failures"] == 1
+    # MTTR on their orders: WO2 2 h and WO5 3 h -> 2.5 h.
+    assert f["mttr_repair"] == 2.5
+
+
+@pytest.mark.django_db
+def test_report_every_family_with_every_cut_at_once(plant, codes):
+    from assets.models import Location
+    from workorders.models import Team
+
+    reliability_history(plant, codes)
+    work_history(plant)
+    team = Team.objects.create(site=plant.site_a, name="Mechanics")
+    team.members.add(plant.tech_a)
+    hall = Location.objects.create(site=plant.site_a, code="H1", name="Hall 1")
+    Location.objects.filter(pk=hall.pk).update(path=f"/{hall.pk}/")
+    plant.child_a.location = hall
+    plant.child_a.save()
+    WorkOrder.objects.filter(site=plant.site_a, asset=plant.child_a).update(team=team, assignee=plant.tech_a)
+    scope = scope_for(plant.manager_a, site=plant.site_a.pk, location=hall.pk, category=plant.category.pk,
+                      asset=plant.child_a.pk, team=team.pk, technician=plant.tech_a.pk)
+    figures = {}
+    for name, family in FAMILIES.items():
+        result = family(scope, plant.manager_a)
+        assert result.figures and len(result.labels) == 7, name
+        figures.update({f.key: f.value for f in result.figures})
+    # Only the motor's orders of the team: WO2 and WO5 failed (the motor's stoppage has no order of theirs).
+    assert figures["failures"] == 2
+    # Work: the motor's orders created in the week: WO2 (Tuesday), WO5 (Friday) and B1 (Sunday) -> 3.
+    assert figures["opened"] == 3
+    # The team's one member: tech_a's 22 h a week; the motor's open order B1 has 2 h estimated.
+    assert figures["backlog_hours"] == 2 and figures["backlog_weeks"] == pytest.approx(2 / 22, abs=0.005)

@@ -65,7 +65,8 @@ def _availability_sql(cut: Cut) -> str:
     site's zone with generate_series and intersected with merged downtime as multiranges."""
     return f"""
     WITH a AS (
-        SELECT a.id, a.site_id FROM {T['asset']} a WHERE a.status <> 'decommissioned' AND {cut.assets('a')}
+        SELECT a.id, a.site_id, a.location_id, a.category_id FROM {T['asset']} a
+        WHERE a.status <> 'decommissioned' AND {cut.assets('a')}
     ), buckets AS ({cut.BUCKETS}),
     observed AS (SELECT tstzrange(%(start)s, %(obs_end)s) AS r),
     sites AS (
