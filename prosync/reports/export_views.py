@@ -4,6 +4,7 @@ and their downloads, report subscriptions and shared report links."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -227,7 +228,7 @@ def report_share(request, family: str):
         return _bad_filters(request, form)
     token = delivery.make_share_token(request.user, family, scope.querystring())
     url = request.build_absolute_uri(reverse("exports:shared", args=[token]))
-    expires = formatting.date_text(timezone.now() + timezone.timedelta(days=settings.REPORT_LINK_MAX_AGE))
+    expires = formatting.date_text(timezone.now() + timedelta(days=settings.REPORT_LINK_MAX_AGE))
     return render(request, "exports/share_made.html", {
         "url": url, "expires": expires, "family": family, "days": settings.REPORT_LINK_MAX_AGE,
         "back": f"{reverse('reports:family', args=[family])}?{scope.querystring()}"})

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.utils import timezone
 
 from prosync.reports import formatting
 
@@ -139,11 +140,22 @@ def list_sheet(title: str, queryset, columns, *, site=None, total: int | None = 
     """A list's rows as the table declares them: the ID, then each exported column; a column that
     exports through its own function gives text, the others their raw values."""
     getters = [(accessor(queryset.model, col), callable(col.csv)) for col in columns]
+    zone = formatting.zone_for(site)
+
+    def cell(value):
+        # ``plain`` with the zone looked up once: this runs for every cell of the list.
+        if isinstance(value, datetime):
+            if timezone.is_aware(value):
+                value = value.astimezone(zone)
+            return value.replace(tzinfo=None, second=0, microsecond=0)
+        if value is None or isinstance(value, (str, int, float, Decimal, date)) and not isinstance(value, bool):
+            return None if value == "" else value
+        return plain(value, site)
 
     def rows() -> Iterator[list]:
         done = 0
         for obj in queryset.iterator(chunk_size=chunk):
-            yield [get(obj) if is_text else plain(get(obj), site) for get, is_text in getters]
+            yield [get(obj) if is_text else cell(get(obj)) for get, is_text in getters]
             done += 1
             if progress is not None and done % 1000 == 0:
                 progress(done)

@@ -87,10 +87,14 @@ def write_xlsx(sheets: list[Sheet], target, *, title: str = "", progress=None) -
             ws.write_string(r, i, col.label, bold)
         ws.freeze_panes(header_row + 1, 0)
         index = 0
+        kinds = [c.kind for c in sheet.columns]
         for row in itertools.chain(sample, rows):
             r += 1
+            if sheet.row_kinds is not None:
+                kinds = [sheet.kind_at(index, c) for c in sheet.columns]
             for i, value in enumerate(row):
-                _write_cell(ws, r, i, value, sheet.kind_at(index, sheet.columns[i]), formats)
+                if value is not None:
+                    _write_cell(ws, r, i, value, kinds[i], formats)
             index += 1
             done += 1
             if progress is not None and done % 1000 == 0:
