@@ -308,6 +308,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# `manage.py backup` writes here when given no path.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 # Uploaded files (asset documents and photos) go through Django's storage API: the local disk by
 # default, an S3-compatible bucket (AWS, MinIO, Ceph, ...) when S3_BUCKET is set.
 if env.str("S3_BUCKET", default=""):
