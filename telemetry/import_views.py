@@ -24,6 +24,7 @@ def csv_imports(request):
             job = services.start_csv_import(upload=form.cleaned_data["file"], actor=request.user,
                                             atomic=form.cleaned_data["atomic"])
             return redirect("telemetry:csv-import", pk=job.pk)
+    services.expire_lost_imports()
     imports = CsvImport.objects.for_user(request.user, "view").select_related("uploaded_by")[:20]
     return render(request, "telemetry/csv_imports.html",
                   {"form": form, "imports": imports, "may_upload": may_upload},
@@ -32,6 +33,7 @@ def csv_imports(request):
 
 @login_required
 def csv_import(request, pk: int):
+    services.expire_lost_imports()
     job = get_object_or_404(CsvImport.objects.for_user(request.user, "view").select_related("uploaded_by"), pk=pk)
     template = "telemetry/_csv_import_progress.html" if request.htmx else "telemetry/csv_import_detail.html"
     response = render(request, template, {"job": job})

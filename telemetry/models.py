@@ -179,6 +179,8 @@ class CsvImport(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="The first errors, with row numbers.")
     message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="Last progress report of the worker running it.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = SiteScopedManager()
