@@ -8,3 +8,6 @@ class ProsyncConfig(AppConfig):
 
     name = "prosync"
     verbose_name = "ProSyncHub"
+
+    def ready(self):
+        from prosync import checks  # noqa: F401  (registers the deployment checks)

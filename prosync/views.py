@@ -60,3 +60,9 @@ def readyz(request):
         checks["redis"] = f"error: {exc.__class__.__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ready" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without its anti-forgery token (an expired page, a form posted from another
+    site): the styled refusal, saying what to do, instead of Django's technical page."""
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)
