@@ -339,6 +339,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Product settings ---------------------------------------------------------------------
 INGEST_MAX_BATCH = env.int("INGEST_MAX_BATCH", default=10_000)
+# How long the answer to an API write sent with an Idempotency-Key is kept for its retries
+# (an hourly beat task deletes older ones).
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 # Request bodies: form fields held in memory (Django refuses more with 400), the size above which
 # an upload goes to a temporary file, and per-endpoint limits answered with 413 from the declared
 # Content-Length before anything is parsed (10,000 readings are about 1 MB of JSON; an import

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from prosync.core.api import BodyLimitMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from prosync.core.permissions import SiteScopedPermission
 from prosync.core.throttling import ScopedRateThrottle
 from telemetry import services
@@ -50,11 +51,13 @@ class BulkReadingsView(BodyLimitMixin, APIView):
 
     @extend_schema(
         request=BulkReadingItemSerializer(many=True),
-        parameters=[OpenApiParameter("atomic", bool, description="Refuse the whole batch if any item is bad.")],
+        parameters=[OpenApiParameter("atomic", bool, description="Refuse the whole batch if any item is bad."),
+                    IDEMPOTENCY_PARAMETER],
         responses={201: BulkResultSerializer, 400: BulkResultSerializer, 413: None},
         description=f"At most {settings.INGEST_MAX_BATCH} readings. Bad items are refused with their index, field "
                     "and reason (400) while the valid ones are stored, unless atomic=true. A reading already stored "
                     "for the same sensor and instant is counted as a duplicate and kept once.")
+    @idempotent
     def post(self, request):
         atomic = request.query_params.get("atomic", "").lower() in ("1", "true", "yes")
         try:

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from assets.models import Part
 from prosync.core.api import ScopedModelSerializer, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.idempotency import IdempotentCreateMixin
 from workorders import services_planning
 from workorders.choices import RequestChannel, WorkOrderPriority, WorkOrderType
 from workorders.filters_planning import PreventiveScheduleFilterSet, ProjectFilterSet, WorkRequestFilterSet
@@ -72,8 +73,8 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         mixins.CreateModelMixin, viewsets.GenericViewSet):
+class WorkRequestViewSet(IdempotentCreateMixin, ScopedQuerysetMixin, mixins.ListModelMixin,
+                         mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Anyone with an account may submit; a manager or admin of the site approves or rejects."""
 
     queryset = WorkRequest.objects.select_related("site", "asset", "requested_by").prefetch_related("photos")
