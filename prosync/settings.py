@@ -360,10 +360,19 @@ LIVE_PUSH_REDIS_URL = env.str("LIVE_PUSH_REDIS_URL", default=CACHES["default"]["
 # MQTT ingestion worker (manage.py mqtt_ingest): broker, topic pattern, and where errors go.
 MQTT_URL = env.str("MQTT_URL", default="")
 MQTT_TOPIC = env.str("MQTT_TOPIC", default="prosync/+/readings")
-MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/errors")
+# {site}: the site the message's topic names, so that each gateway reads its own site's errors.
+MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/{site}/errors")
 # The topic level that names a site by its code (1 in prosync/<site>/readings): each message is
-# then stored for that site's sensors only. Unset: topics do not name sites.
-MQTT_TOPIC_SITE_LEVEL = env.int("MQTT_TOPIC_SITE_LEVEL", default=None)
+# stored for that site's sensors only. "off": topics do not name sites (any publisher writes for
+# every sensor; only for a broker whose ACLs confine publishers otherwise).
+_mqtt_site_level = env.str("MQTT_TOPIC_SITE_LEVEL", default="1").strip().lower()
+MQTT_TOPIC_SITE_LEVEL = None if _mqtt_site_level in ("", "off", "none") else int(_mqtt_site_level)
+# With both set, the password file and ACL of the broker are written from the gateways in the
+# database (manage.py mqtt_access, and again whenever a gateway is issued or revoked), and the
+# broker whose pid is in MQTT_BROKER_PID_FILE is told to read them again. make run sets them.
+MQTT_PASSWORD_FILE = env.str("MQTT_PASSWORD_FILE", default="")
+MQTT_ACL_FILE = env.str("MQTT_ACL_FILE", default="")
+MQTT_BROKER_PID_FILE = env.str("MQTT_BROKER_PID_FILE", default="")
 # The ingestion worker's batches (telemetry/mqtt.py): up to this many messages, or what arrives
 # within the window after the first; several workers share the topics as one group.
 MQTT_BATCH_SIZE = env.int("MQTT_BATCH_SIZE", default=2000)

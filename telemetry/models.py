@@ -133,6 +133,9 @@ class Gateway(models.Model):
     key_prefix = models.CharField(max_length=12, unique=True, editable=False,
                                   help_text="First characters of the key, to recognise it in logs.")
     key_hash = models.CharField(max_length=128, editable=False)
+    mqtt_password_hash = models.CharField(
+        max_length=200, blank=True, editable=False,
+        help_text="The key hashed for the MQTT broker's password file (user gateway-<key prefix>).")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -22,6 +22,7 @@ from telemetry import alarms, live, meters, storage
 from telemetry.alerts import acknowledge_alert, close_alert, raise_alert  # noqa: F401
 from telemetry.backends import Batch, to_us
 from telemetry.models import CsvImport, Gateway, Sensor
+from telemetry.mqtt import mosquitto_password_hash, sync_broker_access
 
 logger = logging.getLogger(__name__)
 
@@ -255,10 +256,12 @@ def issue_gateway(*, site, name: str, actor) -> tuple[Gateway, str]:
     prefix = secrets.token_hex(4)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        gateway = Gateway(site=site, name=name, key_prefix=prefix, key_hash=Gateway.hash_key(key))
+        gateway = Gateway(site=site, name=name, key_prefix=prefix, key_hash=Gateway.hash_key(key),
+                          mqtt_password_hash=mosquitto_password_hash(key))
         gateway.full_clean()
         gateway.save()
         record(actor, "gateway.issue", gateway, changes={"name": name})
+        transaction.on_commit(sync_broker_access)
     return gateway, key
 
 
@@ -267,6 +270,7 @@ def revoke_gateway(gateway: Gateway, *, actor) -> Gateway:
     gateway.is_active = False
     gateway.save(update_fields=["is_active"])
     record(actor, "gateway.revoke", gateway)
+    transaction.on_commit(sync_broker_access)
     return gateway
 
 
