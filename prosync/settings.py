@@ -163,6 +163,8 @@ TELEMETRY_SERIES_ROW_BUDGET = env.int("TELEMETRY_SERIES_ROW_BUDGET", default=20_
 RAW_SERIES_MAX_POINTS = env.int("RAW_SERIES_MAX_POINTS", default=100_000)
 # Writes leave their rollup aggregates pending; beat folds them this often (reads fold first).
 TELEMETRY_ROLLUP_FOLD_SECONDS = env.int("TELEMETRY_ROLLUP_FOLD_SECONDS", default=5)
+# MongoDB event log down: commits skip delivering the outbox for this long after a failure.
+EVENT_OUTBOX_RETRY_SECONDS = env.int("EVENT_OUTBOX_RETRY_SECONDS", default=10)
 TELEMETRY_CSV_CHUNK = env.int("TELEMETRY_CSV_CHUNK", default=5_000)
 
 # --- Celery -----------------------------------------------------------------------------------

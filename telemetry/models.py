@@ -1,9 +1,11 @@
 """Sensors, their readings, and alerts."""
 
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from prosync.core.permissions import SiteScopedManager
@@ -378,6 +380,24 @@ class AlarmState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} on {self.sensor_id}: {'active' if self.active else 'normal'}"
+
+
+class EventOutbox(models.Model):
+    """Events bound for the MongoDB event log, written in the transaction of the change they
+    describe and removed once MongoDB holds them: with MongoDB down the change still commits and
+    its events wait here (telemetry.eventlog)."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False,
+                           help_text="The document's _id in MongoDB, so a second delivery stores nothing twice.")
+    at = models.DateTimeField()
+    record = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.record.get('kind', '')}"
 
 
 class Event(models.Model):

@@ -35,3 +35,11 @@ def import_csv(job_id: int) -> dict:
 def check_stale_sensors() -> int:
     """Scheduled by beat: raise (or clear) the stale alarms of silent sensors; idempotent."""
     return alarms.check_stale_sensors()
+
+
+@shared_task(name="telemetry.deliver_event_outbox", ignore_result=True, expires=30)
+def deliver_event_outbox() -> int:
+    """Beat, every 30 s: events that waited for MongoDB while it was down."""
+    from telemetry import eventlog
+
+    return eventlog.deliver_outbox()
