@@ -99,12 +99,20 @@ else:
 # under ASGI): a page no longer pays for a new PostgreSQL connection. DB_POOL_MAX_SIZE=0 turns
 # it off. Tests keep plain connections: the test runner creates and drops its own database.
 _pool_max = env.int("DB_POOL_MAX_SIZE", default=0 if TESTING else 10)
+# Fail fast when PostgreSQL does not answer: the request is a 503 with Retry-After
+# (prosync.views.server_error), and the next one connects again by itself.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
+DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=15)
+# Health checks: a kept (or pooled) connection is tried before it is used, so after a PostgreSQL
+# restart the dead ones are replaced instead of failing one request each.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if _pool_max > 0:
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN_SIZE", default=1), "max_size": _pool_max, "timeout": 10}
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1), "max_size": _pool_max,
+        # How long a request waits for a connection (all busy, or PostgreSQL not answering).
+        "timeout": env.float("DB_POOL_TIMEOUT", default=5)}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # One test database per test run, so that runs side by side on one server do not collide.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME",
                                                               default=f"test_prosync_{os.getpid()}")
