@@ -10,4 +10,9 @@ class ProsyncConfig(AppConfig):
     verbose_name = "ProSyncHub"
 
     def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
         from prosync import checks  # noqa: F401  (registers the deployment checks)
+
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

@@ -342,6 +342,10 @@ if env.str("S3_BUCKET", default=""):
             "file_overwrite": False,
         },
     }
+# The most pixels (width x height) an uploaded image may have; larger ones are refused before they
+# are decoded (a few-KB file can declare a canvas that takes gigabytes to draw). Also Pillow's own
+# decompression-bomb limit in every process.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=60_000_000)
 ASSET_DOCUMENT_MAX_BYTES = env.int("ASSET_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 ASSET_DOCUMENT_EXTENSIONS = env.list("ASSET_DOCUMENT_EXTENSIONS", default=[
     "pdf", "png", "jpg", "jpeg", "gif", "webp", "txt", "csv", "doc", "docx", "xls", "xlsx", "dwg", "dxf", "zip"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from assets.models import Part
 from prosync.core.api import ScopedModelSerializer, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.files import CappedImageUpload
 from prosync.core.idempotency import IdempotentCreateMixin
 from workorders import services_planning
 from workorders.choices import RequestChannel, WorkOrderPriority, WorkOrderType
@@ -27,7 +29,7 @@ class WorkRequestSerializer(ScopedModelSerializer):
     number = serializers.CharField(read_only=True)
     reporter = serializers.CharField(read_only=True)
     photos = serializers.SerializerMethodField()
-    upload_photos = serializers.ListField(child=serializers.ImageField(), write_only=True, required=False,
+    upload_photos = serializers.ListField(child=CappedImageUpload(), write_only=True, required=False,
                                           help_text="Multipart: up to 5 images.")
 
     class Meta:
@@ -40,8 +42,10 @@ class WorkRequestSerializer(ScopedModelSerializer):
         extra_kwargs = {"site": {"required": False}}
 
     def get_photos(self, obj) -> list[str]:
+        """The photos' permission-checked addresses."""
         request = self.context.get("request")
-        return [request.build_absolute_uri(p.image.url) if request else p.image.url for p in obj.photos.all()]
+        paths = [reverse("workorders:request-photo", args=[p.pk]) for p in obj.photos.all()]
+        return [request.build_absolute_uri(path) for path in paths] if request else paths
 
     def validate(self, attrs):
         if attrs.get("site") is None and attrs.get("asset") is None:
