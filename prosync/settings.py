@@ -368,6 +368,10 @@ INGEST_MAX_FUTURE = timedelta(minutes=env.int("INGEST_MAX_FUTURE_MINUTES", defau
 ASSESSMENT_INTERVAL_SECONDS = env.int("ASSESSMENT_INTERVAL_SECONDS", default=60)
 HEALTH_ALERT_BELOW = env.float("HEALTH_ALERT_BELOW", default=40.0)
 HEALTH_ALERT_CLEAR_ABOVE = env.float("HEALTH_ALERT_CLEAR_ABOVE", default=60.0)
+# WebSocket tickets (POST /api/v1/ws-ticket/) open one live feed within this many seconds; an open
+# feed checks again this often that its user may still read it, and closes if not.
+WS_TICKET_SECONDS = env.int("WS_TICKET_SECONDS", default=30)
+WS_ACCESS_RECHECK_SECONDS = env.float("WS_ACCESS_RECHECK_SECONDS", default=30.0)
 # Live values: at most one update per asset per window (plus a trailing one with the last value).
 LIVE_PUSH_WINDOW_MS = env.int("LIVE_PUSH_WINDOW_MS", default=250)
 LIVE_PUSH_REDIS_URL = env.str("LIVE_PUSH_REDIS_URL", default=CACHES["default"]["LOCATION"])
