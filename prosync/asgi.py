@@ -17,12 +17,13 @@ if settings.PRODUCTION:
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from prosync.core.body_limit import BodySizeLimit  # noqa: E402
 from prosync.core.ws_auth import AuthStack  # noqa: E402
 from prosync.heap import freeze_startup_objects  # noqa: E402
 from prosync.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": django_asgi_app,
+    "http": BodySizeLimit(django_asgi_app, settings.MAX_REQUEST_BODY_BYTES),
     "websocket": AllowedHostsOriginValidator(AuthStack(URLRouter(websocket_urlpatterns))),
 })
 
