@@ -74,7 +74,7 @@ def test_a_refused_write_is_not_stored_and_a_corrected_retry_goes_through(plant)
 def test_a_bad_key_is_refused(plant):
     api = jwt_client(plant.manager_a)
     answer = api.post("/api/v1/work-orders/", order_payload(plant), format="json", HTTP_IDEMPOTENCY_KEY="x" * 300)
-    assert answer.status_code == 400 and "Idempotency-Key" in answer.json()
+    assert answer.status_code == 422 and "Idempotency-Key" in answer.json()
 
 
 def test_a_retried_request_and_reading_batch_are_stored_once(plant):

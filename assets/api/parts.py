@@ -180,6 +180,14 @@ class PartViewSet(ServiceWritesMixin, ScopedViewSet):
     def get_queryset(self):
         return parts_with_stock(super().get_queryset(), self.request.user)
 
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)  # with on_hand and is_low
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
 
 class StoreroomViewSet(ServiceWritesMixin, ScopedViewSet):
     queryset = Storeroom.objects.select_related("site")

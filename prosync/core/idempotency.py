@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -105,10 +105,13 @@ def run_idempotent(request, handler):
     if key is None:
         return handler()
     if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        return _refusal(f"Must be 1 to {MAX_KEY_LENGTH} printable characters.", status.HTTP_400_BAD_REQUEST)
+        return _refusal(f"Must be 1 to {MAX_KEY_LENGTH} printable characters.")
     model = _model()
     owner, path, method = _owner(request), request.path, request.method
-    print_ = fingerprint(request)
+    try:
+        print_ = fingerprint(request)
+    except exceptions.ParseError:  # a body that cannot be read writes nothing: the view says why
+        return handler()
     fresh_after = timezone.now() - expiry()
     with transaction.atomic():
         # A stale record (past the expiry, not yet swept by the cleanup task) frees its key.

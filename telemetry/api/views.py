@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -62,9 +63,10 @@ class BulkReadingsView(BodyLimitMixin, APIView):
         atomic = request.query_params.get("atomic", "").lower() in ("1", "true", "yes")
         try:
             result = services.ingest_readings(request.data, actor=request.user, atomic=atomic)
-        except services.BatchRefused as exc:
+        except (services.BatchRefused, ParseError) as exc:  # a refused batch answers in the one documented shape
+            reason = exc.reason if isinstance(exc, services.BatchRefused) else str(exc.detail)
             return Response({"received": 0, "stored": 0, "duplicates": 0, "refused": 0,
-                             "errors": [{"index": None, "field": None, "reason": exc.reason}]},
+                             "errors": [{"index": None, "field": None, "reason": reason}]},
                             status=status.HTTP_400_BAD_REQUEST)
         code = status.HTTP_400_BAD_REQUEST if result.errors else status.HTTP_201_CREATED
         # orjson straight to bytes: the answer of a 5,000-item batch is small, but this path runs

@@ -167,10 +167,13 @@ class PreventiveScheduleViewSet(ScopedViewSet):
     action_scopes = {"generate": "change"}
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        compliance = services_planning.compliance_summary([s.pk for s in page])
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(queryset) if page is None else page  # None: a CSV export, the whole list
+        compliance = services_planning.compliance_summary([s.pk for s in rows])
         context = self.get_serializer_context() | {"compliance": compliance}
-        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
+        data = self.get_serializer_class()(rows, many=True, context=context).data
+        return Response(data) if page is None else self.get_paginated_response(data)
 
     @staticmethod
     def _split(data: dict):
@@ -257,9 +260,12 @@ class ProjectViewSet(ScopedViewSet):
     action_scopes = {"add_orders": "change", "remove_orders": "change", "resources": "view", "timeline": "view"}
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = self.get_serializer_context() | {"progress": services_planning.progress_many([p.pk for p in page])}
-        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(queryset) if page is None else page  # None: a CSV export, the whole list
+        context = self.get_serializer_context() | {"progress": services_planning.progress_many([p.pk for p in rows])}
+        data = self.get_serializer_class()(rows, many=True, context=context).data
+        return Response(data) if page is None else self.get_paginated_response(data)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

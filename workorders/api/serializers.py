@@ -29,6 +29,9 @@ from workorders.models import (
 class WorkOrderSerializer(ScopedModelSerializer):
     number = serializers.CharField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # Blank until a predictive order is completed: the schema must allow "".
+    outcome = serializers.ChoiceField(choices=PredictionOutcome.choices, read_only=True, allow_blank=True,
+                                      help_text="Predictive orders: whether the predicted fault was found.")
 
     class Meta:
         model = WorkOrder

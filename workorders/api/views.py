@@ -101,7 +101,7 @@ class WorkOrderViewSet(IdempotentCreateMixin, DomainErrorsMixin, ScopedViewSet):
         return Response(s.WorkOrderSerializer(wo, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=s.StatusChangeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, as the schema says
     def history(self, request, pk=None):
         """Every move of the order: who, when, from, to, note."""
         wo = self.get_object()
