@@ -23,7 +23,7 @@ from prosync.heap import freeze_startup_objects  # noqa: E402
 from prosync.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": BodySizeLimit(django_asgi_app, settings.MAX_REQUEST_BODY_BYTES),
+    "http": BodySizeLimit(django_asgi_app),
     "websocket": AllowedHostsOriginValidator(AuthStack(URLRouter(websocket_urlpatterns))),
 })
 

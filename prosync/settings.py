@@ -362,9 +362,12 @@ IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 # file is at most 5 MB, plus the multipart envelope).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
-# The largest request body of any kind (the largest upload and its envelope), refused with 413 by
-# the ASGI application before anything is read (prosync.core.body_limit), also when chunked.
-MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=ASSET_DOCUMENT_MAX_BYTES + 1024 * 1024)
+# The largest request body of any kind, refused with 413 by the ASGI application before anything
+# is read (prosync.core.body_limit), also when chunked: the largest upload, a telemetry CSV import
+# of 200 MB (telemetry/forms.py), and its envelope.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=201 * 1024 * 1024)
+# A telemetry CSV import sent from its page (/alerts/imports/): refused before the form is parsed.
+TELEMETRY_IMPORT_MAX_BODY_BYTES = env.int("TELEMETRY_IMPORT_MAX_BODY_BYTES", default=200 * 1024 * 1024 + 64 * 1024)
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=4 * 1024 * 1024)
 IMPORT_MAX_BODY_BYTES = env.int("IMPORT_MAX_BODY_BYTES", default=5 * 1024 * 1024 + 64 * 1024)
 INGEST_MAX_FUTURE = timedelta(minutes=env.int("INGEST_MAX_FUTURE_MINUTES", default=5))

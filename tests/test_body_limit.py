@@ -8,7 +8,7 @@ import asyncio
 import json
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 
 from prosync.asgi import application
 
@@ -46,14 +46,15 @@ async def call(scope, chunks: list[bytes]):
 
 
 async def test_a_declared_length_over_the_limit_is_refused_unread():
-    declared = str(settings.MAX_REQUEST_BODY_BYTES + 1).encode()
+    declared = str(django_settings.MAX_REQUEST_BODY_BYTES + 1).encode()
     status, body, asked = await call(http_scope("/api/v1/readings/bulk/", [(b"content-length", declared)]),
                                      [b"x" * MB] * 30)
     assert status == 413 and asked == 0
     assert "MAX_REQUEST_BODY_BYTES" in json.loads(body)["detail"]
 
 
-async def test_a_chunked_body_is_refused_once_it_passes_the_limit():
+async def test_a_chunked_body_is_refused_once_it_passes_the_limit(settings):
+    settings.MAX_REQUEST_BODY_BYTES = 3 * MB
     chunks = [b"x" * MB] * (settings.MAX_REQUEST_BODY_BYTES // MB + 10)
     status, body, asked = await call(http_scope("/api/v1/readings/bulk/", [(b"transfer-encoding", b"chunked")]),
                                      chunks)
@@ -66,3 +67,33 @@ async def test_a_small_chunked_body_reaches_the_application_whole():
     status, body, _ = await call(http_scope("/api/v1/readings/bulk/", [(b"transfer-encoding", b"chunked")]),
                                  [b"[", b"]"])
     assert status == 401 and "credentials" in json.loads(body)["detail"]
+
+
+def test_import_pages_refuse_an_oversized_upload_before_parsing_it(plant, settings):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(plant.manager_a)
+    for path, setting in (("/alerts/imports/", "TELEMETRY_IMPORT_MAX_BODY_BYTES"),
+                          ("/assets/import/", "IMPORT_MAX_BODY_BYTES")):
+        declared = str(getattr(settings, setting) + 1)
+        # The body is not a valid form: parsed, it would be a form error (400), not this refusal.
+        page = client.generic("POST", path, b"--not-a-form", content_type="multipart/form-data; boundary=zz",
+                              CONTENT_LENGTH=declared)
+        assert page.status_code == 413, path
+        assert "can be sent at once" in page.content.decode(), path
+
+
+def test_the_public_form_checks_its_allowance_before_reading_the_body(plant, settings):
+    from django.test import Client
+
+    from workorders.models import WorkRequest
+
+    settings.PUBLIC_REPORT_LIMIT = 1
+    url = f"/report/{plant.asset_a.qr_token}/"
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    assert client.post(url, {"name": "Ann", "description": "Leak at the seal"}).status_code == 200
+    # Over the allowance: refused even though the body cannot be parsed (it would be a 400).
+    page = client.generic("POST", url, b"--broken", content_type="multipart/form-data; boundary=zz")
+    assert page.status_code == 429 and "Too many reports" in page.content.decode()
+    assert WorkRequest.objects.count() == 1

@@ -206,11 +206,13 @@ def public_report(request, token):
     asset = Asset.objects.select_related("site").filter(qr_token=token).first()
     if asset is None:  # a label replaced since (Rotate QR code), or a made-up address
         return render(request, "assets/label_not_found.html", status=404)
+    # The allowance is checked before the body (and its photos) is parsed: a flood costs no parsing.
+    if request.method == "POST" and _over_limit(request):
+        return render(request, "workorders/planning/report_limited.html",
+                      {"asset": asset, "form": PublicReportForm()}, status=429)
     form = PublicReportForm(request.POST or None, request.FILES or None)
     ctx = {"asset": asset, "form": form}
     if request.method == "POST":
-        if _over_limit(request):
-            return render(request, "workorders/planning/report_limited.html", ctx, status=429)
         if not form.is_valid():
             return render(request, "workorders/planning/report.html", ctx, status=400)
         data = form.cleaned_data
