@@ -109,7 +109,7 @@ def fuzz_role(role: str, token: str, port: int, args, report_dir: Path) -> dict:
         "--continue-on-failure", "--no-shrink", "--suppress-health-check", "all",
         "--report", "json,junit", "--report-json-path", str(report), "--report-junit-path", str(junit),
         "--output-sanitize", "true", "--warnings", "off",
-    ]
+    ] + (["--include-path-regex", args.paths] if args.paths else [])
     started = time.monotonic()
     # In the report folder: Schemathesis keeps its example database in the working directory.
     run = subprocess.run(command, cwd=report_dir, capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
@@ -179,6 +179,7 @@ def main() -> None:
     parser.add_argument("--phases", default="examples,fuzzing")
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--paths", default="", help="only the operations whose path matches this regex")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     if args.examples is None:  # 227 operations: 10 each is over 2,000 cases per role
