@@ -118,7 +118,8 @@ def _mqtt_commands(env: dict) -> dict[str, list[str]]:
     set; else on a mosquitto started here, configured for the load, on port 1883 or (when that is
     taken and MQTT_PORT does not fix it) a free port remembered under var/; else none."""
     from prosync.embedded import VAR_DIR
-    from telemetry.mqtt import BrokerAccess, mosquitto_binary, mosquitto_config
+    from telemetry.broker import BrokerAccess
+    from telemetry.mqtt import mosquitto_binary, mosquitto_config
 
     workers = {f"mqtt-{i}": [PY, "manage.py", "mqtt_ingest", "--client-id", f"prosync-ingest-{i}"]
                for i in range(1, int(env.get("MQTT_WORKERS", "1")) + 1)}

@@ -21,8 +21,8 @@ from prosync.core.recording import record
 from telemetry import alarms, live, meters, storage
 from telemetry.alerts import acknowledge_alert, close_alert, raise_alert  # noqa: F401
 from telemetry.backends import Batch, to_us
+from telemetry.broker import mosquitto_password_hash, sync_broker_access
 from telemetry.models import CsvImport, Gateway, Sensor
-from telemetry.mqtt import mosquitto_password_hash, sync_broker_access
 
 logger = logging.getLogger(__name__)
 

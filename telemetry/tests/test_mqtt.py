@@ -24,8 +24,9 @@ import pytest
 from django.utils import timezone
 
 from conftest import BASE_DIR, free_port, service_env, wait_for_port
+from telemetry.broker import BrokerAccess, parse_url
 from telemetry.models import Reading
-from telemetry.mqtt import BrokerAccess, mosquitto_binary, mosquitto_config, parse_url
+from telemetry.mqtt import mosquitto_binary, mosquitto_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from telemetry.mqtt import BrokerAccess, parse_url, write_broker_access
+from telemetry.broker import BrokerAccess, parse_url, write_broker_access
 
 
 class Command(BaseCommand):
