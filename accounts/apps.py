@@ -20,13 +20,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import access, sign_in
-        from accounts.models import User
+        from accounts.models import IdempotentRequest, User
         from accounts.services import write_audit
-        from prosync.core import recording, selects
+        from prosync.core import idempotency, recording, selects
 
         access.connect_signals()
         sign_in.connect_signals()
         recording.register("audit", write_audit)
+        idempotency.register(IdempotentRequest)
         selects.register("people", User, search=("username", "first_name", "last_name"), order_by=("username",))
         # After every migrate, so permissions of models added later reach the roles too.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.sync_roles")

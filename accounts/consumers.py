@@ -20,6 +20,7 @@ class NotificationConsumer(GroupEventConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.watch_access()  # a deactivated account's inbox closes
         await self.send_json({"type": "hello", "payload": {"group": self.group,
                                                            "unread": await self.unread(user)}})
 

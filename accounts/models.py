@@ -170,3 +170,24 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind}: in-app={self.in_app} e-mail={self.email}"
+
+
+class IdempotentRequest(models.Model):
+    """The answer given to one API write sent with an ``Idempotency-Key`` (prosync.core.idempotency):
+    a retry with the same key gets it again instead of writing twice. Kept IDEMPOTENCY_KEY_HOURS."""
+
+    owner = models.CharField(max_length=64)  # "user:<id>" or "gateway:<id>": keys are per caller
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the parsed request
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="unique_idempotency_key_per_caller")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.method} {self.path} ({self.key})"

@@ -11,6 +11,7 @@ from django import forms
 from assets import services_parts as stock
 from assets.forms import PartNumberField
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
+from prosync.core.files import CappedImageField
 
 
 class _MovementForm(forms.Form):
@@ -126,6 +127,7 @@ class PartForm(forms.ModelForm):
         fields = ["part_number", "name", "description", "category", "manufacturer", "manufacturer_part_number",
                   "unit", "unit_cost", "photo"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"photo": CappedImageField}
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
@@ -43,6 +44,7 @@ from assets.services_parts import (  # noqa: F401
     transfer_stock,
 )
 from prosync.core.events import broadcast_on_commit
+from prosync.core.files import check_image_pixels
 from prosync.core.recording import record
 
 logger = logging.getLogger(__name__)
@@ -404,6 +406,18 @@ def _fmt(number: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+@transaction.atomic
+def rotate_qr_token(asset: Asset, *, actor) -> Asset:
+    """Give the asset a new label address: the printed labels stop working (a lost or misused
+    label, a machine sold on) and new ones must be printed. Audited, without the tokens: a label
+    address is as good as a key to the public report form."""
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    asset.qr_token = uuid.uuid4()
+    asset.save(update_fields=["qr_token"])
+    record(actor, "asset.qr_rotate", asset, changes={"qr_code": "replaced; labels printed before no longer open"})
+    return asset
+
+
 # --- Documents and photos -------------------------------------------------------------------
 
 
@@ -426,6 +440,7 @@ def check_upload(uploaded) -> tuple[str, str]:
     if ext in IMAGE_EXTENSIONS:
         from PIL import Image
 
+        check_image_pixels(uploaded, "file")
         try:
             with Image.open(uploaded) as img:
                 img.verify()

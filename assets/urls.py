@@ -29,6 +29,7 @@ asset_patterns = [
     path("<int:pk>/meters/<int:meter_pk>/readings/", views.meter_reading, name="meter-reading"),
     path("<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("<int:pk>/qr.svg", views.qr_svg, name="qr-svg"),
+    path("<int:pk>/qr/rotate/", views.rotate_qr, name="qr-rotate"),
 ]
 
 urlpatterns = [

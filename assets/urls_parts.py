@@ -9,6 +9,7 @@ part_patterns = [
     path("parts/new/", views_parts.part_create, name="part-create"),
     path("parts/<int:pk>/", views_parts.PartDetailView.as_view(), name="part-detail"),
     path("parts/<int:pk>/edit/", views_parts.part_edit, name="part-edit"),
+    path("parts/<int:pk>/photo/", views_parts.part_photo, name="part-photo"),
     path("parts/<int:pk>/move/<slug:kind>/", views_parts.part_movement, name="part-move"),
     path("stock/", views_parts.StockLevelListView.as_view(), name="stock-list"),
     path("storerooms/", views_parts.StoreroomListView.as_view(), name="storeroom-list"),

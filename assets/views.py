@@ -415,13 +415,30 @@ def qr_redirect(request, token):
     public "report a problem" form for anybody else."""
     asset = Asset.objects.filter(qr_token=token).only("pk", "site_id").first()
     if asset is None:
-        raise Http404("No asset carries this label.")
+        return label_not_found(request)
     if request.user.is_authenticated and Asset.objects.for_user(request.user).filter(pk=asset.pk).exists():
         return redirect("assets:detail", pk=asset.pk)
     try:
         return redirect(reverse("workorders:report", args=[token]))
     except NoReverseMatch:
         raise Http404("Problem reports are not available.") from None
+
+
+def label_not_found(request):
+    """A scanned label no asset carries (its QR code was replaced, or the asset removed): say so in
+    plain words instead of the bare "page not found"."""
+    return render(request, "assets/label_not_found.html", status=404)
+
+
+@require_POST
+@login_required
+def rotate_qr(request, pk):
+    """Replace the asset's QR code (Managers and Admins of its site): old labels stop working."""
+    asset = scoped_object(request, Asset, pk, "change")
+    services.rotate_qr_token(asset, actor=request.user)
+    messages.success(request, f"{asset.tag} has a new QR code. Labels printed before no longer open it: "
+                              "print the new label (Print label) and fit it.")
+    return redirect(asset.get_absolute_url())
 
 
 @login_required

@@ -3,6 +3,7 @@ with its row number, column and reason, and nothing is imported until the file i
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -10,6 +11,7 @@ from django.template.response import TemplateResponse
 
 from assets.forms import ImportForm
 from assets.imports import KINDS, may_import, run_import, template_csv
+from prosync.core.body_limit import declared_body_too_large
 
 
 def _allowed_kinds(user) -> list[str]:
@@ -27,9 +29,15 @@ def import_page(request):
         response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
         return response
     report, status = None, 200
-    form = ImportForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")})
+    too_large = request.method == "POST" and declared_body_too_large(request, "IMPORT_MAX_BODY_BYTES")
+    if too_large:  # refused before the upload is parsed
+        messages.error(request, too_large)
+        status = 413
+    posted = request.method == "POST" and not too_large
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None,
+                      initial={"kind": request.GET.get("kind")})
     form.fields["kind"].choices = [(k, k.capitalize()) for k in kinds]
-    if request.method == "POST":
+    if posted:
         if form.is_valid():
             report = run_import(form.cleaned_data["kind"], form.cleaned_data["file"].read(), actor=request.user,
                                 dry_run="apply" not in request.POST)

@@ -19,6 +19,7 @@ from assets.forms_parts import MOVEMENTS, BomLineForm, PartForm
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.selectors_parts import low_stock_count, parts_with_stock
 from assets.tables import PartTable, StockLevelTable, StoreroomTable
+from prosync.core.files import serve_file
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
 from prosync.core.views import apply_errors, permission_required, require, scoped_object
@@ -219,3 +220,10 @@ def asset_bom_remove(request, pk: int, line_pk: int):
     stock.delete_object(line, actor=request.user)
     messages.success(request, f"{line.part.part_number} removed from the parts of {line.asset.tag}.")
     return redirect(f"{line.asset.get_absolute_url()}#parts")
+
+
+@login_required
+def part_photo(request, pk):
+    """A part's photo, for those who may see the catalogue (never a public media URL)."""
+    part = get_object_or_404(Part.objects.for_user(request.user, "view").exclude(photo=""), pk=pk)
+    return serve_file(part.photo, "", inline=True)

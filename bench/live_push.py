@@ -43,6 +43,20 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def ws_ticket(port: int, token: str) -> str:
+    """A single-use WebSocket ticket, asked for with the API token as an integrator does."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/api/v1/ws-ticket/", headers={"Authorization": f"Bearer {token}"})
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 201:
+            raise OSError(f"ws-ticket answered {resp.status}")
+        return json.loads(body)["ticket"]
+    finally:
+        conn.close()
+
+
 async def run_clients(port: int, token: str, site_id: int, asset_ids: list[int], sensor_of: dict[int, int],
                       clients: int, rounds: int, interval: float, post) -> tuple[list[float], int, int]:
     import websockets
@@ -63,7 +77,8 @@ async def run_clients(port: int, token: str, site_id: int, asset_ids: list[int],
         for attempt in range(5):
             try:
                 async with handshakes:
-                    ws = await websockets.connect(f"ws://127.0.0.1:{port}{path}?token={token}", max_queue=None,
+                    ticket = await asyncio.to_thread(ws_ticket, port, token)
+                    ws = await websockets.connect(f"ws://127.0.0.1:{port}{path}?ticket={ticket}", max_queue=None,
                                                   open_timeout=60, origin=f"http://127.0.0.1:{port}")
                     await ws.recv()  # hello: the consumer has joined its group
                     return ws

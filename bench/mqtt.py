@@ -158,7 +158,8 @@ class Worker:
         self.subscribed = threading.Event()
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "mqtt_ingest", "--url", self.url, "--client-id", self.client_id,
-             "--stats-interval", "0.5", "--error-topic", "prosync-bench/errors"],
+             # The bench's publishers stand for gateways on one anonymous broker, not per-site ones.
+             "--stats-interval", "0.5", "--error-topic", "prosync-bench/errors", "--site-level", "off"],
             cwd=BASE_DIR, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         threading.Thread(target=self._read, args=(self.proc,), daemon=True).start()
 

@@ -1,11 +1,14 @@
 """Celery tasks of the predictions app: thin wrappers over the services."""
 
 from celery import shared_task
+from django.conf import settings
 
 from predictions import services
 
 
-@shared_task(name="predictions.assess_fleet", ignore_result=False)
+# Beat tasks expire after one interval: a worker back from an outage runs the next one, not a
+# backlog of stale copies.
+@shared_task(name="predictions.assess_fleet", ignore_result=False, expires=settings.ASSESSMENT_INTERVAL_SECONDS)
 def assess_fleet() -> dict:
     """Scheduled by beat; safe to run twice in one interval (assessments are stamped per interval)."""
     return services.assess_fleet().__dict__
@@ -18,7 +21,7 @@ def train_models(run_id: int) -> dict:
     return {"run": run.pk, "status": run.status, "model_version": run.model_version_id}
 
 
-@shared_task(name="predictions.retrain_where_labels_arrived")
+@shared_task(name="predictions.retrain_where_labels_arrived", expires=settings.RETRAIN_CHECK_HOURS * 3600)
 def retrain_where_labels_arrived() -> list[int]:
     """Scheduled by beat: queue a training run for each category with enough new labels."""
     return [run.pk for run in services.retrain_where_labels_arrived()]

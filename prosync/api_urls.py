@@ -24,6 +24,7 @@ from assets.api.views import (
     SiteViewSet,
 )
 from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet, TrainingRunViewSet
+from prosync.core.ws_auth import WebSocketTicketView
 from prosync.reports.api import ReportKpiView, ReportListView
 from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, DerivedMeterViewSet, EventListView
 from telemetry.api.store import (
@@ -90,6 +91,7 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRotateView.as_view(), name="token-refresh"),
     path("auth/token/revoke/", TokenRevokeView.as_view(), name="token-revoke"),
     path("me/", MeView.as_view(), name="me"),
+    path("ws-ticket/", WebSocketTicketView.as_view(), name="ws-ticket"),
     path("", include("accounts.api.urls")),  # notifications
     path("", include("workorders.api.planning_urls")),  # requests, preventive schedules, projects
     path("imports/<slug:kind>/", ImportView.as_view(), name="import"),

@@ -8,3 +8,11 @@ class ProsyncConfig(AppConfig):
 
     name = "prosync"
     verbose_name = "ProSyncHub"
+
+    def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
+        from prosync import checks  # noqa: F401  (registers the deployment checks)
+
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

@@ -109,7 +109,7 @@ def _pg_install() -> Path:
     return POSTGRES_BIN_PATH
 
 
-def _pg_bin(name: str) -> str:
+def pg_bin(name: str) -> str:
     return str(_pg_install() / name)
 
 
@@ -170,7 +170,7 @@ def ensure_postgres() -> int:
                 shutil.rmtree(PG_DATA)
             PG_DATA.mkdir()
             kwargs = _run_as_pg_user()
-            subprocess.run([_pg_bin("initdb"), "-D", str(PG_DATA), "--auth=trust", "--encoding=UTF8",
+            subprocess.run([pg_bin("initdb"), "-D", str(PG_DATA), "--auth=trust", "--encoding=UTF8",
                             "--locale=C", "-U", "postgres"], check=True, capture_output=True, **kwargs)
         # A crash leaves postmaster.pid behind; pg_ctl refuses to start while it names a live
         # process, and our check above has established it does not.
@@ -186,7 +186,7 @@ def ensure_postgres() -> int:
                 "-c shared_buffers=256MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                 "-c random_page_cost=1.1")
         log = PG_DIR / "postgres.log"
-        result = subprocess.run([_pg_bin("pg_ctl"), "-D", str(PG_DATA), "-w", "-t", "60", "-l", str(log),
+        result = subprocess.run([pg_bin("pg_ctl"), "-D", str(PG_DATA), "-w", "-t", "60", "-l", str(log),
                                  "-o", opts, "start"], capture_output=True, text=True,
                                 stdin=subprocess.DEVNULL, **kwargs)
         if result.returncode != 0:
@@ -213,7 +213,7 @@ def postgres_url() -> str:
 def stop_postgres() -> None:
     if _pg_running_port() is None:
         return
-    subprocess.run([_pg_bin("pg_ctl"), "-D", str(PG_DATA), "-m", "fast", "-w", "stop"], capture_output=True,
+    subprocess.run([pg_bin("pg_ctl"), "-D", str(PG_DATA), "-m", "fast", "-w", "stop"], capture_output=True,
                    stdin=subprocess.DEVNULL, **_run_as_pg_user())
 
 

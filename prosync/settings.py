@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,7 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-9f2c1d7e4b8a6f3e0d5c2b9a7e4f1c8d")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "prosync.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "prosync.core.headers.ContentSecurityPolicyMiddleware",
+    "prosync.core.headers.permissions_policy_middleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -96,12 +100,20 @@ else:
 # under ASGI): a page no longer pays for a new PostgreSQL connection. DB_POOL_MAX_SIZE=0 turns
 # it off. Tests keep plain connections: the test runner creates and drops its own database.
 _pool_max = env.int("DB_POOL_MAX_SIZE", default=0 if TESTING else 10)
+# Fail fast when PostgreSQL does not answer: the request is a 503 with Retry-After
+# (prosync.views.server_error), and the next one connects again by itself.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
+DATABASE_RETRY_AFTER_SECONDS = env.int("DATABASE_RETRY_AFTER_SECONDS", default=15)
+# Health checks: a kept (or pooled) connection is tried before it is used, so after a PostgreSQL
+# restart the dead ones are replaced instead of failing one request each.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if _pool_max > 0:
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN_SIZE", default=1), "max_size": _pool_max, "timeout": 10}
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1), "max_size": _pool_max,
+        # How long a request waits for a connection (all busy, or PostgreSQL not answering).
+        "timeout": env.float("DB_POOL_TIMEOUT", default=5)}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # One test database per test run, so that runs side by side on one server do not collide.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME",
                                                               default=f"test_prosync_{os.getpid()}")
@@ -160,6 +172,8 @@ TELEMETRY_SERIES_ROW_BUDGET = env.int("TELEMETRY_SERIES_ROW_BUDGET", default=20_
 RAW_SERIES_MAX_POINTS = env.int("RAW_SERIES_MAX_POINTS", default=100_000)
 # Writes leave their rollup aggregates pending; beat folds them this often (reads fold first).
 TELEMETRY_ROLLUP_FOLD_SECONDS = env.int("TELEMETRY_ROLLUP_FOLD_SECONDS", default=5)
+# MongoDB event log down: commits skip delivering the outbox for this long after a failure.
+EVENT_OUTBOX_RETRY_SECONDS = env.int("EVENT_OUTBOX_RETRY_SECONDS", default=10)
 TELEMETRY_CSV_CHUNK = env.int("TELEMETRY_CSV_CHUNK", default=5_000)
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -178,6 +192,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=50 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_TASK_TIME_LIMIT + 10 * 60
 TRAINING_LEASE_SECONDS = env.int("TRAINING_LEASE_SECONDS", default=15 * 60)
+# A CSV import that reports no progress for this long is marked failed (its worker is gone).
+IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=15 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
@@ -319,6 +335,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# `manage.py backup` writes here when given no path.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 # Uploaded files (asset documents and photos) go through Django's storage API: the local disk by
 # default, an S3-compatible bucket (AWS, MinIO, Ceph, ...) when S3_BUCKET is set.
 if env.str("S3_BUCKET", default=""):
@@ -335,6 +353,10 @@ if env.str("S3_BUCKET", default=""):
             "file_overwrite": False,
         },
     }
+# The most pixels (width x height) an uploaded image may have; larger ones are refused before they
+# are decoded (a few-KB file can declare a canvas that takes gigabytes to draw). Also Pillow's own
+# decompression-bomb limit in every process.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=60_000_000)
 ASSET_DOCUMENT_MAX_BYTES = env.int("ASSET_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 ASSET_DOCUMENT_EXTENSIONS = env.list("ASSET_DOCUMENT_EXTENSIONS", default=[
     "pdf", "png", "jpg", "jpeg", "gif", "webp", "txt", "csv", "doc", "docx", "xls", "xlsx", "dwg", "dxf", "zip"])
@@ -342,28 +364,50 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Product settings ---------------------------------------------------------------------
 INGEST_MAX_BATCH = env.int("INGEST_MAX_BATCH", default=10_000)
+# How long the answer to an API write sent with an Idempotency-Key is kept for its retries
+# (an hourly beat task deletes older ones).
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 # Request bodies: form fields held in memory (Django refuses more with 400), the size above which
 # an upload goes to a temporary file, and per-endpoint limits answered with 413 from the declared
 # Content-Length before anything is parsed (10,000 readings are about 1 MB of JSON; an import
 # file is at most 5 MB, plus the multipart envelope).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# The largest request body of any kind, refused with 413 by the ASGI application before anything
+# is read (prosync.core.body_limit), also when chunked: the largest upload, a telemetry CSV import
+# of 200 MB (telemetry/forms.py), and its envelope.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=201 * 1024 * 1024)
+# A telemetry CSV import sent from its page (/alerts/imports/): refused before the form is parsed.
+TELEMETRY_IMPORT_MAX_BODY_BYTES = env.int("TELEMETRY_IMPORT_MAX_BODY_BYTES", default=200 * 1024 * 1024 + 64 * 1024)
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=4 * 1024 * 1024)
 IMPORT_MAX_BODY_BYTES = env.int("IMPORT_MAX_BODY_BYTES", default=5 * 1024 * 1024 + 64 * 1024)
 INGEST_MAX_FUTURE = timedelta(minutes=env.int("INGEST_MAX_FUTURE_MINUTES", default=5))
 ASSESSMENT_INTERVAL_SECONDS = env.int("ASSESSMENT_INTERVAL_SECONDS", default=60)
 HEALTH_ALERT_BELOW = env.float("HEALTH_ALERT_BELOW", default=40.0)
 HEALTH_ALERT_CLEAR_ABOVE = env.float("HEALTH_ALERT_CLEAR_ABOVE", default=60.0)
+# WebSocket tickets (POST /api/v1/ws-ticket/) open one live feed within this many seconds; an open
+# feed checks again this often that its user may still read it, and closes if not.
+WS_TICKET_SECONDS = env.int("WS_TICKET_SECONDS", default=30)
+WS_ACCESS_RECHECK_SECONDS = env.float("WS_ACCESS_RECHECK_SECONDS", default=30.0)
 # Live values: at most one update per asset per window (plus a trailing one with the last value).
 LIVE_PUSH_WINDOW_MS = env.int("LIVE_PUSH_WINDOW_MS", default=250)
 LIVE_PUSH_REDIS_URL = env.str("LIVE_PUSH_REDIS_URL", default=CACHES["default"]["LOCATION"])
 # MQTT ingestion worker (manage.py mqtt_ingest): broker, topic pattern, and where errors go.
 MQTT_URL = env.str("MQTT_URL", default="")
 MQTT_TOPIC = env.str("MQTT_TOPIC", default="prosync/+/readings")
-MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/errors")
+# {site}: the site the message's topic names, so that each gateway reads its own site's errors.
+MQTT_ERROR_TOPIC = env.str("MQTT_ERROR_TOPIC", default="prosync/{site}/errors")
 # The topic level that names a site by its code (1 in prosync/<site>/readings): each message is
-# then stored for that site's sensors only. Unset: topics do not name sites.
-MQTT_TOPIC_SITE_LEVEL = env.int("MQTT_TOPIC_SITE_LEVEL", default=None)
+# stored for that site's sensors only. "off": topics do not name sites (any publisher writes for
+# every sensor; only for a broker whose ACLs confine publishers otherwise).
+_mqtt_site_level = env.str("MQTT_TOPIC_SITE_LEVEL", default="1").strip().lower()
+MQTT_TOPIC_SITE_LEVEL = None if _mqtt_site_level in ("", "off", "none") else int(_mqtt_site_level)
+# With both set, the password file and ACL of the broker are written from the gateways in the
+# database (manage.py mqtt_access, and again whenever a gateway is issued or revoked), and the
+# broker whose pid is in MQTT_BROKER_PID_FILE is told to read them again. make run sets them.
+MQTT_PASSWORD_FILE = env.str("MQTT_PASSWORD_FILE", default="")
+MQTT_ACL_FILE = env.str("MQTT_ACL_FILE", default="")
+MQTT_BROKER_PID_FILE = env.str("MQTT_BROKER_PID_FILE", default="")
 # The ingestion worker's batches (telemetry/mqtt.py): up to this many messages, or what arrives
 # within the window after the first; several workers share the topics as one group.
 MQTT_BATCH_SIZE = env.int("MQTT_BATCH_SIZE", default=2000)
@@ -387,9 +431,35 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"  # links out of the plant's system carry no path or query
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp; README "Security headers" says how a page follows it).
+# Scripts: files of this origin, and a <script> element only with the response's nonce
+# (nonce="{{ request.csp_nonce }}"); no inline code or handler runs. Styles allow 'unsafe-inline':
+# bars and the project timeline are sized by a style attribute computed on the server, htmx adds
+# its indicator <style> and Swagger UI styles its elements inline; a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # Swagger UI's and the selects' icons are data: URLs
+        "font-src": [SELF],
+        "connect-src": [SELF],  # plus ws:// and wss:// of the request's host (prosync.core.headers)
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+# Features no page uses are off; the camera stays available to this origin for the QR scanner.
+PERMISSIONS_POLICY = {
+    "camera": ["self"], "geolocation": [], "microphone": [], "payment": [], "usb": [], "serial": [],
+    "bluetooth": [], "midi": [], "magnetometer": [], "gyroscope": [], "accelerometer": [],
+    "display-capture": [], "browsing-topics": [],
+}
 
 # --- Logging: one JSON object per line -----------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

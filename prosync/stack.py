@@ -9,6 +9,7 @@ One Ctrl-C stops them all (and the embedded servers this run started).
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -89,6 +90,8 @@ def main() -> int:
     try:
         for name, cmd in {**commands, **one_shot}.items():
             procs[name] = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, preexec_fn=_child_setup)
+        if "mosquitto" in procs:  # so that issuing or revoking a gateway reloads the broker's access files
+            Path(env["MQTT_BROKER_PID_FILE"]).write_text(str(procs["mosquitto"].pid))
         _log(f"ProSyncHub is running: http://{host}:{port}/   (API docs: http://{host}:{port}/api/docs/)")
         _log(f"demo logins, password '{DEMO_PASSWORD}': " + ", ".join(f"{u} ({r})" for u, r, *_ in DEMO_USERS))
         _log("Ctrl-C stops everything")
@@ -115,6 +118,7 @@ def _mqtt_commands(env: dict) -> dict[str, list[str]]:
     set; else on a mosquitto started here, configured for the load, on port 1883 or (when that is
     taken and MQTT_PORT does not fix it) a free port remembered under var/; else none."""
     from prosync.embedded import VAR_DIR
+    from telemetry.broker import BrokerAccess
     from telemetry.mqtt import mosquitto_binary, mosquitto_config
 
     workers = {f"mqtt-{i}": [PY, "manage.py", "mqtt_ingest", "--client-id", f"prosync-ingest-{i}"]
@@ -128,11 +132,21 @@ def _mqtt_commands(env: dict) -> dict[str, list[str]]:
     port = _mqtt_port(env)
     if port is None:
         return {}
+    # Only known clients may connect: the ingestion workers with a password kept under var/, and
+    # each gateway with its API key, confined to its own site's topic.
+    secret_file = VAR_DIR / "mqtt-worker.secret"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(24))
+        secret_file.chmod(0o600)
+    access = BrokerAccess(VAR_DIR / "mosquitto.passwd", VAR_DIR / "mosquitto.acl", VAR_DIR / "mosquitto.pid")
+    env.update(MQTT_URL=f"mqtt://prosync-ingest:{secret_file.read_text().strip()}@127.0.0.1:{port}",
+               MQTT_PASSWORD_FILE=str(access.password_file), MQTT_ACL_FILE=str(access.acl_file),
+               MQTT_BROKER_PID_FILE=str(access.pid_file))
+    _manage("mqtt_access", env=env)
     conf = VAR_DIR / "mosquitto.conf"
-    conf.write_text(mosquitto_config(port, VAR_DIR / "mosquitto"))
-    env["MQTT_URL"] = f"mqtt://127.0.0.1:{port}"
-    _log(f"MQTT broker on {env['MQTT_URL']}: devices publish readings to prosync/<gateway>/readings "
-         f"(QoS 1), {len(workers)} ingestion worker(s)")
+    conf.write_text(mosquitto_config(port, VAR_DIR / "mosquitto", access=access))
+    _log(f"MQTT broker on mqtt://127.0.0.1:{port}: a gateway publishes readings to prosync/<site code>/readings "
+         f"(QoS 1) as user gateway-<key prefix> with its API key as password; {len(workers)} ingestion worker(s)")
     return {"mosquitto": [binary, "-c", str(conf)], **workers}
 
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -63,3 +63,31 @@ def readyz(request):
         checks["redis"] = f"error: {exc.__class__.__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ready" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without its anti-forgery token (an expired page, a form posted from another
+    site): the styled refusal, saying what to do, instead of Django's technical page."""
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+def server_error(request):
+    """handler500: a database that does not answer (stopped, restarting, unreachable) is a 503
+    with Retry-After, so clients and load balancers retry, and people read that it is passing;
+    anything else is the 500 page. Drawn without the database (it may be what failed)."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.template import loader
+
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return HttpResponseServerError(loader.get_template("500.html").render())
+    message = ("The database is not answering (it may be restarting); this request may not have been saved. "
+               "Try again in a minute.")
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER_SECONDS)
+    return response

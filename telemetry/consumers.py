@@ -33,7 +33,11 @@ class LiveConsumer(GroupEventConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.watch_access()
         await self.send_json({"type": "hello", "payload": {"group": self.group}})
+
+    async def still_allowed(self, user) -> bool:
+        return await self.site_of(user, self.scope["url_route"]["kwargs"]["pk"]) is not None
 
     @database_sync_to_async
     def site_of(self, user, pk) -> int | None:

@@ -9,6 +9,7 @@ is ``record_event`` (registered in TelemetryConfig.ready), so none of them impor
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from functools import cache
 
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from telemetry.choices import AlertSeverity
-from telemetry.models import Event
+from telemetry.models import Event, EventOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -49,23 +50,66 @@ class PostgresEventStore:
 
 
 class MongoEventStore:
-    """Documents of the ``events`` collection, written after the surrounding transaction commits
-    (MongoDB takes no part in it, and an event of a rolled-back change must not appear)."""
+    """Documents of the ``events`` collection. MongoDB takes no part in the caller's transaction,
+    so an event goes first into the ``EventOutbox`` table, in that transaction (an event of a
+    rolled-back change never exists), and on to MongoDB after the commit. With MongoDB down the
+    change still commits: its events wait in the outbox and a beat task (and every later commit)
+    delivers them once MongoDB answers again, each under its own ``_id``, never twice."""
 
     name = "mongodb"
 
     def __init__(self, uri: str, database: str = "prosync"):
         import pymongo
 
+        # Connecting is lazy: building the store never waits on a server that is down.
         self.client = pymongo.MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=3000)
         db = self.client.get_default_database(default=database)
         self.collection = db["events"]
-        self.collection.create_index([("site_id", 1), ("at", -1)])
-        self.collection.create_index([("asset_id", 1), ("at", -1)])
+        self._indexed = False
+        self._retry_after = 0.0
+
+    def _ensure_indexes(self) -> None:
+        if not self._indexed:
+            self.collection.create_index([("site_id", 1), ("at", -1)])
+            self.collection.create_index([("asset_id", 1), ("at", -1)])
+            self._indexed = True
 
     def append(self, records: list[dict]) -> None:
-        docs = [dict(r) for r in records]
-        transaction.on_commit(lambda: self.collection.insert_many(docs, ordered=False))
+        EventOutbox.objects.bulk_create([EventOutbox(at=r["at"], record=r) for r in records])
+        transaction.on_commit(self.deliver_after_commit, robust=True)
+
+    def deliver(self, limit: int = 1000) -> int:
+        """Move what waits in the outbox to MongoDB, oldest first; how many were moved. After a
+        failure, commits do not try again for EVENT_OUTBOX_RETRY_SECONDS (a request must not
+        wait on a server that is down); the beat task always does."""
+        from pymongo.errors import BulkWriteError, PyMongoError
+
+        moved = 0
+        while batch := list(EventOutbox.objects.order_by("id")[:limit]):
+            docs = [{**row.record, "_id": str(row.key), "at": row.at} for row in batch]
+            try:
+                self._ensure_indexes()
+                self.collection.insert_many(docs, ordered=False)
+            except BulkWriteError as exc:
+                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                    raise
+                # Already there (a delivery that stopped before removing its rows): nothing to add.
+            except PyMongoError as exc:
+                waiting = EventOutbox.objects.count()
+                logger.warning("event log unavailable; events wait in the outbox",
+                               extra={"waiting": waiting, "error": str(exc)[:200]})
+                self._retry_after = time.monotonic() + settings.EVENT_OUTBOX_RETRY_SECONDS
+                return moved
+            EventOutbox.objects.filter(pk__in=[row.pk for row in batch]).delete()
+            moved += len(batch)
+            if len(batch) < limit:
+                break
+        self._retry_after = 0.0
+        return moved
+
+    def deliver_after_commit(self) -> None:
+        if time.monotonic() >= self._retry_after:
+            self.deliver()
 
     def query(self, *, site_ids=None, asset_id=None, kinds=None, before=None, since=None, limit: int = 50):
         flt: dict = {}
@@ -133,5 +177,17 @@ def events_for(user, *, asset_id: int | None = None, site_id: int | None = None,
         site_ids = None if sites.exists() else set()
     if site_ids is not None and not site_ids:
         return []
-    return store().query(site_ids=site_ids, asset_id=asset_id, kinds=kinds, before=before, limit=limit)
+    from pymongo.errors import PyMongoError
+
+    try:
+        return store().query(site_ids=site_ids, asset_id=asset_id, kinds=kinds, before=before, limit=limit)
+    except PyMongoError as exc:  # a MongoDB that is down leaves the activity feed empty, not the page broken
+        logger.warning("event log unavailable for reading", extra={"error": str(exc)[:200]})
+        return []
+
+
+def deliver_outbox() -> int:
+    """Beat: events that wait for MongoDB (nothing to do on the PostgreSQL backend)."""
+    log = store()
+    return log.deliver() if isinstance(log, MongoEventStore) else 0
 

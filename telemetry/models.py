@@ -1,9 +1,11 @@
 """Sensors, their readings, and alerts."""
 
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from prosync.core.permissions import SiteScopedManager
@@ -133,6 +135,9 @@ class Gateway(models.Model):
     key_prefix = models.CharField(max_length=12, unique=True, editable=False,
                                   help_text="First characters of the key, to recognise it in logs.")
     key_hash = models.CharField(max_length=128, editable=False)
+    mqtt_password_hash = models.CharField(
+        max_length=200, blank=True, editable=False,
+        help_text="The key hashed for the MQTT broker's password file (user gateway-<key prefix>).")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -179,6 +184,8 @@ class CsvImport(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="The first errors, with row numbers.")
     message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="Last progress report of the worker running it.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = SiteScopedManager()
@@ -373,6 +380,24 @@ class AlarmState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} on {self.sensor_id}: {'active' if self.active else 'normal'}"
+
+
+class EventOutbox(models.Model):
+    """Events bound for the MongoDB event log, written in the transaction of the change they
+    describe and removed once MongoDB holds them: with MongoDB down the change still commits and
+    its events wait here (telemetry.eventlog)."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False,
+                           help_text="The document's _id in MongoDB, so a second delivery stores nothing twice.")
+    at = models.DateTimeField()
+    record = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.record.get('kind', '')}"
 
 
 class Event(models.Model):

@@ -44,35 +44,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
+from telemetry.broker import BrokerAccess, error_topic_for, parse_url
+
 logger = logging.getLogger(__name__)
 
-
-
-@dataclass(frozen=True)
-class Broker:
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    tls: bool = False
-
-
-def parse_url(url: str) -> Broker:
-    """``mqtt://user:pass@host:1883`` or ``mqtts://host:8883``."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-        raise ValueError(f"MQTT_URL must start with mqtt:// or mqtts://, not {parts.scheme or 'nothing'}")
-    if not parts.hostname:
-        raise ValueError("MQTT_URL has no host")
-    tls = parts.scheme in ("mqtts", "ssl")
-    return Broker(host=parts.hostname, port=parts.port or (8883 if tls else 1883),
-                  username=unquote(parts.username) if parts.username else None,
-                  password=unquote(parts.password) if parts.password else None, tls=tls)
 
 
 # --- The broker the project starts ------------------------------------------------------------
@@ -91,9 +70,10 @@ def mosquitto_binary() -> str | None:
         (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if Path(p).exists()), None)
 
 
-def mosquitto_config(port: int, data_dir: Path, *, host: str = "127.0.0.1") -> str:
+def mosquitto_config(port: int, data_dir: Path, *, host: str = "127.0.0.1", access: BrokerAccess | None = None) -> str:
     """A mosquitto configuration for the ingestion load: the limits above, and sessions and
-    queued messages kept on disk across a broker restart."""
+    queued messages kept on disk across a broker restart. With ``access``, only the clients in its
+    password file may connect, each confined by its ACL (``write_broker_access``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     run_as = []
     if os.geteuid() == 0:
@@ -108,7 +88,8 @@ def mosquitto_config(port: int, data_dir: Path, *, host: str = "127.0.0.1") -> s
     return "\n".join([
         f"listener {port} {host}",
         *run_as,
-        "allow_anonymous true",
+        *(["allow_anonymous false", f"password_file {access.password_file}", f"acl_file {access.acl_file}"]
+          if access else ["allow_anonymous true"]),
         f"max_inflight_messages {BROKER_MAX_INFLIGHT}",
         f"max_queued_messages {BROKER_MAX_QUEUED}",
         "persistence true",
@@ -450,7 +431,8 @@ class MqttIngestor:
                                                                "refused": message["refused"],
                                                                "errors": message["errors"][:5]})
                 if self.error_topic:
-                    self.client.publish(self.error_topic, json.dumps(message), qos=1)
+                    self.client.publish(error_topic_for(self.error_topic, message["topic"], self.site_level),
+                                        json.dumps(message), qos=1)
         # Only now, with the batch committed, may the broker forget these messages.
         for m in messages:
             if m.qos:

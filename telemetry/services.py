@@ -21,6 +21,7 @@ from prosync.core.recording import record
 from telemetry import alarms, live, meters, storage
 from telemetry.alerts import acknowledge_alert, close_alert, raise_alert  # noqa: F401
 from telemetry.backends import Batch, to_us
+from telemetry.broker import mosquitto_password_hash, sync_broker_access
 from telemetry.models import CsvImport, Gateway, Sensor
 
 logger = logging.getLogger(__name__)
@@ -255,10 +256,12 @@ def issue_gateway(*, site, name: str, actor) -> tuple[Gateway, str]:
     prefix = secrets.token_hex(4)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        gateway = Gateway(site=site, name=name, key_prefix=prefix, key_hash=Gateway.hash_key(key))
+        gateway = Gateway(site=site, name=name, key_prefix=prefix, key_hash=Gateway.hash_key(key),
+                          mqtt_password_hash=mosquitto_password_hash(key))
         gateway.full_clean()
         gateway.save()
         record(actor, "gateway.issue", gateway, changes={"name": name})
+        transaction.on_commit(sync_broker_access)
     return gateway, key
 
 
@@ -267,6 +270,7 @@ def revoke_gateway(gateway: Gateway, *, actor) -> Gateway:
     gateway.is_active = False
     gateway.save(update_fields=["is_active"])
     record(actor, "gateway.revoke", gateway)
+    transaction.on_commit(sync_broker_access)
     return gateway
 
 
@@ -336,8 +340,11 @@ def run_csv_import(job_id: int) -> CsvImport:
         return _finish_csv(job, CsvImport.Status.FAILED,
                            f"The header must name the columns sensor, ts, value; missing: {', '.join(missing)}.")
     col = {c: header.index(c) for c in CSV_COLUMNS}
-    job.total_rows, job.status = total, CsvImport.Status.RUNNING
-    job.save(update_fields=["total_rows", "status"])
+    # A second delivery after its worker died resumes after the last chunk saved: each chunk's
+    # readings and its progress are committed together, so nothing is counted twice.
+    resume_at = job.processed_rows if job.status == CsvImport.Status.RUNNING else 0
+    job.total_rows, job.status, job.heartbeat_at = total, CsvImport.Status.RUNNING, timezone.now()
+    job.save(update_fields=["total_rows", "status", "heartbeat_at"])
 
     def item(row):
         if len(row) < len(header):
@@ -355,8 +362,8 @@ def run_csv_import(job_id: int) -> CsvImport:
                 yield start, part
                 start += len(part)
 
-    kept: list[dict] = []
-    refused = 0
+    kept: list[dict] = list(job.errors) if resume_at else []
+    refused = job.refused if resume_at else 0
     if job.atomic:  # validate everything first; store nothing if any row is bad
         for start, part in chunks():
             errors = _csv_errors(part, [item(r) for r in part], start, user, check_only=True)
@@ -367,13 +374,40 @@ def run_csv_import(job_id: int) -> CsvImport:
             return _finish_csv(job, CsvImport.Status.FAILED,
                                f"Nothing was stored: {refused} rows are not valid (atomic import).")
     for start, part in chunks():
-        errors = _csv_errors(part, [item(r) for r in part], start, user, job=job)
-        refused += len({e["row"] for e in errors})
-        kept += errors[:CSV_MAX_ERRORS_KEPT - len(kept)]
-        job.processed_rows, job.refused, job.errors = start + len(part), refused, kept
-        job.save(update_fields=["processed_rows", "stored", "duplicates", "refused", "errors"])
+        if start < resume_at:
+            continue
+        with transaction.atomic():
+            errors = _csv_errors(part, [item(r) for r in part], start, user, job=job)
+            refused += len({e["row"] for e in errors})
+            kept += errors[:CSV_MAX_ERRORS_KEPT - len(kept)]
+            job.processed_rows, job.refused, job.errors = start + len(part), refused, kept
+            job.heartbeat_at = timezone.now()
+            job.save(update_fields=["processed_rows", "stored", "duplicates", "refused", "errors", "heartbeat_at"])
     message = f"{job.stored} readings stored, {job.duplicates} already there, {job.refused} rows refused."
     return _finish_csv(job, CsvImport.Status.DONE, message)
+
+
+def expire_lost_imports(now: datetime | None = None) -> int:
+    """Mark failed the imports whose worker is gone: running with no progress for longer than
+    ``IMPORT_LEASE_SECONDS``, or queued and never started for a day. The readings already stored
+    stay; uploading the file again stores the rest (the stored ones count as already there)."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+    lost = 0
+    for job in CsvImport.objects.filter(Q(status=CsvImport.Status.RUNNING)
+                                        & (Q(heartbeat_at__lt=now - lease)
+                                           | Q(heartbeat_at__isnull=True, created_at__lt=now - lease))):
+        _finish_csv(job, CsvImport.Status.FAILED,
+                    f"Stopped after {job.processed_rows} of {job.total_rows} rows: the import made no progress for "
+                    f"{settings.IMPORT_LEASE_SECONDS // 60} minutes (its worker stopped). {job.stored} readings were "
+                    "stored; upload the file again to import the rest.")
+        lost += 1
+    for job in CsvImport.objects.filter(status=CsvImport.Status.QUEUED, created_at__lt=now - timedelta(days=1)):
+        _finish_csv(job, CsvImport.Status.FAILED, "Never started: no worker took the import. Upload the file again.")
+        lost += 1
+    if lost:
+        logger.warning("CSV imports marked failed: their worker was lost", extra={"imports": lost})
+    return lost
 
 
 def _csv_errors(part, items, start, user, *, job=None, check_only=False) -> list[dict]:

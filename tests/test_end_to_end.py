@@ -9,13 +9,13 @@ import sys
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from conftest import BASE_DIR, degrading_readings, jwt_client, register_active_model, service_env
 from predictions.constants import LOW_HEALTH_CAUSE
 from predictions.models import HealthAssessment
 from predictions.tasks import assess_fleet
 from prosync.asgi import application
+from prosync.core.ws_auth import issue_ticket
 from telemetry.models import Alert
 from workorders.models import WorkOrder
 
@@ -36,8 +36,7 @@ async def receive_until(communicator, event_type, timeout=10.0):
 async def test_readings_to_assessment_to_alert_pushed_to_subscriber(live_plant):
     p = live_plant
     await sync_to_async(register_active_model)(p.category)
-    token = await sync_to_async(lambda: str(RefreshToken.for_user(p.tech_a).access_token))()
-    communicator = WebsocketCommunicator(application, f"/ws/assets/{p.asset_a.pk}/?token={token}",
+    communicator = WebsocketCommunicator(application, f"/ws/assets/{p.asset_a.pk}/?ticket={issue_ticket(p.tech_a)}",
                                          headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")])
     connected, _ = await communicator.connect()
     assert connected
@@ -123,10 +122,11 @@ async def test_fleet_assessments_reach_each_asset_feed_alone_and_the_site_feed_w
         return other
 
     other = await sync_to_async(second_pump)()
-    token = await sync_to_async(lambda: str(RefreshToken.for_user(p.tech_a).access_token))()
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-    asset_feed = WebsocketCommunicator(application, f"/ws/assets/{p.asset_a.pk}/?token={token}", headers=headers)
-    site_feed = WebsocketCommunicator(application, f"/ws/sites/{p.site_a.pk}/?token={token}", headers=headers)
+    asset_feed = WebsocketCommunicator(application, f"/ws/assets/{p.asset_a.pk}/?ticket={issue_ticket(p.tech_a)}",
+                                       headers=headers)
+    site_feed = WebsocketCommunicator(application, f"/ws/sites/{p.site_a.pk}/?ticket={issue_ticket(p.tech_a)}",
+                                      headers=headers)
     for feed in (asset_feed, site_feed):
         assert (await feed.connect())[0] and (await feed.receive_json_from())["type"] == "hello"
 

@@ -7,6 +7,7 @@ from django import forms
 
 from accounts.models import User
 from assets.models import Asset, Meter, Site
+from prosync.core.files import CappedImageField
 from prosync.core.selects import SearchSelect
 from workorders.choices import WorkOrderPriority, WorkOrderType
 from workorders.models import ChecklistTemplate, PreventiveSchedule, Project, Team, WorkOrder
@@ -17,7 +18,7 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class PhotosField(forms.ImageField):
+class PhotosField(CappedImageField):
     """Several image files in one input: each must be a real image (Pillow opens it); the
     request service checks type, size and count."""
 

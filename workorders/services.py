@@ -17,6 +17,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from prosync.core.files import check_image_pixels
 from prosync.core.recording import record, send_on_commit
 from workorders import constants
 from workorders.choices import ChecklistItemKind, PredictionOutcome, WorkOrderStatus, WorkOrderType
@@ -432,6 +433,7 @@ def _check_upload(upload, *, image_only: bool = False, field: str = "file") -> s
     if ctype.startswith("image/"):
         from PIL import Image, UnidentifiedImageError
 
+        check_image_pixels(upload, field)
         try:
             upload.seek(0)
             Image.open(upload).verify()

@@ -32,6 +32,7 @@ from django.utils import timezone
 from accounts.models import NotificationKind
 from accounts.roles import Role
 from accounts.services import notify
+from prosync.core.files import check_image_pixels
 from prosync.core.permissions import can
 from prosync.core.recording import record
 from workorders.choices import (
@@ -76,6 +77,7 @@ def validate_photos(photos: list[UploadedFile]) -> None:
             raise ValidationError({"photos": f"'{photo.name}' is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB."})
         if (getattr(photo, "content_type", "") or "") not in PHOTO_TYPES:
             raise ValidationError({"photos": f"'{photo.name}' is not a JPEG, PNG, WebP or GIF image."})
+        check_image_pixels(photo, "photos")
 
 
 def may_decide(user, request: WorkRequest) -> bool:

@@ -35,6 +35,7 @@ urlpatterns = [
     path("requests/", views_planning.WorkRequestListView.as_view(), name="requests"),
     path("requests/new/", views_planning.request_new, name="request-new"),
     path("requests/<int:pk>/", views_planning.WorkRequestDetailView.as_view(), name="request-detail"),
+    path("requests/photos/<int:pk>/", views_planning.request_photo, name="request-photo"),
     path("requests/<int:pk>/approve/", views_planning.request_approve, name="request-approve"),
     path("requests/<int:pk>/reject/", views_planning.request_reject, name="request-reject"),
     path("report/<uuid:token>/", views_planning.public_report, name="report"),

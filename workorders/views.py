@@ -16,7 +16,6 @@ from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationE
 from django.db import connections
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +23,7 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from prosync.core.files import serve_file
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
 from prosync.core.views import apply_errors, next_url, require
@@ -764,12 +764,4 @@ def checklist_photo(request, pk):
 
 
 def _serve(field_file, content_type: str, *, inline: bool):
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is no longer in storage.") from exc
-    response = FileResponse(handle, as_attachment=not inline, filename=field_file.name.rsplit("/", 1)[-1],
-                            content_type=content_type or None)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
+    return serve_file(field_file, content_type, inline=inline)

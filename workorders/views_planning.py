@@ -9,12 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assets.models import Asset
+from prosync.core.files import serve_file
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
 from prosync.core.throttling import client_ip
@@ -31,7 +31,7 @@ from workorders.forms_planning import (
     RejectForm,
     WorkRequestForm,
 )
-from workorders.models import PMOccurrence, PreventiveSchedule, Project, WorkOrder, WorkRequest
+from workorders.models import PMOccurrence, PreventiveSchedule, Project, WorkOrder, WorkRequest, WorkRequestPhoto
 from workorders.tables import PreventiveScheduleTable, ProjectTable, WorkRequestTable
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,13 @@ class WorkRequestDetailView(ScopedDetailView):
             ctx.setdefault("approve_form", ApproveForm(user=self.request.user, initial={"priority": wr.priority}))
             ctx.setdefault("reject_form", RejectForm())
         return ctx
+
+
+@login_required
+def request_photo(request, pk):
+    """A photo of a request, for those who may see the request (never a public media URL)."""
+    photo = get_object_or_404(WorkRequestPhoto.objects.for_user(request.user, "view"), pk=pk)
+    return serve_file(photo.image, photo.content_type, inline=True)
 
 
 @login_required
@@ -197,13 +204,15 @@ def _over_limit(request) -> bool:
 def public_report(request, token):
     """Anyone who scans an asset's QR label may report a problem with it, without an account."""
     asset = Asset.objects.select_related("site").filter(qr_token=token).first()
-    if asset is None:
-        raise Http404("This QR code belongs to no machine.")
+    if asset is None:  # a label replaced since (Rotate QR code), or a made-up address
+        return render(request, "assets/label_not_found.html", status=404)
+    # The allowance is checked before the body (and its photos) is parsed: a flood costs no parsing.
+    if request.method == "POST" and _over_limit(request):
+        return render(request, "workorders/planning/report_limited.html",
+                      {"asset": asset, "form": PublicReportForm()}, status=429)
     form = PublicReportForm(request.POST or None, request.FILES or None)
     ctx = {"asset": asset, "form": form}
     if request.method == "POST":
-        if _over_limit(request):
-            return render(request, "workorders/planning/report_limited.html", ctx, status=429)
         if not form.is_valid():
             return render(request, "workorders/planning/report.html", ctx, status=400)
         data = form.cleaned_data

@@ -21,6 +21,7 @@ from assets.filters_parts import (
 from assets.models import Asset, BomLine, Part, StockLevel, StockMovement, Storeroom
 from assets.selectors_parts import parts_with_stock
 from prosync.core.api import ScopedModelSerializer, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.files import ProtectedImageField
 
 # --- Serializers -----------------------------------------------------------------------------
 
@@ -29,6 +30,8 @@ class PartSerializer(ScopedModelSerializer):
     on_hand = serializers.DecimalField(max_digits=16, decimal_places=3, read_only=True,
                                        help_text="On hand in the storerooms of your sites.")
     is_low = serializers.BooleanField(read_only=True, help_text="At or below the reorder point somewhere.")
+    photo = ProtectedImageField("assets:part-photo", required=False, allow_null=True,
+                                help_text="Multipart upload; answered with the photo's permission-checked address.")
 
     class Meta:
         model = Part
@@ -176,6 +179,14 @@ class PartViewSet(ServiceWritesMixin, ScopedViewSet):
 
     def get_queryset(self):
         return parts_with_stock(super().get_queryset(), self.request.user)
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)  # with on_hand and is_low
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
 
 class StoreroomViewSet(ServiceWritesMixin, ScopedViewSet):

@@ -8,6 +8,7 @@ import io
 import json
 
 from rest_framework.renderers import BaseRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 
 def spreadsheet_safe(value):
@@ -29,7 +30,12 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        rows = data.get("results", [data]) if isinstance(data, dict) else (data or [])
+        if isinstance(data, dict):
+            rows = data["results"] if isinstance(data.get("results"), list) else [data]
+        else:
+            rows = data if isinstance(data, list) else [] if data is None else [data]
+        # An error's messages (a list of strings) are rows of one "detail" column.
+        rows = [row if isinstance(row, dict) else {"detail": row} for row in rows]
         header: list[str] = []
         for row in rows:
             header.extend(k for k in row if k not in header)
@@ -50,5 +56,5 @@ class CSVRenderer(BaseRenderer):
         if value is None:
             return ""
         if isinstance(value, (dict, list)):
-            return json.dumps(value, ensure_ascii=False)
+            return json.dumps(value, ensure_ascii=False, cls=JSONEncoder)  # decimals, dates: as in the JSON
         return spreadsheet_safe(value)

@@ -103,6 +103,12 @@ class EventSerializer(serializers.Serializer):
     details = serializers.JSONField()
 
 
+class EventPageSerializer(serializers.Serializer):
+    results = EventSerializer(many=True)
+    next_before = serializers.DateTimeField(allow_null=True, help_text="Pass as ?before= for the older events; "
+                                                                        "null on the last page.")
+
+
 class EventListView(APIView):
     """The activity log of the user's sites, newest first; ``before`` (the ``at`` of the last
     event of a page) pages back. Served by the configured event-log backend."""
@@ -114,7 +120,7 @@ class EventListView(APIView):
         OpenApiParameter("kind", str, description="Comma-separated kinds, e.g. alarm.raised,alarm.cleared"),
         OpenApiParameter("before", str, description="ISO 8601 instant: events strictly older"),
         OpenApiParameter("limit", int, description="At most 500 (default 50)")],
-        responses=EventSerializer(many=True))
+        responses={200: EventPageSerializer, 400: None})
     def get(self, request):
         errors, params = {}, {}
         for name in ("asset", "site", "limit"):

@@ -7,11 +7,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from prosync.core.api import BodyLimitMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from prosync.core.permissions import SiteScopedPermission
 from prosync.core.throttling import ScopedRateThrottle
 from telemetry import services
@@ -50,18 +52,21 @@ class BulkReadingsView(BodyLimitMixin, APIView):
 
     @extend_schema(
         request=BulkReadingItemSerializer(many=True),
-        parameters=[OpenApiParameter("atomic", bool, description="Refuse the whole batch if any item is bad.")],
+        parameters=[OpenApiParameter("atomic", bool, description="Refuse the whole batch if any item is bad."),
+                    IDEMPOTENCY_PARAMETER],
         responses={201: BulkResultSerializer, 400: BulkResultSerializer, 413: None},
         description=f"At most {settings.INGEST_MAX_BATCH} readings. Bad items are refused with their index, field "
                     "and reason (400) while the valid ones are stored, unless atomic=true. A reading already stored "
                     "for the same sensor and instant is counted as a duplicate and kept once.")
+    @idempotent
     def post(self, request):
         atomic = request.query_params.get("atomic", "").lower() in ("1", "true", "yes")
         try:
             result = services.ingest_readings(request.data, actor=request.user, atomic=atomic)
-        except services.BatchRefused as exc:
+        except (services.BatchRefused, ParseError) as exc:  # a refused batch answers in the one documented shape
+            reason = exc.reason if isinstance(exc, services.BatchRefused) else str(exc.detail)
             return Response({"received": 0, "stored": 0, "duplicates": 0, "refused": 0,
-                             "errors": [{"index": None, "field": None, "reason": exc.reason}]},
+                             "errors": [{"index": None, "field": None, "reason": reason}]},
                             status=status.HTTP_400_BAD_REQUEST)
         code = status.HTTP_400_BAD_REQUEST if result.errors else status.HTTP_201_CREATED
         # orjson straight to bytes: the answer of a 5,000-item batch is small, but this path runs

@@ -45,3 +45,54 @@ def test_event_log_on_each_backend(plant, store, django_capture_on_commit_callba
     assert eventlog.events_for(plant.tech_b, site_id=plant.site_a.pk) == []
     if store == "mongodb":
         log.collection.delete_many({})
+
+
+def _start_nx(port: int, data: str):
+    import subprocess
+
+    from conftest import wait_for_port
+    from telemetry.tests.conftest import _nx_binary
+
+    proc = subprocess.Popen([_nx_binary(), "--host", "127.0.0.1", "--port", str(port), "--data-dir", data],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    wait_for_port(port, proc, timeout=30)
+    return proc
+
+
+def test_with_mongodb_down_a_work_order_commits_and_its_events_arrive_when_it_is_back(
+        plant, settings, django_capture_on_commit_callbacks, tmp_path):
+    """MongoDB (a MongoDB-protocol server started here, nx-27017) stopped while a planner
+    creates an order: the order is created (201, not 500), a retry with the same Idempotency-Key
+    creates no second one, and its activity event waits in PostgreSQL; once the server is back
+    the beat task delivers it, once."""
+    from conftest import free_port, jwt_client
+    from telemetry.models import EventOutbox
+    from telemetry.tasks import deliver_event_outbox
+    from workorders.models import WorkOrder
+
+    port = free_port()
+    settings.TELEMETRY_BACKEND, settings.MONGODB_URI = "mongodb", f"mongodb://127.0.0.1:{port}/outbox_{port}"
+    api = jwt_client(plant.manager_a)
+    body = {"asset": plant.asset_a.pk, "title": "Seal leaking at the coupling", "priority": "high"}
+    key = {"HTTP_IDEMPOTENCY_KEY": "0c9f4d1e-outbox"}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post("/api/v1/work-orders/", body, format="json", **key)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api.post("/api/v1/work-orders/", body, format="json", **key)
+    assert first.status_code == again.status_code == 201, first.content
+    assert WorkOrder.objects.filter(title=body["title"]).count() == 1
+    waiting = EventOutbox.objects.count()
+    assert waiting >= 1
+    assert eventlog.events_for(plant.manager_a) == [], "the feed is empty while MongoDB is down, not an error"
+
+    server = _start_nx(port, str(tmp_path))
+    try:
+        assert deliver_event_outbox() == waiting
+        assert EventOutbox.objects.count() == 0
+        titles = [e["title"] for e in eventlog.events_for(plant.manager_a)]
+        assert any(body["title"] in t for t in titles), titles
+        assert deliver_event_outbox() == 0
+        assert len(eventlog.events_for(plant.manager_a)) == len(titles), "delivered once"
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -13,10 +13,10 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
-from rest_framework_simplejwt.tokens import AccessToken
 
 from prosync.asgi import application
 from prosync.core import events
+from prosync.core.ws_auth import issue_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +24,7 @@ FEEDS = 20
 
 
 def feed(path: str, user) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, f"{path}?token={AccessToken.for_user(user)}",
+    return WebsocketCommunicator(application, f"{path}?ticket={issue_ticket(user)}",
                                  headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")])
 
 

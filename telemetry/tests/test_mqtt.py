@@ -10,19 +10,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from conftest import BASE_DIR, free_port, service_env, wait_for_port
+from telemetry.broker import BrokerAccess, parse_url
 from telemetry.models import Reading
-from telemetry.mqtt import mosquitto_binary, mosquitto_config, parse_url
+from telemetry.mqtt import mosquitto_binary, mosquitto_config
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -93,7 +97,7 @@ class Worker:
     def __init__(self, broker_url: str, topic_root: str, client_id: str, *options: str):
         self.args = [sys.executable, "manage.py", "mqtt_ingest", "--url", broker_url, "--topic",
                      f"{topic_root}/+/readings", "--error-topic", f"{topic_root}/errors", "--client-id", client_id,
-                     "--group", topic_root, "--stats-interval", "0.2", *options]
+                     "--group", topic_root, "--stats-interval", "0.2", "--site-level", "off", *options]
         self.start()
 
     def start(self) -> None:
@@ -311,11 +315,12 @@ def test_a_shared_subscription_spreads_messages_over_two_workers(live_plant, bro
         assert sum(w.total("duplicates") for w in workers) == 0
 
 
-def test_make_runs_broker_moves_to_a_free_port_when_1883_is_taken(tmp_path):
+def test_make_runs_broker_moves_to_a_free_port_when_1883_is_taken(live_plant):
     """What ``make run`` does for MQTT when port 1883 is taken by another program: its broker
-    starts on a free port, says where devices publish, keeps that port for the next start, and
-    takes messages there."""
-    import paho.mqtt.client as mqtt
+    starts on a free port, says where gateways publish, keeps that port for the next start, takes
+    a gateway's messages there (with its key, on its site's topic) and refuses anonymous clients."""
+
+    from telemetry import services
 
     holder = socket.socket()
     try:
@@ -324,48 +329,58 @@ def test_make_runs_broker_moves_to_a_free_port_when_1883_is_taken(tmp_path):
     except OSError:
         holder.close()
         holder = None  # already taken by another program, which is the case under test
+    gateway, key = services.issue_gateway(site=live_plant.site_a, name="line gateway", actor=live_plant.admin)
     script = ("import json, os; from prosync import stack; env = dict(os.environ); "
               "commands = stack._mqtt_commands(env); "
               "print(json.dumps({'url': env.get('MQTT_URL'), 'commands': commands}))")
-    env = dict(os.environ, PROSYNC_VAR_DIR=str(tmp_path), MQTT_WORKERS="2")
-    env.pop("MQTT_URL", None)
-    env.pop("MQTT_PORT", None)
+    # mosquitto reads its access files as its own user: not under pytest's private temporary folder.
+    var_dir = Path(tempfile.mkdtemp(prefix="prosync-var-"))
+    var_dir.chmod(0o755)
+    env = dict(service_env(), PROSYNC_VAR_DIR=str(var_dir), MQTT_WORKERS="2")
+    for name in ("MQTT_URL", "MQTT_PORT", "MQTT_PASSWORD_FILE", "MQTT_ACL_FILE", "MQTT_BROKER_PID_FILE"):
+        env.pop(name, None)
 
     def make_run_mqtt():
         out = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True,
                              check=True).stdout.splitlines()
         return out, json.loads(out[-1])
 
-    tmp_path.chmod(0o755)
     try:
         printed, started = make_run_mqtt()
         url = started["url"]
-        port = parse_url(url).port
-        assert port != 1883
-        assert any(f"MQTT broker on {url}" in line and "prosync/<gateway>/readings" in line for line in printed)
+        broker_address = parse_url(url)
+        port = broker_address.port
+        assert port != 1883 and broker_address.username == "prosync-ingest"
+        assert any(f"MQTT broker on mqtt://127.0.0.1:{port}" in line and "prosync/<site code>/readings" in line
+                   for line in printed)
         assert sorted(started["commands"]) == ["mosquitto", "mqtt-1", "mqtt-2"]
         broker = subprocess.Popen(started["commands"]["mosquitto"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         try:
             wait_for_port(port, broker, timeout=15)
+            assert _client(url) is None, "anonymous clients are refused"
             received = threading.Event()
-            client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-            client.on_connect = lambda c, *_: c.subscribe("prosync/+/readings", qos=1)
-            client.on_subscribe = lambda c, *_: c.publish("prosync/gw-1/readings", b"{}", qos=1)
-            client.on_message = lambda *_: received.set()
-            client.connect("127.0.0.1", port)
-            client.loop_start()
-            assert received.wait(10)  # a device can publish there
-            client.loop_stop()
-            client.disconnect()
+            reader = _client(url, broker_address.username, broker_address.password)
+            reader.on_message = lambda *_: received.set()
+            subscribed = threading.Event()
+            reader.on_subscribe = lambda *_: subscribed.set()
+            reader.subscribe("prosync/+/readings", qos=1)
+            assert subscribed.wait(10)
+            device = _client(url, f"gateway-{gateway.key_prefix}", key)
+            device.publish(f"prosync/{live_plant.site_a.code}/readings", b"{}", qos=1).wait_for_publish(10)
+            assert received.wait(10)  # a gateway can publish there
+            for client in (reader, device):
+                client.loop_stop()
+                client.disconnect()
         finally:
             broker.terminate()
             broker.wait(10)
-        # The next start finds the same port again, so devices keep their address.
+        # The next start finds the same port and the same worker password again.
         assert make_run_mqtt()[1]["url"] == url
     finally:
         if holder is not None:
             holder.close()
+        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def test_a_worker_stopped_for_good_leaves_no_message_behind(live_plant, broker_url):
@@ -387,3 +402,100 @@ def test_a_worker_stopped_for_good_leaves_no_message_behind(live_plant, broker_u
         assert wait_until(lambda: Reading.objects.filter(sensor__in=sensors).count() == 3000, timeout=60), \
             Reading.objects.filter(sensor__in=sensors).count()
         assert workers[1].proc.poll() is None
+
+
+def _client(url: str, username=None, password=None):
+    """A connected paho client, or the reason the broker refused it."""
+    import paho.mqtt.client as mqtt
+
+    b = parse_url(url)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    if username:
+        client.username_pw_set(username, password)
+    answered, result = threading.Event(), {}
+
+    def on_connect(c, userdata, flags, reason_code, properties):
+        result["refused"] = reason_code.is_failure
+        answered.set()
+
+    client.on_connect = on_connect
+    client.connect(b.host, b.port)
+    client.loop_start()
+    assert answered.wait(10)
+    if result["refused"]:
+        client.loop_stop()
+        return None
+    return client
+
+
+def test_each_gateway_publishes_for_its_own_site_only_with_its_own_key(live_plant, settings):
+    """The broker make run starts: anonymous and wrong passwords are refused, a gateway's key
+    lets it write its own site's topic and read its own site's errors, nothing else; revoking the
+    gateway shuts it out of the running broker."""
+    from telemetry import services
+
+    root = f"prosync-acl-{os.getpid()}"
+    port = free_port()
+    # mosquitto reads its access files as its own user: not under pytest's private temporary folder.
+    directory = Path(tempfile.mkdtemp(prefix="prosync-broker-"))
+    directory.chmod(0o755)
+    access = BrokerAccess(directory / "passwd", directory / "acl", directory / "mosquitto.pid")
+    worker_url = f"mqtt://prosync-ingest:worker-secret@127.0.0.1:{port}"
+    settings.MQTT_URL, settings.MQTT_TOPIC_SITE_LEVEL = worker_url, 1
+    settings.MQTT_TOPIC, settings.MQTT_ERROR_TOPIC = f"{root}/+/readings", f"{root}/{{site}}/errors"
+    settings.MQTT_PASSWORD_FILE, settings.MQTT_ACL_FILE = str(access.password_file), str(access.acl_file)
+    settings.MQTT_BROKER_PID_FILE = str(access.pid_file)
+    gateway_a, key_a = services.issue_gateway(site=live_plant.site_a, name="north gateway", actor=live_plant.admin)
+    _gateway_b, key_b = services.issue_gateway(site=live_plant.site_b, name="south gateway", actor=live_plant.admin)
+    assert f"gateway-{gateway_a.key_prefix}:$7$" in access.password_file.read_text()
+
+    conf = directory / "mosquitto.conf"
+    conf.write_text(mosquitto_config(port, directory / "store", access=access))
+    broker = subprocess.Popen([mosquitto_binary(), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    access.pid_file.write_text(str(broker.pid))  # as make run does
+    user_a = f"gateway-{gateway_a.key_prefix}"
+    clients = []
+    try:
+        wait_for_port(port, broker, timeout=15)
+        assert _client(worker_url) is None, "anonymous clients are refused"
+        assert _client(worker_url, user_a, key_b) is None, "another gateway's key is refused"
+        gw_a = _client(worker_url, user_a, key_a)
+        assert gw_a is not None
+        clients.append(gw_a)
+        errors_seen: list[tuple[str, dict]] = []
+        subscribed = threading.Event()
+        gw_a.on_message = lambda c, u, m: errors_seen.append((m.topic, json.loads(m.payload)))
+        gw_a.on_subscribe = lambda *_: subscribed.set()
+        gw_a.subscribe([(f"{root}/{live_plant.site_a.code}/errors", 1), (f"{root}/{live_plant.site_b.code}/errors", 1)])
+        assert subscribed.wait(10)
+
+        worker = Worker(worker_url, root, f"{root}-w", "--site-level", "1", "--error-topic",
+                        f"{root}/{{site}}/errors")
+        try:
+            vib_a, vib_b = live_plant.sensors_a["vibration"], live_plant.sensors_b["vibration"]
+            t = (timezone.now() - timedelta(minutes=5)).isoformat()
+            own, other = f"{root}/{live_plant.site_a.code}/readings", f"{root}/{live_plant.site_b.code}/readings"
+            gw_a.publish(own, json.dumps([{"sensor": vib_a.key, "ts": t, "value": 1.5},
+                                          {"sensor": "no-such-sensor", "ts": t, "value": 1.0}]), qos=1)
+            gw_a.publish(other, json.dumps({"sensor": vib_b.key, "ts": t, "value": 9.9}), qos=1).wait_for_publish(10)
+            assert wait_until(lambda: Reading.objects.filter(sensor=vib_a).count() == 1)
+            assert wait_until(lambda: len(errors_seen) >= 1)
+            time.sleep(1.0)
+            assert not Reading.objects.filter(sensor=vib_b).exists(), "the broker drops a write to another site's topic"
+            assert [topic for topic, _ in errors_seen] == [f"{root}/{live_plant.site_a.code}/errors"]
+            assert errors_seen[0][1]["errors"][0]["reason"] == "unknown sensor 'no-such-sensor'"
+        finally:
+            worker.stop()
+
+        services.revoke_gateway(gateway_a, actor=live_plant.admin)
+        assert user_a not in access.password_file.read_text()
+        assert wait_until(lambda: _client(worker_url, user_a, key_a) is None, timeout=10), \
+            "the running broker shuts a revoked gateway out"
+    finally:
+        for client in clients:
+            client.loop_stop()
+            client.disconnect()
+        broker.terminate()
+        broker.wait(10)
+        shutil.rmtree(directory, ignore_errors=True)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import orjson
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -266,3 +267,49 @@ def test_bulk_and_import_bodies_over_their_limit_are_413_before_parsing(plant, s
     r = admin.post("/api/v1/imports/sites/", {"file": SimpleUploadedFile("sites.csv", csv), "dry_run": "true"},
                    format="multipart")
     assert r.status_code == 413 and "IMPORT_MAX_BODY_BYTES" in r.json()["detail"]
+
+
+class WorkerDied(BaseException):
+    """Stands for the worker process being killed mid-import (not an error the code handles)."""
+
+
+def test_a_csv_import_whose_worker_died_resumes_where_it_stopped_without_counting_twice(plant, settings, monkeypatch):
+    settings.TELEMETRY_CSV_CHUNK = 1000
+    cur = plant.sensors_a["current"]
+    t = timezone.now().replace(microsecond=0) - timedelta(days=2)
+    text = "sensor,ts,value\n" + "".join(f"{cur.pk},{(t + timedelta(seconds=i)).isoformat()},{i % 40}\n"
+                                         for i in range(4500))
+    job = services.start_csv_import(upload=csv_file(text), actor=plant.tech_a)
+    real_ingest, calls = services.ingest_readings, []
+
+    def dies_on_third_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise WorkerDied
+        return real_ingest(*args, **kwargs)
+
+    monkeypatch.setattr(services, "ingest_readings", dies_on_third_chunk)
+    with pytest.raises(WorkerDied):
+        services.run_csv_import(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows, job.stored) == ("running", 2000, 2000)
+
+    monkeypatch.setattr(services, "ingest_readings", real_ingest)
+    job = services.run_csv_import(job.pk)  # the broker hands the task out again
+    assert (job.status, job.processed_rows, job.stored, job.duplicates) == ("done", 4500, 4500, 0)
+    assert storage.get_store().count_raw([cur.pk]) == 4500
+
+
+def test_a_csv_import_with_no_progress_past_its_lease_is_marked_failed_with_what_was_stored(plant, settings, client):
+    job = services.start_csv_import(upload=csv_file("sensor,ts,value\n"), actor=plant.tech_a)
+    long_ago = timezone.now() - timedelta(seconds=settings.IMPORT_LEASE_SECONDS + 60)
+    CsvImport.objects.filter(pk=job.pk).update(status="running", total_rows=5000, processed_rows=1000, stored=1000,
+                                               heartbeat_at=long_ago)
+    fresh = services.start_csv_import(upload=csv_file("sensor,ts,value\n"), actor=plant.tech_a)
+    CsvImport.objects.filter(pk=fresh.pk).update(status="running", heartbeat_at=timezone.now())
+    client.force_login(plant.tech_a)
+    page = client.get(reverse("telemetry:csv-import", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == "failed" and job.finished_at is not None
+    assert "Stopped after 1000 of 5000 rows" in page and "upload the file again" in page
+    assert CsvImport.objects.get(pk=fresh.pk).status == "running", "an import still making progress is left alone"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +15,8 @@ from rest_framework.response import Response
 from accounts.models import User
 from assets.models import Part
 from prosync.core.api import ScopedModelSerializer, ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.files import CappedImageUpload
+from prosync.core.idempotency import IdempotentCreateMixin
 from workorders import services_planning
 from workorders.choices import RequestChannel, WorkOrderPriority, WorkOrderType
 from workorders.filters_planning import PreventiveScheduleFilterSet, ProjectFilterSet, WorkRequestFilterSet
@@ -26,7 +29,7 @@ class WorkRequestSerializer(ScopedModelSerializer):
     number = serializers.CharField(read_only=True)
     reporter = serializers.CharField(read_only=True)
     photos = serializers.SerializerMethodField()
-    upload_photos = serializers.ListField(child=serializers.ImageField(), write_only=True, required=False,
+    upload_photos = serializers.ListField(child=CappedImageUpload(), write_only=True, required=False,
                                           help_text="Multipart: up to 5 images.")
 
     class Meta:
@@ -39,8 +42,10 @@ class WorkRequestSerializer(ScopedModelSerializer):
         extra_kwargs = {"site": {"required": False}}
 
     def get_photos(self, obj) -> list[str]:
+        """The photos' permission-checked addresses."""
         request = self.context.get("request")
-        return [request.build_absolute_uri(p.image.url) if request else p.image.url for p in obj.photos.all()]
+        paths = [reverse("workorders:request-photo", args=[p.pk]) for p in obj.photos.all()]
+        return [request.build_absolute_uri(path) for path in paths] if request else paths
 
     def validate(self, attrs):
         if attrs.get("site") is None and attrs.get("asset") is None:
@@ -72,8 +77,8 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class WorkRequestViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         mixins.CreateModelMixin, viewsets.GenericViewSet):
+class WorkRequestViewSet(IdempotentCreateMixin, ScopedQuerysetMixin, mixins.ListModelMixin,
+                         mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Anyone with an account may submit; a manager or admin of the site approves or rejects."""
 
     queryset = WorkRequest.objects.select_related("site", "asset", "requested_by").prefetch_related("photos")
@@ -162,10 +167,13 @@ class PreventiveScheduleViewSet(ScopedViewSet):
     action_scopes = {"generate": "change"}
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        compliance = services_planning.compliance_summary([s.pk for s in page])
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(queryset) if page is None else page  # None: a CSV export, the whole list
+        compliance = services_planning.compliance_summary([s.pk for s in rows])
         context = self.get_serializer_context() | {"compliance": compliance}
-        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
+        data = self.get_serializer_class()(rows, many=True, context=context).data
+        return Response(data) if page is None else self.get_paginated_response(data)
 
     @staticmethod
     def _split(data: dict):
@@ -252,9 +260,12 @@ class ProjectViewSet(ScopedViewSet):
     action_scopes = {"add_orders": "change", "remove_orders": "change", "resources": "view", "timeline": "view"}
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = self.get_serializer_context() | {"progress": services_planning.progress_many([p.pk for p in page])}
-        return self.get_paginated_response(self.get_serializer_class()(page, many=True, context=context).data)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(queryset) if page is None else page  # None: a CSV export, the whole list
+        context = self.get_serializer_context() | {"progress": services_planning.progress_many([p.pk for p in rows])}
+        data = self.get_serializer_class()(rows, many=True, context=context).data
+        return Response(data) if page is None else self.get_paginated_response(data)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from prosync.core.api import ScopedModelSerializer
+from prosync.core.files import ProtectedFileField
 from workorders.choices import AttachmentKind, FailureCodeKind, PredictionOutcome, WorkOrderStatus
 from workorders.models import (
     Attachment,
@@ -28,6 +29,9 @@ from workorders.models import (
 class WorkOrderSerializer(ScopedModelSerializer):
     number = serializers.CharField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # Blank until a predictive order is completed: the schema must allow "".
+    outcome = serializers.ChoiceField(choices=PredictionOutcome.choices, read_only=True, allow_blank=True,
+                                      help_text="Predictive orders: whether the predicted fault was found.")
 
     class Meta:
         model = WorkOrder
@@ -106,6 +110,8 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 
 class ChecklistItemSerializer(ScopedModelSerializer):
     is_failed = serializers.BooleanField(read_only=True)
+    photo = ProtectedFileField("workorders:checklist-photo", read_only=True,
+                               help_text="The photo's address (permission-checked); record one with .../record/.")
 
     class Meta:
         model = ChecklistItem
@@ -130,6 +136,8 @@ class CommentSerializer(ScopedModelSerializer):
 
 class AttachmentSerializer(ScopedModelSerializer):
     kind = serializers.ChoiceField(choices=AttachmentKind.choices, default=AttachmentKind.DOCUMENT)
+    file = ProtectedFileField("workorders:attachment-file",
+                              help_text="Multipart upload; answered with the file's permission-checked address.")
 
     class Meta:
         model = Attachment

@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from prosync.core.api import ScopedQuerysetMixin, ScopedReadOnlyViewSet, ScopedViewSet
+from prosync.core.idempotency import IdempotentCreateMixin
 from prosync.core.permissions import SiteScopedPermission, can
 from workorders import services
 from workorders.api import serializers as s
@@ -60,7 +61,7 @@ class DomainErrorsMixin:
         return super().handle_exception(exc)
 
 
-class WorkOrderViewSet(DomainErrorsMixin, ScopedViewSet):
+class WorkOrderViewSet(IdempotentCreateMixin, DomainErrorsMixin, ScopedViewSet):
     queryset = WorkOrder.objects.select_related("asset", "site").prefetch_related("assignees", "blocked_by")
     serializer_class = s.WorkOrderSerializer
     filterset_class = WorkOrderFilterSet
@@ -100,7 +101,7 @@ class WorkOrderViewSet(DomainErrorsMixin, ScopedViewSet):
         return Response(s.WorkOrderSerializer(wo, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=s.StatusChangeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, as the schema says
     def history(self, request, pk=None):
         """Every move of the order: who, when, from, to, note."""
         wo = self.get_object()

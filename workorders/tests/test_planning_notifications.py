@@ -10,10 +10,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Notification
 from prosync.asgi import application
+from prosync.core.ws_auth import issue_ticket
 from workorders import services
 from workorders import services_planning as preventive
 from workorders.choices import Compliance, WorkOrderStatus
@@ -24,7 +24,7 @@ from workorders.receivers import notify_due_orders
 @pytest.mark.django_db(transaction=True)
 async def test_assigning_an_order_notifies_the_assignee_live(live_plant, close_db_connections):
     p = live_plant
-    comm = WebsocketCommunicator(application, f"/ws/notifications/?token={AccessToken.for_user(p.tech_a)}",
+    comm = WebsocketCommunicator(application, f"/ws/notifications/?ticket={issue_ticket(p.tech_a)}",
                                  headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")])
     connected, _ = await comm.connect(timeout=5)
     assert connected

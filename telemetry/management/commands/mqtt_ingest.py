@@ -8,6 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from telemetry.mqtt import MqttIngestor
 
 
+def site_level(value: str) -> int | None:
+    return None if value.strip().lower() in ("", "off", "none") else int(value)
+
+
 class Command(BaseCommand):
     help = ("Subscribe to the MQTT broker's reading topics and store the messages through ingest_readings, "
             "in batches, acknowledging each message once its batch is committed.")
@@ -17,8 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--topic", default=settings.MQTT_TOPIC, help="Topic pattern (MQTT_TOPIC)")
         parser.add_argument("--error-topic", default=settings.MQTT_ERROR_TOPIC,
                             help="Where refused readings are reported (MQTT_ERROR_TOPIC; empty: log only)")
-        parser.add_argument("--site-level", type=int, default=settings.MQTT_TOPIC_SITE_LEVEL,
-                            help="Topic level naming the site by its code; its sensors only (MQTT_TOPIC_SITE_LEVEL)")
+        parser.add_argument("--site-level", type=site_level, default=settings.MQTT_TOPIC_SITE_LEVEL,
+                            help="Topic level naming the site by its code, its sensors only; 'off': topics name "
+                                 "no site (MQTT_TOPIC_SITE_LEVEL)")
         parser.add_argument("--client-id", default=None,
                             help="The session's id at the broker, the same at every start of this worker "
                                  "(default prosync-ingest-<host name>); two workers must not share one")
