@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.preferences.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -290,6 +291,8 @@ SPECTACULAR_SETTINGS = {
 # --- Internationalisation, static ---------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# The instance's currency until an Admin sets one on the settings page.
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
 USE_I18N = True
 USE_TZ = True
 
