@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.contrib.postgres",  # index expressions with operator classes (the register's trigram search)
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
@@ -199,7 +200,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "start"  # technicians land on My work, the others on the dashboard
 LOGOUT_REDIRECT_URL = "login"
 
 # Notification e-mail: printed to the console unless a real backend (SMTP relay) is configured.

@@ -12,6 +12,7 @@ from workorders.views_planning import public_report
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("start/", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from prosync.core.permissions import SiteScopedManager, SiteScopedQuerySet
 from workorders.choices import (
+from django.utils.translation import gettext as _
     OPEN_STATUSES,
+from prosync.core.humanize import refusal
     AttachmentKind,
     ChecklistItemKind,
     Compliance,
@@ -47,6 +49,21 @@ class IllegalTransition(Exception):
 
 class WorkOrderQuerySet(SiteScopedQuerySet):
     """Site-scoped (``for_user``) like every other model, plus the work-order filters."""
+
+def transition_hint(current: str, wanted: str) -> str:
+    """What to do instead of a move the lifecycle refuses, in the words of the status buttons."""
+    if current in (S.CLOSED, S.CANCELLED):
+        return _("it is finished; create a new order for more work")
+    if wanted == S.CLOSED:
+        return _("complete it first")
+    if wanted in (S.COMPLETED, S.ON_HOLD):
+        return _("resume it first") if current == S.ON_HOLD else _("start it first")
+    if wanted == S.ASSIGNED:
+        return _("put it on hold or complete it instead")
+    if current == wanted:
+        return _("it already is")
+    return ""
+
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -232,9 +249,9 @@ class WorkOrder(models.Model):
         if status not in WorkOrderStatus.values:
             raise IllegalTransition(f"'{status}' is not a work-order status.")
         if status not in ALLOWED_TRANSITIONS[self.status]:
-            allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[self.status])) or "none"
-            raise IllegalTransition(
-                f"A work order cannot go from '{self.status}' to '{status}' (allowed: {allowed}).")
+            labels = dict(WorkOrderStatus.choices)
+            raise IllegalTransition(refusal(_("order"), labels[self.status], labels[status],
+                                            transition_hint(self.status, status)))
         previous, self.status = self.status, status
         return previous
 

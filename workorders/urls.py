@@ -13,6 +13,7 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("calendar/", views.calendar, name="calendar"),
     path("my/", views.my_work, name="my-work"),
+    path("scan/", views.scan, name="scan"),
     path("time/", views.time_report, name="time"),
     path("views/save/", views.save_view, name="save-view"),
     path("views/<int:pk>/delete/", views.delete_view, name="delete-view"),

@@ -5,6 +5,7 @@ of the asset page. Every write calls workorders.services."""
 from __future__ import annotations
 
 import calendar as pycalendar
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,8 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assets.models import Asset
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
 from prosync.core.views import apply_errors, next_url, require
@@ -180,6 +183,17 @@ def edit_work_order(request, pk):
 
 # Buttons in the order a technician works through an order.
 NEXT_STATUS_ORDER = [S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.CLOSED, S.OPEN, S.CANCELLED]
+# The next step of the lifecycle from each status: the highlighted button.
+NEXT_STEP = {S.OPEN: S.IN_PROGRESS, S.ASSIGNED: S.IN_PROGRESS, S.IN_PROGRESS: S.COMPLETED,
+             S.ON_HOLD: S.IN_PROGRESS, S.COMPLETED: S.CLOSED}
+
+
+def action_label(current: str, target: str) -> str:
+    """What the button that moves an order from ``current`` to ``target`` says."""
+    if target == S.IN_PROGRESS:
+        return {S.ON_HOLD: _("Resume work"), S.COMPLETED: _("Reopen")}.get(current, _("Start work"))
+    return {S.ASSIGNED: _("Assign"), S.ON_HOLD: _("Put on hold"), S.COMPLETED: _("Complete"),
+            S.CLOSED: _("Close"), S.OPEN: _("Back to open"), S.CANCELLED: _("Cancel order")}[target]
 
 
 def timeline(wo: WorkOrder, *, checklist=None, comments=None, time_entries=None, part_usages=None,
@@ -242,10 +256,14 @@ class WorkOrderDetailView(ScopedDetailView):
         wo, user = self.object, self.request.user
         may_change = WorkOrder.objects.for_user(user, "change").filter(pk=wo.pk).exists()
         labels = dict(S.choices)
+        moves = [s for s in NEXT_STATUS_ORDER if s in ALLOWED_TRANSITIONS[wo.status]] if may_change else []
+        step = NEXT_STEP.get(wo.status)
         ctx.update(
             may_change=may_change,
-            next_statuses=[(s, labels[s]) for s in NEXT_STATUS_ORDER if s in ALLOWED_TRANSITIONS[wo.status]]
-            if may_change else [],
+            next_statuses=[{"status": s, "label": labels[s], "action": action_label(wo.status, s),
+                            "primary": s == step} for s in sorted(
+                                (m for m in moves if m != S.CANCELLED), key=lambda m: m != step)],
+            may_cancel=S.CANCELLED in moves,
             outcomes=PredictionOutcome.choices,
             needs_codes=bool(wo.missing_failure_codes()) or wo.kind in (WorkOrderType.CORRECTIVE,
                                                                          WorkOrderType.EMERGENCY),
@@ -271,6 +289,9 @@ class WorkOrderDetailView(ScopedDetailView):
             now=timezone.now(),
         )
         ctx["may_log_others"] = can(user, "change", LabourRate)
+        if S.ASSIGNED in moves:  # "Assign" asks who
+            ctx["site_people"] = list(get_user_model().objects.filter(
+                memberships__site_id=wo.site_id, is_active=True).order_by("first_name", "username")[:300])
         paid = set(wo.time_entries.filter(pay_visible_to(user)).values_list("pk", flat=True))
         for t in ctx["time_entries"]:
             t.pay_shown = t.pk in paid
@@ -296,12 +317,25 @@ def transition(request, pk):
     version = request.POST.get("version", "")
     codes = CompletionCodesForm(request.POST, work_order=wo)
     codes.is_valid()
+    status, note = request.POST.get("status", ""), request.POST.get("note", "").strip()[:500]
+    if status == S.CANCELLED and not note:
+        messages.error(request, _("Say why the order is cancelled: the reason is kept with it."))
+        return redirect(next_url(request, wo.get_absolute_url()))
+    assignee = None
+    if status == S.ASSIGNED and request.POST.get("assignee", "").isdecimal():
+        assignee = get_user_model().objects.filter(pk=int(request.POST["assignee"]), is_active=True,
+                                                   memberships__site_id=wo.site_id).first()
+        if assignee is None:
+            messages.error(request, _("Choose someone who works on %(site)s to assign the order to.")
+                           % {"site": wo.site})
+            return redirect(next_url(request, wo.get_absolute_url()))
     try:
         wo = services.transition_work_order(
-            wo, request.POST.get("status", ""), actor=request.user, note=request.POST.get("note", "")[:500],
+            wo, status, actor=request.user, note=note, assignee=assignee,
             outcome=request.POST.get("outcome", ""), expected_version=int(version) if version.isdecimal() else None,
             **{k: v for k, v in codes.cleaned_data.items() if v is not None})
-        messages.success(request, f"{wo.number} is now {wo.get_status_display().lower()}.")
+        messages.success(request, _("%(number)s is now %(status)s.") % {"number": wo.number,
+                                                                       "status": wo.get_status_display()})
     except REFUSALS as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
@@ -370,12 +404,14 @@ def record_check(request, pk, item_pk):
     if item.kind == ChecklistItemKind.PASS_FAIL:
         value = request.POST.get("passed", "")
         kwargs["passed"] = {"pass": True, "fail": False}.get(value)
+        kwargs["text"] = request.POST.get("text", "")
     elif item.kind == ChecklistItemKind.NUMBER:
         raw = request.POST.get("number", "").strip().replace(",", ".")
+        kwargs["text"] = request.POST.get("text", "")
         try:
             kwargs["number"] = float(raw) if raw else None
         except ValueError:
-            error = f"'{raw}' is not a number."
+            error = _("“%(value)s” is not a number.") % {"value": raw}
     elif item.kind == ChecklistItemKind.TEXT:
         kwargs["text"] = request.POST.get("text", "")
     else:
@@ -386,12 +422,7 @@ def record_check(request, pk, item_pk):
         except (ValidationError, services.Conflict) as exc:
             error = _error_text(exc)
     if getattr(request, "htmx", False):
-        item.refresh_from_db()
-        checks = ChecklistItem.objects.filter(work_order_id=item.work_order_id)
-        progress = (checks.filter(done_at__isnull=False).count(), checks.count())
-        return render(request, "workorders/_checklist_item.html",
-                      {"item": item, "object": item.work_order, "error": error, "may_check": True,
-                       "may_follow_up": can(request.user, "add", WorkOrder), "progress": progress})
+        return _checklist_row(request, item, error=error)
     if error:
         messages.error(request, f"“{item.label}”: {error}")
     return _back(item.work_order, f"check-{item.pk}")
@@ -405,10 +436,27 @@ def create_follow_up(request, pk, item_pk):
     try:
         follow_up = services.create_follow_up(item, actor=request.user)
     except services.Conflict as exc:
+        if getattr(request, "htmx", False):
+            return _checklist_row(request, item, error=str(exc))
         messages.error(request, str(exc))
         return _back(item.work_order, f"check-{item.pk}")
-    messages.success(request, f"Created the follow-up {follow_up.number} for “{item.label}”.")
-    return redirect(follow_up.get_absolute_url())
+    # The technician stays on the order: the check's row now links the new order.
+    if getattr(request, "htmx", False):
+        return _checklist_row(request, item, created=follow_up)
+    messages.success(request, _("Created the follow-up %(number)s “%(title)s”.")
+                     % {"number": follow_up.number, "title": follow_up.title})
+    return _back(item.work_order, f"check-{item.pk}")
+
+
+def _checklist_row(request, item, *, error: str = "", created=None):
+    """The check's row of the order page, as HTMX swaps it in, with the checklist's progress."""
+    item = ChecklistItem.objects.select_related("follow_up", "work_order").get(pk=item.pk)
+    checks = ChecklistItem.objects.filter(work_order_id=item.work_order_id)
+    progress = (checks.filter(done_at__isnull=False).count(), checks.count())
+    return render(request, "workorders/_checklist_item.html",
+                  {"item": item, "object": item.work_order, "error": error, "may_check": True,
+                   "may_follow_up": can(request.user, "add", WorkOrder), "progress": progress,
+                   "created": created})
 
 
 # --- Comments, attachments ---------------------------------------------------------------------
@@ -708,10 +756,38 @@ def my_work(request):
     hours_week = TimeEntry.objects.filter(user=user, started_at__gte=week_start.replace(hour=0, minute=0)) \
         .aggregate(h=Coalesce(Sum("hours"), Decimal("0")))["h"]
     return render(request, "workorders/my_work.html", {
-        "sections": [("overdue", "Overdue", overdue), ("today", "Today", today), ("later", "Coming up", later)],
+        "sections": [("overdue", _("Overdue"), overdue), ("today", _("Today"), today),
+                     ("later", _("Coming up"), later)],
         "running": running, "now": now, "tabs": _tabs("my"), "hours_week": hours_week,
         "may_time": can(user, "add", TimeEntry), "may_change": can(user, "change", WorkOrder),
         "start_allowed": {S.OPEN, S.ASSIGNED, S.ON_HOLD}})
+
+
+# What an asset's QR label encodes: the absolute URL of /a/<token>/ (assets.qr).
+LABEL_TOKEN = re.compile(r"(?:^|/a/)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:/|$)", re.I)
+
+
+@login_required
+def scan(request):
+    """What a scanned label (or its typed URL or tag) opens: the asset's one open order, the list of
+    its open orders when there are several, else the asset itself."""
+    code = request.GET.get("code", "").strip()[:300]
+    if not code:
+        messages.error(request, _("Scan a label, or type its address or the asset's tag."))
+        return redirect("workorders:my-work")
+    assets = Asset.objects.for_user(request.user)
+    token = LABEL_TOKEN.search(code)
+    asset = (assets.filter(qr_token=token.group(1).lower()) if token else assets.filter(tag__iexact=code)).first()
+    if asset is None:
+        messages.error(request, _("No asset you can see carries the label “%(code)s”.") % {"code": code})
+        return redirect("workorders:my-work")
+    orders = list(WorkOrder.objects.for_user(request.user, "view").open().filter(asset=asset)
+                  .order_by("pk").values_list("pk", flat=True)[:2])
+    if len(orders) == 1:
+        return redirect("workorders:detail", pk=orders[0])
+    if orders:
+        return redirect(f"{reverse('workorders:list')}?asset={asset.pk}&is_open=true")
+    return redirect(asset.get_absolute_url())
 
 
 @login_required

@@ -156,7 +156,7 @@ def test_a_failed_check_creates_one_linked_follow_up_with_the_finding(plant, tem
     services.record_checklist_result(temp, actor=plant.tech_a, number=82.5)
     follow_up = services.create_follow_up(temp, actor=plant.tech_a)
     assert follow_up.follow_up_of == wo and follow_up.asset == wo.asset and follow_up.priority == "high"
-    assert follow_up.kind == "corrective" and follow_up.title == "Follow-up: Bearing temperature"
+    assert follow_up.kind == "corrective" and follow_up.title == "Fix: Bearing temperature at 82.5 °C (limits 10–70 °C)"
     assert all(text in follow_up.description for text in (wo.number, "82.5 °C", "10–70 °C"))
     temp.refresh_from_db()
     assert temp.follow_up == follow_up
