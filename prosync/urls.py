@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.sign_in import SignInForm
 from prosync import views
 from prosync.core import selects
-from workorders.views_planning import public_report
+from workorders.views_planning import public_report, track_request
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -22,7 +22,11 @@ urlpatterns = [
     path("work-orders/", include("workorders.urls")),
     # The short public address of an asset's problem-report form (also at workorders:report).
     path("report/<uuid:token>/", public_report, name="public-report"),
+    # A requester's tracking link (signed: the request's number alone does not open it).
+    path("track/<str:token>/", track_request, name="track-request"),
     path("notifications/", include("accounts.urls")),
+    path("manage/", include("accounts.urls_people")),  # people, invitations, instance settings
+    path("manage/work/", include("workorders.urls_settings")),  # response times, codes, checklists
     path("choices/<slug:kind>/", selects.choices, name="choices"),
     path("alerts/", include("telemetry.urls")),
     path("predictions/", include("predictions.urls")),

@@ -126,18 +126,19 @@ RUL_UNITS = {
     "h": ("%(n)s hour", "%(n)s hours"), "hours": ("%(n)s hour", "%(n)s hours"),
     "d": ("%(n)s day", "%(n)s days"), "days": ("%(n)s day", "%(n)s days"),
     "cycles": ("%(n)s cycle", "%(n)s cycles"), "cycle": ("%(n)s cycle", "%(n)s cycles"),
+    "min": ("%(n)s minute", "%(n)s minutes"), "minutes": ("%(n)s minute", "%(n)s minutes"),
 }
 
 
 def health_band(score) -> str:
     """CSS band of a health score: "good" (70+), "watch" (40-70), "poor" (below 40), "none"."""
-    if score is None:
+    if not isinstance(score, int | float | Decimal) or isinstance(score, bool):
         return "none"
     return next(key for key, floor, _label in BANDS if score >= floor) if score >= 0 else "poor"
 
 
 def health_band_label(score) -> str:
-    if score is None:
+    if health_band(score) == "none":
         return _("Not assessed yet")
     return str(next(label for key, _floor, label in BANDS if key == health_band(score)))
 

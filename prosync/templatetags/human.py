@@ -68,3 +68,13 @@ def health_text(assessment, unit=""):
     unit = unit or assessment.model_version.params.get("rul_unit", "")
     return humanize.health_text(assessment.health_score, assessment.rul, assessment.rul_lower,
                                 assessment.rul_upper, unit)
+
+
+@register.simple_tag
+def rul_text(assessment):
+    """"3 days (1–6)": the remaining life of an assessment with its interval, in the model's unit."""
+    unit = assessment.model_version.params.get("rul_unit", "")
+    text = humanize.duration(max(assessment.rul, 0), unit)
+    if assessment.rul_lower is not None and assessment.rul_upper is not None:
+        text += f" ({humanize.number(max(assessment.rul_lower, 0), 0)}–{humanize.number(assessment.rul_upper, 0)})"
+    return text
