@@ -29,14 +29,18 @@ def validate_currency(value: str) -> None:
 
 class UserQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view"):
-        """People a user may see: those who share one of their sites (everyone, for an Admin)."""
+        """People a user may see: those who share one of their sites (everyone, for an Admin).
+        Changing someone is narrower: a Manager changes the people of their sites, never an Admin."""
         from prosync.core.permissions import can
 
         if not can(user, action, self.model):
             return self.none()
         if user.sees_all_sites:
             return self
-        return self.filter(memberships__site_id__in=user.site_ids).distinct()
+        qs = self.filter(memberships__site_id__in=user.site_ids)
+        if action != "view":
+            qs = qs.exclude(is_superuser=True).exclude(groups__name=Role.ADMIN)
+        return qs.distinct()
 
 
 class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -74,3 +75,18 @@ class ProjectTable(Table):
     ends = Column("Ends", "ends_on", sort="ends_on", css="num")
     status = Column("Status", "status", sort=True, cell=lambda p: pill(f"pj-{p.status}", p.get_status_display()))
     progress = Column("Progress", template="workorders/cells/project_progress.html")  # set by the view for a page
+
+
+class FailureCodeTable(Table):
+    """The catalogue on the settings page; deactivated codes stay listed, greyed."""
+
+    code = Column("Code", "code", sort=True, css="id", cell=lambda c: link(reverse("work-settings:code-edit",
+                                                                                  args=[c.pk]), c.code))
+    kind = Column("Type", "kind", sort=True)
+    description = Column("Description", "description", sort=True)
+    category = Column("For", lambda c: c.category.name if c.category_id else "Every category",
+                      sort="category__name")
+    active = Column("Offered on orders", lambda c: "Yes" if c.active else "No (deactivated)", sort=True)
+
+    def row_class(self, obj) -> str:
+        return "" if obj.active else "code-inactive"

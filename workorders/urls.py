@@ -35,6 +35,7 @@ urlpatterns = [
     # Requests, preventive maintenance, projects (views_planning).
     path("requests/", views_planning.WorkRequestListView.as_view(), name="requests"),
     path("requests/new/", views_planning.request_new, name="request-new"),
+    path("requests/mine/", views_planning.MyRequestListView.as_view(), name="my-requests"),
     path("requests/<int:pk>/", views_planning.WorkRequestDetailView.as_view(), name="request-detail"),
     path("requests/<int:pk>/approve/", views_planning.request_approve, name="request-approve"),
     path("requests/<int:pk>/reject/", views_planning.request_reject, name="request-reject"),
