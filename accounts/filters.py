@@ -21,9 +21,9 @@ class NotificationFilterSet(ScopedFilterSet):
 
 class PersonFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    role = django_filters.ChoiceFilter(choices=Role.choices, field_name="groups__name")
+    role = django_filters.ChoiceFilter(choices=Role.choices, field_name="groups__name", label="Role")
     # Sites are a model of a higher app: named through the membership's foreign key (public _meta).
-    site = django_filters.ModelChoiceFilter(field_name="memberships__site",
+    site = django_filters.ModelChoiceFilter(field_name="memberships__site", label="Site",
                                             queryset=SiteMembership._meta.get_field("site").related_model.objects.all())
     is_active = django_filters.BooleanFilter(label="Active")
 

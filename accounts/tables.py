@@ -49,7 +49,7 @@ def hours(value) -> str:
 
 def _name(user) -> str:
     name = link(reverse("people:edit", args=[user.pk]), user.get_full_name() or user.username)
-    sub = user.job_title or (user.username if user.get_full_name() else "")
+    sub = user.job_title
     return format_html('{}<br><span class="muted small">{}</span>', name, sub) if sub else name
 
 

@@ -89,7 +89,7 @@ def test_checklist_builder_adds_number_check_with_limits(wo_plant, pump_checks):
     assert (item.unit, item.min_value, item.max_value) == ("bar", 2, 6)
     assert _labels(pump_checks)[-1] == "Discharge pressure"
     page = client.get(f"/manage/work/checklists/{pump_checks.pk}/").content.decode()
-    assert "good between 2.0 and 6.0 bar" in page
+    assert "good from 2 to 6 bar" in page
     bad = client.post(url, {"label": "Flow", "kind": "number", "min_value": "9", "max_value": "3"})
     assert bad.status_code == 422 and "The upper limit is below the lower limit." in bad.content.decode()
     # Remove one: the others close the gap.

@@ -1,0 +1,109 @@
+"""Administration and request tracking in a real browser (Chromium + Playwright against uvicorn),
+at desktop (1366 x 900) and phone (390 x 844) widths, with screenshots to look at: the people
+list, the invite form, the settings page, the checklist builder (reordered with its buttons) and a
+requester's tracking page; and an invitation accepted from its link."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
+
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_server, output_dir):
+    from playwright.sync_api import expect
+
+    from workorders import services_planning as requests
+    from workorders.models import ChecklistTemplate, ChecklistTemplateItem
+    from workorders.services import transition_work_order
+    from workorders.services_tracking import tracking_path
+
+    plant = live_plant
+
+    def setup():
+        template = ChecklistTemplate.objects.create(name="Pump monthly", category=plant.category)
+        for position, (label, kind, unit, low, high) in enumerate([
+                ("Seal is dry", "pass_fail", "", None, None),
+                ("Vibration at the drive end", "number", "mm/s", None, 4.5),
+                ("Discharge pressure", "number", "bar", 2, 6),
+                ("Anything unusual", "text", "", None, None)]):
+            ChecklistTemplateItem.objects.create(template=template, label=label, kind=kind, unit=unit,
+                                                 min_value=low, max_value=high, position=position)
+        wr = requests.submit_request(asset=plant.asset_a, title="Water drips from the pump housing",
+                                     description="Water drips from the pump housing since this morning.",
+                                     reporter_name="Ida Visitor", reporter_contact="ida@example.com")
+        wo = requests.approve_request(wr, actor=plant.manager_a, assignee=plant.tech_a)
+        transition_work_order(wo, "in_progress", actor=plant.tech_a)
+        return template.pk, tracking_path(wr)
+
+    template_pk, track = off_the_loop(setup)
+
+    for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = new_page(browser, viewport)
+        log_in(page, asgi_server, "admin1")
+        page.goto(f"{asgi_server}/manage/people/")
+        expect(page.locator("table")).to_contain_text("tech_a")
+        shot(page, output_dir, f"people-{width}")
+
+        page.goto(f"{asgi_server}/manage/people/invite/")
+        page.fill("input[name=email]", f"nora.{width}@example.com")
+        page.fill("input[name=first_name]", "Nora")
+        page.fill("input[name=last_name]", "Field")
+        page.select_option("select[name=role]", "Technician")
+        page.locator("input[name=sites]").first.check()
+        shot(page, output_dir, f"invite-{width}")
+        page.click("button[type=submit]:has-text('Send invitation')")
+        expect(page.locator(".msg")).to_contain_text(f"Invitation sent to nora.{width}@example.com")
+        expect(page.locator("table")).to_contain_text("Invited")
+
+        page.goto(f"{asgi_server}/manage/settings/")
+        shot(page, output_dir, f"settings-{width}")
+
+        page.goto(f"{asgi_server}/manage/work/checklists/{template_pk}/")
+        labels = page.locator(".builder-items .label strong")
+        before = labels.all_inner_texts()
+        # Move the last check up with its button (a plain form: works without JavaScript too).
+        page.locator(".builder-items > li").last.get_by_role("button", name="up").click()
+        expect(labels).to_have_text([*before[:2], before[3], before[2]])
+        page.locator(".builder-items > li").nth(2).get_by_role("button", name="down").click()
+        expect(labels).to_have_text(before)
+        shot(page, output_dir, f"checklist-builder-{width}")
+
+        visitor = new_page(browser, viewport)
+        visitor.goto(f"{asgi_server}{track}")
+        expect(visitor.locator("h1")).to_have_text("Being worked on")
+        expect(visitor.locator(".steps .current")).to_have_text("Being worked on")
+        shot(visitor, output_dir, f"tracking-{width}")
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_invitation_accepted_from_its_link_on_a_phone(browser, live_plant, asgi_server, output_dir):
+    from playwright.sync_api import expect
+
+    from accounts.roles import Role
+    from accounts.services import invite_user, password_link_token
+
+    plant = live_plant
+
+    def setup():
+        person = invite_user(actor=plant.manager_a, email="new.tech@example.com", role=Role.TECHNICIAN,
+                             site_ids=[plant.site_a.pk], link_base="http://unused", first_name="Nora")
+        return password_link_token(person, "invite")
+
+    token = off_the_loop(setup)
+    page = new_page(browser, PHONE)
+    page.goto(f"{asgi_server}/manage/password/{token}/")
+    expect(page.locator("h1")).to_have_text("Welcome, Nora")
+    page.fill("input[name=new_password1]", "Pump-seal-4471-kx")
+    page.fill("input[name=new_password2]", "Pump-seal-4471-kx")
+    shot(page, output_dir, "set-password-phone")
+    page.click("button[type=submit]")
+    expect(page.locator(".msg")).to_contain_text("Your password is set")
+    page.goto(f"{asgi_server}/manage/password/{token}/")
+    expect(page.locator("h1")).to_have_text("This link was already used")
+    shot(page, output_dir, "link-used-phone")
