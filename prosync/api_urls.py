@@ -24,6 +24,7 @@ from assets.api.views import (
     SiteViewSet,
 )
 from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet, TrainingRunViewSet
+from prosync.api_search import SearchView
 from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, DerivedMeterViewSet, EventListView
 from telemetry.api.store import (
     CsvImportViewSet,
@@ -95,6 +96,7 @@ urlpatterns = [
     path("readings/bulk/", BulkReadingsView.as_view(), name="readings-bulk"),
     path("sensors/<int:pk>/series/", SeriesView.as_view(), name="sensor-series"),
     path("events/", EventListView.as_view(), name="events"),
+    path("search/", SearchView.as_view(), name="search"),
     path("", include("workorders.api.urls")),
     path("", include(router.urls)),
 ]

@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.sign_in import SignInForm
-from prosync import views
+from prosync import views, views_search
 from prosync.core import selects
 from workorders.views_planning import public_report, track_request
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("manage/", include("accounts.urls_people")),  # people, invitations, instance settings
     path("manage/work/", include("workorders.urls_settings")),  # response times, codes, checklists
     path("choices/<slug:kind>/", selects.choices, name="choices"),
+    path("search/", views_search.search_page, name="search"),
     path("alerts/", include("telemetry.urls")),
     path("predictions/", include("predictions.urls")),
     path("api/v1/", include("prosync.api_urls")),

@@ -3,9 +3,12 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -181,6 +184,11 @@ class WorkOrder(models.Model):
     outcome = models.CharField(max_length=20, choices=PredictionOutcome.choices, blank=True,
                                help_text="Predictive orders: whether the predicted fault was found.")
     version = models.PositiveIntegerField(default=1, help_text="Raised on every change; detects concurrent edits.")
+    # The global search's document, kept by PostgreSQL: ranking reads it instead of parsing every row.
+    search_document = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english"),
+        output_field=SearchVectorField(), db_persist=True)
 
     objects = WorkOrderQuerySet.as_manager()
 
@@ -191,7 +199,10 @@ class WorkOrder(models.Model):
                    # The work in hand by due date (board, my work, overdue, filtered lists): a small
                    # index however long the history of closed orders grows.
                    models.Index(fields=["site", "due_at"], condition=Q(status__in=OPEN_STATUSES),
-                                name="workorder_open_due")]
+                                name="workorder_open_due"),
+                   # The global search: words, and titles close to a misspelt word.
+                   GinIndex(fields=["search_document"], name="workorder_search_document"),
+                   GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="workorder_title_trgm")]
 
     def __str__(self) -> str:
         return f"WO-{self.pk or 0:05d} {self.title}"
@@ -405,12 +416,15 @@ class Comment(models.Model):
     body = models.TextField(max_length=5000)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="work_order_mentions")
     created_at = models.DateTimeField(default=timezone.now)
+    search_document = models.GeneratedField(expression=SearchVector("body", config="english"),
+                                            output_field=SearchVectorField(), db_persist=True)
 
     objects = SiteScopedManager()
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["work_order", "created_at"])]
+        indexes = [models.Index(fields=["work_order", "created_at"]),
+                   GinIndex(fields=["search_document"], name="comment_search_document")]
 
     def __str__(self) -> str:
         return self.body[:60]
@@ -610,12 +624,18 @@ class WorkRequest(models.Model):
     work_order = models.OneToOneField(WorkOrder, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="request")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    search_document = models.GeneratedField(  # the global search's document, kept by PostgreSQL
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("description", "reporter_name", weight="B", config="english"),
+        output_field=SearchVectorField(), db_persist=True)
 
     objects = SiteScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["site", "status"])]
+        indexes = [models.Index(fields=["site", "status"]),
+                   GinIndex(fields=["search_document"], name="workrequest_search_document"),
+                   GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="workrequest_title_trgm")]
 
     def __str__(self) -> str:
         return f"REQ-{self.pk or 0:05d} {self.title}"
