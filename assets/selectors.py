@@ -27,12 +27,12 @@ from django.utils import timezone
 from assets.models import Asset, Downtime, Location
 
 
-def latest_health():
+def latest_health(asset: str = "pk"):
     """The health score of the asset's latest assessment (None before the first), for the asset
-    being read. The assessments belong to the predictions app, reached through the relation it
-    declares, so that assets imports nothing of it."""
+    being read (or the one its ``asset`` field points at). The assessments belong to the predictions
+    app, reached through the relation it declares, so that assets imports nothing of it."""
     assessment = Asset._meta.get_field("health_assessments").related_model
-    return Subquery(assessment.objects.filter(asset=OuterRef("pk")).order_by("-assessed_at")
+    return Subquery(assessment.objects.filter(asset=OuterRef(asset)).order_by("-assessed_at")
                     .values("health_score")[:1], output_field=FloatField())
 
 
