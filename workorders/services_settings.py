@@ -29,6 +29,9 @@ def set_resolution_times(*, actor, hours: dict[str, Decimal | None]) -> None:
     """Hours from creation to completion per priority; None removes the priority's target (its
     new orders then get no due date of their own)."""
     _require(actor, "change", SlaPolicy)
+    if not actor.sees_all_sites:
+        # One table for every site: a planner of one site must not move the others' due dates.
+        raise PermissionDenied("Only an Admin may change the response times: they apply to every site.")
     for priority, value in hours.items():
         if priority not in WorkOrderPriority.values:
             raise ValidationError({priority: "Unknown priority."})

@@ -4,7 +4,7 @@ template builder (add, edit, reorder and remove checks; up/down buttons work wit
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +28,8 @@ _CSS = "workorders/settings/"
 
 @permission_required("change", SlaPolicy)
 def resolution_times(request):
+    if not request.user.sees_all_sites:
+        raise PermissionDenied("Only an Admin may change the response times: they apply to every site.")
     form = ResolutionTimesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

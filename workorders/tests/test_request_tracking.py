@@ -84,6 +84,7 @@ def test_tampered_token_is_404_styled(wo_plant):
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     page = Client().get(f"/track/{forged}/")
     assert page.status_code == 404 and "Page not found" in page.content.decode()
+    assert 'href="/login/"' in page.content.decode()  # a way on for a visitor without an account
     assert "Oil on the floor" not in page.content.decode()
     # Nor does the bare number open it, nor a token signed for another purpose.
     from django.core import signing

@@ -107,6 +107,14 @@ def test_new_checklist_shared_or_per_category(wo_plant):
     assert "Shared" in client.get("/manage/work/checklists/").content.decode()
 
 
+def test_response_times_are_for_admins_only(wo_plant):
+    """One table for every site: a Manager of one site must not move another site's due dates."""
+    client = session_client(wo_plant.manager_a)
+    assert client.post("/manage/work/response-times/", {"urgent": "1"}).status_code == 403
+    assert not SlaPolicy.objects.filter(priority="urgent").exists()
+    assert "Response times" not in client.get("/manage/work/codes/").content.decode()
+
+
 @pytest.mark.parametrize("url", ["/manage/work/response-times/", "/manage/work/codes/", "/manage/work/checklists/"])
 def test_technician_and_viewer_get_403(wo_plant, url):
     for who in (wo_plant.tech_a, wo_plant.viewer_a):
