@@ -21,12 +21,15 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assets.models import Asset
+from prosync.core import humanize
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
 from prosync.core.views import apply_errors, next_url, require
@@ -470,7 +473,8 @@ def add_comment(request, pk):
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
-            services.add_comment(wo, form.cleaned_data["body"], actor=request.user)
+            services.add_comment(wo, form.cleaned_data["body"], actor=request.user,
+                                 public=form.cleaned_data["public"])
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
     else:
@@ -591,7 +595,7 @@ BOARD_CARDS = 20  # per column; the column's count and a link to the full list s
 BOARD_COUNT_CAP = 1000
 
 
-BOARD_CARD_FIELDS = ("pk", "status", "priority", "version", "title", "due_at", "asset__tag", "assignee_id",
+BOARD_CARD_FIELDS = ("pk", "site_id", "status", "priority", "version", "title", "due_at", "asset__tag", "assignee_id",
                      "assignee__first_name", "assignee__last_name", "assignee__username")
 
 
@@ -602,7 +606,7 @@ def _board_card(wo: dict, col: dict, *, may_change: bool, order_base: str, now, 
     due = ""
     if wo["due_at"]:
         overdue = ' class="overdue"' if WorkOrder.overdue(wo["status"], wo["due_at"], now) else ""
-        due = f' · <span{overdue}>due {timezone.localtime(wo["due_at"]).strftime("%m-%d")}</span>'
+        due = f' · <span{overdue}>due {date_format(timezone.localtime(wo["due_at"]), "j M")}</span>'
     number = WorkOrder.number_of(wo["pk"])
     move = ""
     if may_change and col["allowed"]:
@@ -616,7 +620,8 @@ def _board_card(wo: dict, col: dict, *, may_change: bool, order_base: str, now, 
     prio = escape(wo["priority"])
     return mark_safe(  # noqa: S308 - every text from the row is escaped here, the rest is markup or numbers
         f'<li class="wo-card prio-edge-{prio}" draggable="{"true" if may_change else "false"}" data-id="{wo["pk"]}" '
-        f'data-version="{wo["version"]}" data-status="{wo["status"]}" data-allowed="{col["allowed_attr"]}">'
+        f'data-version="{wo["version"]}" data-status="{wo["status"]}" data-site="{wo["site_id"]}" '
+        f'data-allowed="{col["allowed_attr"]}">'
         f'<a href="{order_base}{wo["pk"]}/" class="wo-num">{number}</a> '
         f'<span class="pill prio-{prio}">{escape(labels.get(wo["priority"], wo["priority"]))}</span>'
         f'<div class="wo-title">{escape(wo["title"])}</div><div class="muted small">{asset}{who}{due}</div>{move}'
@@ -687,7 +692,16 @@ def board(request):
         col["card_html"] = [_board_card(wo, col, may_change=may_change, order_base=order_base, now=now,
                                         labels=priorities) for wo in col["cards"]]
     params = request.GET.copy()
+    # Who a card moved to Assigned may go to: the people of the cards' sites (the dialog asks).
+    people = defaultdict(list)
+    if may_change:
+        site_ids = {wo["site_id"] for col in columns for wo in col["cards"]}
+        for pk, first, last, username, site_id in get_user_model().objects.filter(
+                is_active=True, memberships__site_id__in=site_ids).order_by("first_name", "username") \
+                .values_list("pk", "first_name", "last_name", "username", "memberships__site_id")[:2000]:
+            people[site_id].append([pk, f"{first} {last}".strip() or username])
     return render(request, "workorders/board.html", {
+        "people": dict(people),
         "columns": columns, "filterset": fs, "tabs": _tabs("board"), "may_change": may_change, "now": now,
         "querystring": params.urlencode(), "limit": BOARD_CARDS, "order_base": order_base,
         "transitions": {s: [(t, labels[t]) for t in BOARD_COLUMNS if t in ALLOWED_TRANSITIONS[s]]
@@ -758,7 +772,9 @@ def my_work(request):
     return render(request, "workorders/my_work.html", {
         "sections": [("overdue", _("Overdue"), overdue), ("today", _("Today"), today),
                      ("later", _("Coming up"), later)],
-        "running": running, "now": now, "tabs": _tabs("my"), "hours_week": hours_week,
+        "running": running, "now": now, "tabs": _tabs("my"),
+        "hours_week": ngettext("%(h)s hour logged this week", "%(h)s hours logged this week",
+                               1 if hours_week == 1 else 2) % {"h": humanize.number(hours_week, 2)},
         "may_time": can(user, "add", TimeEntry), "may_change": can(user, "change", WorkOrder),
         "start_allowed": {S.OPEN, S.ASSIGNED, S.ON_HOLD}})
 

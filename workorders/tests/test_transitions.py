@@ -287,3 +287,16 @@ def test_dependencies_from_the_page(plant, client):
     assert "cycle" in page
     page = client.post(f"/work-orders/{a.pk}/dependencies/", {"blocked_by": "WO-99999"}, follow=True).content.decode()
     assert "no order WO-99999" in page
+
+
+def test_a_move_to_assigned_names_its_lead_who_must_work_on_the_site(plant):
+    wo = order_in(plant, "open")
+    api = jwt_client(plant.manager_a)
+    r = api.post(f"/api/v1/work-orders/{wo.pk}/transition/",
+                 {"status": "assigned", "version": wo.version, "assignee": plant.tech_b.pk}, format="json")
+    assert r.status_code == 400 and "does not work on" in r.json()["assignee"][0]
+    r = api.post(f"/api/v1/work-orders/{wo.pk}/transition/",
+                 {"status": "assigned", "version": wo.version, "assignee": plant.tech_a.pk}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "assigned" and r.json()["assignee"] == plant.tech_a.pk
+    wo.refresh_from_db()
+    assert wo.assignee == plant.tech_a and wo.status_changes.last().to_status == "assigned"
