@@ -415,6 +415,8 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField(max_length=5000)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="work_order_mentions")
+    public = models.BooleanField(default=False, help_text="Shown to whoever reported the problem, on the "
+                                                          "tracking page of their request.")
     created_at = models.DateTimeField(default=timezone.now)
     search_document = models.GeneratedField(expression=SearchVector("body", config="english"),
                                             output_field=SearchVectorField(), db_persist=True)

@@ -419,8 +419,9 @@ def _notify(user, **kwargs) -> None:
 
 
 @transaction.atomic
-def add_comment(wo: WorkOrder, body: str, *, actor) -> Comment:
-    """A comment; each @username of someone who may see the order is mentioned and notified."""
+def add_comment(wo: WorkOrder, body: str, *, actor, public: bool = False) -> Comment:
+    """A comment; each @username of someone who may see the order is mentioned and notified.
+    ``public``: the requester also reads it on their tracking page."""
     from django.contrib.auth import get_user_model
 
     body = body.strip()
@@ -428,7 +429,7 @@ def add_comment(wo: WorkOrder, body: str, *, actor) -> Comment:
         raise ValidationError({"body": "Write something."})
     if len(body) > 5000:
         raise ValidationError({"body": "At most 5,000 characters."})
-    comment = Comment.objects.create(work_order=wo, author=actor, body=body)
+    comment = Comment.objects.create(work_order=wo, author=actor, body=body, public=public)
     names = {m.rstrip(".") for m in MENTION.findall(body)}
     if names:
         people = [u for u in get_user_model().objects.filter(username__in=names, is_active=True)
@@ -438,7 +439,8 @@ def add_comment(wo: WorkOrder, body: str, *, actor) -> Comment:
             if person.pk != getattr(actor, "pk", None):
                 _notify(person, kind="mention", title=f"{actor} mentioned you on {wo.number}",
                         body=body[:300], url=wo.get_absolute_url())
-    record(actor, "workorder.comment", wo, changes={"comment": comment.pk}, push=_push(wo, "workorder.updated"))
+    record(actor, "workorder.comment", wo, changes={"comment": comment.pk, "public": public},
+           push=_push(wo, "workorder.updated"))
     return comment
 
 

@@ -1,6 +1,7 @@
 """What a requester may follow of their request without an account: a signed tracking link per
 request, the e-mail that carries it, and the request's progress in plain words. Nothing internal
-(comments, people, costs) reaches this page; only the request itself and its order's status."""
+(people, costs, comments not marked for the requester) reaches this page; only the request
+itself, its order's status and the notes maintenance chose to show."""
 
 from __future__ import annotations
 
@@ -109,6 +110,10 @@ def progress(wr: WorkRequest) -> Progress:
         text = _EVENT_OF_ORDER.get(change.to_status)
         if text:
             events.append((change.at, text))
+    # Only the notes maintenance chose to show; the order's other comments stay internal.
+    for note in wo.comments.filter(public=True).order_by("created_at", "pk"):
+        events.append((note.created_at, f"Note from maintenance: {note.body}"))
+    events.sort(key=lambda event: event[0])
     if wo.status == WorkOrderStatus.CANCELLED:
         return Progress("Cancelled", "The planned work was cancelled.", -1, events)
     step = _STEP_OF_ORDER.get(wo.status, 1)

@@ -70,6 +70,22 @@ def test_tracking_shows_progress_but_no_internal_comment_nor_other_requests(wo_p
     assert "Fan rattles in hall 2" in other_body and "Water under pump A" not in other_body
 
 
+def test_notes_marked_for_the_requester_show_and_the_others_do_not(wo_plant):
+    wr = svc.submit_request(asset=wo_plant.asset_a, title="Pump drips", description="Water under pump A",
+                            reporter_name="Ida")
+    wo = svc.approve_request(wr, actor=wo_plant.manager_a)
+    client = session_client(wo_plant.manager_a)
+    order_page = client.get(wo.get_absolute_url()).content.decode()
+    assert "Also show to the person who reported it" in order_page
+    client.post(f"/work-orders/{wo.pk}/comments/", {"body": "The seal is ordered; we fit it on Thursday.",
+                                                    "public": "on"})
+    client.post(f"/work-orders/{wo.pk}/comments/", {"body": "Seal costs 380, charge to line 2 budget"})
+    body = Client().get(tracking_path(wr)).content.decode()
+    assert "Note from maintenance: The seal is ordered; we fit it on Thursday." in body
+    assert "charge to line 2 budget" not in body
+    assert "Shown to the requester" in client.get(wo.get_absolute_url()).content.decode()
+
+
 def test_rejected_request_says_why(wo_plant):
     wr = svc.submit_request(asset=wo_plant.asset_a, title="Paint", description="Paint is chipped on the guard")
     svc.reject_request(wr, actor=wo_plant.manager_a, reason="Cosmetic: scheduled with the yearly repaint.")
