@@ -19,7 +19,7 @@ from accounts.filters import PersonFilterSet
 from accounts.forms import InstanceSettingsForm, InviteForm, OwnPreferencesForm, PersonForm
 from accounts.models import InstanceSettings, User
 from accounts.preferences import instance_settings
-from accounts.tables import PersonTable, person_status, role_of
+from accounts.tables import PersonTable, hours, person_status, role_of
 from prosync.core.generic import FilteredListView
 from prosync.core.permissions import can
 from prosync.core.views import apply_errors, render_form
@@ -91,7 +91,7 @@ def edit(request, pk):
         site_id__in=actor.site_ids)
     initial = {"first_name": person.first_name, "last_name": person.last_name, "email": person.email,
                "job_title": person.job_title, "phone": person.phone, "role": role_of(person),
-               "sites": [m.site_id for m in in_reach], "weekly_capacity_hours": person.weekly_capacity_hours}
+               "sites": [m.site_id for m in in_reach], "weekly_capacity_hours": hours(person.weekly_capacity_hours)}
     form = PersonForm(request.POST or None, actor=actor, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -18,8 +18,8 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
     from playwright.sync_api import expect
 
     from workorders import services_planning as requests
-    from workorders.models import ChecklistTemplate, ChecklistTemplateItem
-    from workorders.services import transition_work_order
+    from workorders.models import ChecklistTemplate, ChecklistTemplateItem, FailureCode
+    from workorders.services import add_comment, transition_work_order
     from workorders.services_tracking import tracking_path
 
     plant = live_plant
@@ -38,6 +38,11 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
                                      reporter_name="Ida Visitor", reporter_contact="ida@example.com")
         wo = requests.approve_request(wr, actor=plant.manager_a, assignee=plant.tech_a)
         transition_work_order(wo, "in_progress", actor=plant.tech_a)
+        add_comment(wo, "The seal is ordered; we fit it on Thursday.", actor=plant.manager_a, public=True)
+        add_comment(wo, "Seal costs 380, charge to line 2", actor=plant.manager_a)
+        for kind, code, text in (("problem", "LEAK", "Leaking seal or joint"), ("cause", "WEAR", "Worn part"),
+                                 ("remedy", "REPL", "Part replaced"), ("problem", "VIB", "Excessive vibration")):
+            FailureCode.objects.create(kind=kind, code=code, description=text)
         return template.pk, tracking_path(wr)
 
     template_pk, track = off_the_loop(setup)
@@ -59,6 +64,12 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
         page.click("button[type=submit]:has-text('Send invitation')")
         expect(page.locator(".msg")).to_contain_text(f"Invitation sent to nora.{width}@example.com")
         expect(page.locator("table")).to_contain_text("Invited")
+        page.get_by_role("link", name="Nora Field").last.click()
+        expect(page.locator("h1")).to_have_text("Nora Field")
+        shot(page, output_dir, f"person-{width}")
+
+        page.goto(f"{asgi_server}/manage/work/codes/")
+        shot(page, output_dir, f"codes-{width}")
 
         page.goto(f"{asgi_server}/manage/settings/")
         shot(page, output_dir, f"settings-{width}")
@@ -77,6 +88,8 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
         visitor.goto(f"{asgi_server}{track}")
         expect(visitor.locator("h1")).to_have_text("Being worked on")
         expect(visitor.locator(".steps .current")).to_have_text("Being worked on")
+        expect(visitor.locator(".timeline")).to_contain_text("we fit it on Thursday")
+        expect(visitor.locator("body")).not_to_contain_text("charge to line 2")
         shot(visitor, output_dir, f"tracking-{width}")
 
 

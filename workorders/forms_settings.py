@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from assets.models import AssetCategory
-from workorders.choices import WorkOrderPriority
+from workorders.choices import FailureCodeKind, WorkOrderPriority
 from workorders.models import ChecklistTemplate, ChecklistTemplateItem, FailureCode, SlaPolicy
 
 
@@ -36,6 +36,7 @@ class FailureCodeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = AssetCategory.objects.order_by("name")
         self.fields["category"].empty_label = "Every category"
+        self.fields["kind"].choices = FailureCodeKind.choices  # no empty "---------" first
 
 
 class ChecklistTemplateForm(forms.ModelForm):
