@@ -162,6 +162,9 @@ def set_password(request, token):
         return render(request, "accounts/link_refused.html", {"title": title, "text": text}, status=410
                       if refused.reason in ("expired", "used") else 404)
     form = SetPasswordForm(person, request.POST or None)
+    # The validators' own list is long on a phone; the same rules in one line (they still apply).
+    form.fields["new_password1"].help_text = ("At least 8 characters, not only digits, not a common password "
+                                              "and not close to your name or e-mail.")
     if request.method == "POST" and form.is_valid():
         try:
             person = services.set_password_from_link(token, form.cleaned_data["new_password1"])
