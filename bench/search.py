@@ -19,6 +19,7 @@ import secrets
 import statistics
 import sys
 import time
+import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -76,24 +77,19 @@ def load(n_assets: int, n_orders: int) -> dict:
             JOIN (SELECT id, site_id, name, row_number() OVER (ORDER BY id) - 1 AS pos FROM assets_asset) a
                  ON a.pos = g.i %% %(nassets)s
         """, {"n": n_orders, "nassets": len(assets)})
-        cur.execute(f"""
-            INSERT INTO workorders_comment (work_order_id, author_id, body, created_at)
-            SELECT w.id, %(planner)s, 'Checked again: ' || ({findings})[1 + (w.id * 13) %% 10], w.created_at
-            FROM workorders_workorder w WHERE w.id %% 5 = 0
-        """, {"planner": planner.pk})
-        cur.execute("""
-            INSERT INTO workorders_workrequest (site_id, asset_id, title, description, priority, channel,
-                reporter_name, reporter_contact, status, reason, created_at)
-            SELECT a.site_id, a.id, 'Problem with ' || a.name, 'Operator reports ' || a.description, 'medium',
-                   'portal', '', '', 'pending', '', now()
-            FROM assets_asset a WHERE a.id % 4 = 0
-        """)
+    from workorders.models import Comment, WorkOrder, WorkRequest
+
+    # Through the ORM (the fields' defaults), a comment on every fifth order, a request on every fourth asset.
+    Comment.objects.bulk_create(
+        (Comment(work_order_id=pk, author=planner, body=f"Checked again: {FINDINGS[pk * 13 % 10]}")
+         for pk in WorkOrder.objects.values_list("pk", flat=True).iterator() if pk % 5 == 0),
+        batch_size=5000)
+    WorkRequest.objects.bulk_create(
+        WorkRequest(site_id=a.site_id, asset=a, title=f"Problem with {a.name}",
+                    description=f"Operator reports {a.description}") for a in assets[::4])
+    with connection.cursor() as cur:
         cur.execute("ANALYZE")
-        cur.execute("SELECT count(*) FROM workorders_workorder")
-        (orders,) = cur.fetchone()
-        cur.execute("SELECT count(*) FROM workorders_comment")
-        (comments,) = cur.fetchone()
-    from workorders.models import WorkOrder
+    orders, comments = WorkOrder.objects.count(), Comment.objects.count()
 
     some_order = WorkOrder.objects.filter(site=sites[0]).order_by("pk")[min(100, n_orders // 4)]
     return {"planner": planner, "tag": assets[42].tag, "number": some_order.number, "orders": orders,
@@ -109,8 +105,10 @@ def main() -> None:
 
     setup_scratch_django("prosync_bench_search")
     from django.conf import settings
+    from django.http import HttpResponse
     from django.test import Client
     from django.test.utils import override_settings
+    from django.urls import path
 
     t0 = time.perf_counter()
     data = load(args.assets, args.orders)
@@ -125,9 +123,25 @@ def main() -> None:
     }
     endpoints = {"page": "/search/", "api": "/api/v1/search/", "dropdown": "/search/"}
     results, found = {}, {}
-    with override_settings(ALLOWED_HOSTS=["*"], DEBUG=False):
+
+    def trivial_user(request):  # the floor of a signed-in page on this machine: session and user loaded
+        return HttpResponse(request.user.username)
+
+    import prosync.urls
+
+    urls = types.ModuleType("bench_search_urls")
+    urls.urlpatterns = [path("bench/trivial-user/", trivial_user), *prosync.urls.urlpatterns]
+    sys.modules["bench_search_urls"] = urls
+    with override_settings(ROOT_URLCONF="bench_search_urls", ALLOWED_HOSTS=["*"], DEBUG=False):
         client = Client()
         client.force_login(data["planner"])
+        floor = []
+        for i in range(args.requests + 5):
+            start = time.perf_counter()
+            assert client.get("/bench/trivial-user/").status_code == 200
+            if i >= 5:
+                floor.append((time.perf_counter() - start) * 1000)
+        floor_med = statistics.median(floor)
         for qname, q in queries.items():
             for ename, url in endpoints.items():
                 headers = {"HTTP_HX_REQUEST": "true"} if ename == "dropdown" else {}
@@ -151,6 +165,7 @@ def main() -> None:
     for qname, q in queries.items():
         cells = "".join(f"{results[(qname, e)][0]:>14.1f}{results[(qname, e)][1]:>14.1f}" for e in endpoints)
         print(f"{qname:<14}{q:<22}{cells}  {found[qname]}")
+    print(f"floor (trivial signed-in view, same run): median {floor_med:.1f} ms")
     all_p95 = [p for _, p in results.values()]
     worst = max(all_p95)
     print(f"budget p95 < {TARGET_P95_MS} ms: {'met' if worst < TARGET_P95_MS else 'NOT met'} (worst {worst:.1f} ms)")
@@ -159,7 +174,8 @@ def main() -> None:
                       **{f"{slug[q]}_{e}_median_ms": round(results[(q, e)][0], 1) for q, e in results},
                       **{f"{slug[q]}_{e}_p95_ms": round(results[(q, e)][1], 1) for q, e in results},
                       "median_ms": round(statistics.median(m for m, _ in results.values()), 1),
-                      "max_p95_ms": round(worst, 1), "budget_met": worst < TARGET_P95_MS}))
+                      "max_p95_ms": round(worst, 1), "trivial_user_median_ms": round(floor_med, 1),
+                      "budget_met": worst < TARGET_P95_MS}))
 
 
 if __name__ == "__main__":

@@ -22,12 +22,12 @@ MIN_LENGTH = 2
 MAX_LENGTH = 100
 # The matches of one kind that are ranked, for the words and for the close words each: a word
 # found in most of 200,000 orders would otherwise rank them all on every keystroke. Beyond it
-# the count reads "500+".
-CANDIDATES = 500
+# the count reads "200+".
+CANDIDATES = 200
 EXACT_BONUS = 2.0  # a tag or number typed in full comes first, whatever the text scores
 ELSEWHERE_SCORE = 0.1  # found only through related rows (an order through one of its comments)
-CONFIG = "english"
-WORDS, EXACT, CLOSE, ELSEWHERE = range(4)  # how a candidate was found  # the text search configuration of the stored documents
+CONFIG = "english"  # the text search configuration of the stored documents
+WORDS, EXACT, CLOSE, ELSEWHERE = range(4)  # how a candidate was found
 
 
 @dataclass
@@ -70,10 +70,11 @@ def _search_kind(s: Searchable, user, q: str, query: SearchQuery, limit: int) ->
     qs = s.model._default_manager.for_user(user, "view")
     document = F(s.document) if isinstance(s.document, str) else s.document
     qs = qs.alias(search_doc=document, **{f"upper_{c}": Upper(c) for c in s.similar})
-    # In one round trip: the rows named exactly; the newest rows holding the words (the GIN index
-    # answers without reading other rows); rows with a word close to a typed one, without an order,
-    # so that a common word stops the scan once enough are found instead of comparing every title.
-    parts = [qs.filter(search_doc=query).order_by("-pk").annotate(found_by=Value(WORDS))
+    # In one round trip: rows holding the words (GIN index on the stored document), rows named
+    # exactly, rows with a word close to a typed one (GIN trigram index). Without an order, so
+    # that a word found in 20,000 orders stops the scan once enough candidates are read, instead
+    # of reading and sorting them all on every keystroke; the candidates are then ranked.
+    parts = [qs.filter(search_doc=query).order_by().annotate(found_by=Value(WORDS))
              .values_list("pk", "found_by")[:CANDIDATES + 1]]
     exact = s.exact(q) if s.exact else None
     if exact is not None:

@@ -43,6 +43,7 @@ def search_page(request):
         for hit in group.hits:
             hit.title_html, hit.context_html = search.highlight(hit.title, q), search.highlight(hit.context, q)
     context = {"form": form, "q": q, "groups": groups, "kind": form.cleaned_data.get("kind") if form.is_bound and
-               form.is_valid() else "", "kinds": search.kinds(), "total": sum(g.count for g in groups)}
+               form.is_valid() else "", "kinds": search.kinds(), "total": sum(g.count for g in groups),
+               "more": any(g.more for g in groups)}
     template = "search/_dropdown.html" if dropdown else "search/page.html"
     return render(request, template, context, status=status)
