@@ -291,6 +291,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Internationalisation, static ---------------------------------------------------------
 LANGUAGE_CODE = "en"
+# What a person may choose on their preferences page. Only locales that write numbers with a
+# decimal point so far: a few pages print floats into SVG coordinates, which a decimal comma breaks.
+LANGUAGES = [("en", "English (US formats)"), ("en-gb", "English (UK formats)")]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 # The instance's currency until an Admin sets one on the settings page.
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
