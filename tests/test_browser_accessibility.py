@@ -65,6 +65,11 @@ def test_main_pages_have_no_serious_accessibility_violations(browser, live_plant
             page.goto(f"{asgi_server}{path}")
             page.wait_for_load_state("networkidle")
             expect(page.locator("h1").first).to_be_visible()
+            if name == "asset":  # each tab's body comes as it scrolls into view: bring them all in
+                for section in page.locator("section.card[id]").all():
+                    section.scroll_into_view_if_needed()
+                    expect(section.locator(".loading")).to_have_count(0)
+                page.wait_for_load_state("networkidle")
             shot(page, output_dir, f"{name}-{label}")
             if label == "desktop":  # the checks are the same markup at both widths, save contrast of phone-only styles
                 continue

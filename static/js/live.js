@@ -113,7 +113,8 @@
     if (window.matchMedia("(max-width: 700px)").matches) {
       document.querySelectorAll("details[data-fold-narrow]").forEach((d) => {
         const used = [...d.querySelectorAll("select, input:not([type=hidden])")].some((f) =>
-          f.multiple ? f.selectedOptions.length > 0 : f.value !== "");
+          f.type === "checkbox" || f.type === "radio" ? f.checked
+            : f.multiple ? f.selectedOptions.length > 0 : f.value !== "");
         if (!used) d.open = false;
       });
     }
