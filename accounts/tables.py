@@ -58,7 +58,8 @@ class PersonTable(Table):
     email = Column("E-mail", "email", sort="email")
     role = Column("Role", lambda u: role_of(u) or "No role")
     sites = Column("Sites", lambda u: "All sites" if role_of(u) == "Admin" else (_sites(u) or EMPTY))
-    capacity = Column("Capacity", "weekly_capacity_hours", sort="weekly_capacity_hours", css="num",
-                      cell=lambda u: format_html("{} h/week", hours(u.weekly_capacity_hours)))
+    capacity = Column("Capacity (h/week)", "weekly_capacity_hours", sort="weekly_capacity_hours", css="num",
+                      cell=lambda u: format_html("{} h/week", hours(u.weekly_capacity_hours)),
+                      csv=lambda u: hours(u.weekly_capacity_hours))
     status = Column("Status", person_status, cell=lambda u: pill(_STATUS_CSS[person_status(u)], person_status(u)))
     last_login = Column("Last sign-in", "last_login", sort="last_login")

@@ -91,7 +91,7 @@ def code_active(request, pk):
     active = request.POST.get("active") == "1"
     services.set_failure_code_active(code, active, actor=request.user)
     messages.success(request, f"Code {code.code} is {'offered again' if active else 'no longer offered'} on orders.")
-    return redirect(request.POST.get("back") or "work-settings:codes")
+    return redirect("work-settings:code-edit", pk=code.pk)
 
 
 @permission_required("change", ChecklistTemplate)

@@ -56,6 +56,9 @@ def test_people_list_shows_filters_and_is_searchable(people, django_assert_max_n
     assert "tech_b" in by_site and "manager_a" not in by_site
     with django_assert_max_num_queries(12):
         client.get("/manage/people/")
+    export = b"".join(client.get("/manage/people/", {"format": "csv", "site": people.site_a.pk}).streaming_content)
+    export = export.decode()
+    assert "tech_a,tech_a@example.com,Technician,Alpha Plant,40,Active" in export and "tech_b" not in export
 
 
 def test_invite_accept_sets_password_and_signs_in(people, mailoutbox, committed):
