@@ -158,9 +158,12 @@ def test_admin_keeps_memberships_a_manager_cannot_reach(people):
 
 
 def test_deactivated_person_cannot_sign_in(people):
+    signed_in = session_client(people.tech_a)
+    assert signed_in.get("/work-orders/").status_code == 200
     admin = session_client(people.admin)
     assert admin.post(f"/manage/people/{people.tech_a.pk}/active/", {"active": "0"}).status_code == 302
     assert not Client().login(username="tech_a", password=PASSWORD)
+    assert signed_in.get("/work-orders/").status_code == 302  # an open session ends too
     admin.post(f"/manage/people/{people.tech_a.pk}/active/", {"active": "1"})
     assert Client().login(username="tech_a", password=PASSWORD)
 
@@ -187,6 +190,13 @@ def test_menu_shows_settings_only_to_those_who_may_use_it(people):
     assert ">Settings</a>" in session_client(people.admin).get("/manage/people/").content.decode()
     assert ">Settings</a>" in session_client(people.manager_a).get("/manage/people/").content.decode()
     assert ">Settings</a>" not in session_client(people.tech_a).get("/notifications/").content.decode()
+
+
+def test_nobody_changes_their_own_role(people):
+    page = session_client(people.admin).post(f"/manage/people/{people.admin.pk}/", {
+        "role": Role.VIEWER, "sites": [], "weekly_capacity_hours": "40"})
+    assert page.status_code == 422 and "You cannot change your own role" in page.content.decode()
+    assert User.objects.get(pk=people.admin.pk).role == Role.ADMIN
 
 
 def test_own_time_zone_is_saved(people):
