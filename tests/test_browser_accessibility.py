@@ -68,7 +68,7 @@ def test_main_pages_have_no_serious_accessibility_violations(browser, live_plant
             if name == "asset":  # each tab's body comes as it scrolls into view: bring them all in
                 for section in page.locator("section.card[id]").all():
                     section.scroll_into_view_if_needed()
-                    expect(section.locator(".loading")).to_have_count(0)
+                    expect(section.locator("[data-panel] .loading")).to_have_count(0)
                 page.wait_for_load_state("networkidle")
             shot(page, output_dir, f"{name}-{label}")
             if label == "desktop":  # the checks are the same markup at both widths, save contrast of phone-only styles
