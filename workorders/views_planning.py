@@ -85,6 +85,7 @@ class MyRequestListView(WorkRequestListView):
 
     title = "My requests"
     template_name = "workorders/planning/my_requests.html"
+    partial_template_name = "workorders/planning/_my_request_table.html"
 
     def base_queryset(self):
         return super().base_queryset().filter(requested_by=self.request.user)
