@@ -21,12 +21,20 @@ SERIOUS = """async () => {
 
 
 def _seed(plant):
+    from prosync.core import humanize
     from telemetry.models import Alert
+    from workorders.models import WorkOrder
     from tests.test_browser import seed_assessed_plant
 
     wo = seed_assessed_plant(plant)
-    # The low-health alert as the assessment raises it: the score it was raised at in its details.
-    Alert.objects.filter(asset=plant.asset_a, source="prediction").update(details={"health": 14.0})
+    # The low-health alert as the assessment now words it, the score it was raised at in its details.
+    drivers = "; ".join(humanize.feature_text(f, v) for f, v in (("vibration__ewm", 5.91), ("vibration__slope", 0.42)))
+    Alert.objects.filter(asset=plant.asset_a, source="prediction").update(
+        details={"health": 14.0}, title=f"{plant.asset_a.tag}: " + humanize.health_text(14, 12, 8, 16, "minutes"),
+        message=f"{plant.asset_a.name}: the health model expects a failure in about 12 minutes. "
+                f"What drives it: {drivers}.")
+    WorkOrder.objects.filter(pk=wo.pk).update(description=Alert.objects.get(asset=plant.asset_a,
+                                                                          source="prediction").message)
     return wo
 
 

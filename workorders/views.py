@@ -332,6 +332,9 @@ def transition(request, pk):
             messages.error(request, _("Choose someone who works on %(site)s to assign the order to.")
                            % {"site": wo.site})
             return redirect(next_url(request, wo.get_absolute_url()))
+    elif status == S.ASSIGNED and status in ALLOWED_TRANSITIONS[wo.status] and not wo.assignee_id and not wo.team_id:
+        messages.error(request, _("Choose who leads the order to assign it."))
+        return redirect(next_url(request, wo.get_absolute_url()))
     try:
         wo = services.transition_work_order(
             wo, status, actor=request.user, note=note, assignee=assignee,

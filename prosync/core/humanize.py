@@ -112,7 +112,12 @@ def feature_text(name: str, value=None) -> str:
     stat = parts[1] if len(parts) > 1 else ""
     if stat == "slope":  # the model's slope is per minute; a trend reads better per hour
         per_hour = float(value) * 60
-        rate = f"{number(abs(per_hour))} {unit}/h".replace(" /h", "/h") if unit else f"{number(abs(per_hour))}/h"
+        if not unit:
+            rate = f"{number(abs(per_hour))} per hour"
+        elif "/" in unit:  # "mm/s/h" reads badly
+            rate = f"{number(abs(per_hour))} {unit} per hour"
+        else:
+            rate = f"{number(abs(per_hour))} {unit}/h"
         if round(per_hour, 1) == 0:
             return f"{label}: {_('steady')}"
         return f"{label}: " + (_("rising %(rate)s") if per_hour > 0 else _("falling %(rate)s")) % {"rate": rate}
@@ -270,6 +275,16 @@ def related_names(model, change_sets) -> dict:
         except (ValueError, TypeError):
             continue
     return names
+
+
+EVENT_AREAS = {"workorder": gettext_lazy("Work order"), "alarm": gettext_lazy("Alarm"), "asset": gettext_lazy("Asset"),
+               "meter": gettext_lazy("Meter"), "prediction": gettext_lazy("Health"), "sensor": gettext_lazy("Sensor")}
+
+
+def event_kind(kind: str) -> str:
+    """``workorder.created`` -> "Work order": what an activity line is about (its text says what happened)."""
+    area = (kind or "").partition(".")[0]
+    return str(EVENT_AREAS.get(area, area.replace("_", " ").capitalize()))
 
 
 ACTION_VERBS = {

@@ -46,6 +46,11 @@ def feature_label(name):
 
 
 @register.filter
+def event_kind(kind):
+    return humanize.event_kind(kind)
+
+
+@register.filter
 def band(score):
     return humanize.health_band(score)
 

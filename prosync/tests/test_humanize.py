@@ -17,6 +17,7 @@ from prosync.core import humanize
     ("temperature__slope__30m", -0.163, "Temperature trend, 30 min: falling 9.8 °C/h"),
     ("temperature__slope__30m", 0.05, "Temperature trend, 30 min: rising 3 °C/h"),
     ("vibration__slope__10m", 0.0001, "Vibration trend, 10 min: steady"),
+    ("vibration__slope__30m", 0.42, "Vibration trend, 30 min: rising 25.2 mm/s per hour"),
     ("vibration__max__1h", 7.14, "Vibration highest, 1 hour: 7.1 mm/s"),
     ("current__mean__2h", 38.0, "Current average, 2 hours: 38 A"),
     ("pressure__ewm__1d", 7.26, "Pressure recent average, 1 day: 7.3 bar"),

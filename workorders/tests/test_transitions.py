@@ -77,7 +77,8 @@ def test_page(plant, client, start, target):
     wo = order_in(plant, start)
     client.force_login(plant.tech_a)
     page = client.post(f"/work-orders/{wo.pk}/transition/",
-                       {"status": target, "version": wo.version, "note": "Duplicate of another order"},
+                       {"status": target, "version": wo.version, "note": "Duplicate of another order",
+                        "assignee": plant.tech_a.pk},  # a move to assigned names its lead
                        follow=True).content.decode()
     wo.refresh_from_db()
     if target in ALLOWED_TRANSITIONS[start]:
