@@ -1,15 +1,31 @@
 """Administration and request tracking in a real browser (Chromium + Playwright against uvicorn),
-at desktop (1366 x 900) and phone (390 x 844) widths, with screenshots to look at: the people
-list, the invite form, the settings page, the checklist builder (reordered with its buttons) and a
-requester's tracking page; and an invitation accepted from its link."""
+at desktop (1366 x 900) and phone (390 x 844) widths, each page checked with axe-core and saved
+as a screenshot to look at: the people list, the invite form, a person's page, the failure codes,
+the settings page, the checklist builder (reordered with its buttons) and a requester's tracking
+page; and an invitation accepted from its link, a person's own preferences and My requests."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from tests.browser import PHONE, log_in, needs_chromium, new_page, off_the_loop, shot
 
 DESKTOP = {"width": 1366, "height": 900}
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"  # axe-core, injected by the test only
+SERIOUS = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 4).map(n => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+def look(page, output_dir, name):
+    """Save the page for a person to look at, and check it with axe: no serious or critical violation."""
+    shot(page, output_dir, name)
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(SERIOUS) == [], name
 
 
 @pytest.mark.browser
@@ -52,7 +68,7 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
         log_in(page, asgi_server, "admin1")
         page.goto(f"{asgi_server}/manage/people/")
         expect(page.locator("table")).to_contain_text("tech_a")
-        shot(page, output_dir, f"people-{width}")
+        look(page, output_dir, f"people-{width}")
 
         page.goto(f"{asgi_server}/manage/people/invite/")
         page.fill("input[name=email]", f"nora.{width}@example.com")
@@ -60,19 +76,19 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
         page.fill("input[name=last_name]", "Field")
         page.select_option("select[name=role]", "Technician")
         page.locator("input[name=sites]").first.check()
-        shot(page, output_dir, f"invite-{width}")
+        look(page, output_dir, f"invite-{width}")
         page.click("button[type=submit]:has-text('Send invitation')")
         expect(page.locator(".msg")).to_contain_text(f"Invitation sent to nora.{width}@example.com")
         expect(page.locator("table")).to_contain_text("Invited")
         page.get_by_role("link", name="Nora Field").last.click()
         expect(page.locator("h1")).to_have_text("Nora Field")
-        shot(page, output_dir, f"person-{width}")
+        look(page, output_dir, f"person-{width}")
 
         page.goto(f"{asgi_server}/manage/work/codes/")
-        shot(page, output_dir, f"codes-{width}")
+        look(page, output_dir, f"codes-{width}")
 
         page.goto(f"{asgi_server}/manage/settings/")
-        shot(page, output_dir, f"settings-{width}")
+        look(page, output_dir, f"settings-{width}")
 
         page.goto(f"{asgi_server}/manage/work/checklists/{template_pk}/")
         labels = page.locator(".builder-items .label strong")
@@ -82,7 +98,7 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
         expect(labels).to_have_text([*before[:2], before[3], before[2]])
         page.locator(".builder-items > li").nth(2).get_by_role("button", name="down").click()
         expect(labels).to_have_text(before)
-        shot(page, output_dir, f"checklist-builder-{width}")
+        look(page, output_dir, f"checklist-builder-{width}")
 
         visitor = new_page(browser, viewport)
         visitor.goto(f"{asgi_server}{track}")
@@ -90,7 +106,7 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
         expect(visitor.locator(".steps .current")).to_have_text("Being worked on")
         expect(visitor.locator(".timeline")).to_contain_text("we fit it on Thursday")
         expect(visitor.locator("body")).not_to_contain_text("charge to line 2")
-        shot(visitor, output_dir, f"tracking-{width}")
+        look(visitor, output_dir, f"tracking-{width}")
 
 
 @pytest.mark.browser
@@ -114,18 +130,18 @@ def test_invitation_accepted_from_its_link_on_a_phone(browser, live_plant, asgi_
     expect(page.locator("h1")).to_have_text("Welcome, Nora")
     page.fill("input[name=new_password1]", "Pump-seal-4471-kx")
     page.fill("input[name=new_password2]", "Pump-seal-4471-kx")
-    shot(page, output_dir, "set-password-phone")
+    look(page, output_dir, "set-password-phone")
     page.click("button[type=submit]")
     expect(page.locator(".msg")).to_contain_text("Your password is set")
     page.goto(f"{asgi_server}/manage/me/")
     page.select_option("select[name=time_zone]", "Europe/Berlin")
     page.click("button[type=submit]")
     expect(page.locator(".msg")).to_contain_text("Your preferences are saved")
-    shot(page, output_dir, "my-preferences-phone")
+    look(page, output_dir, "my-preferences-phone")
     page.goto(f"{asgi_server}/work-orders/requests/mine/")
     expect(page.locator("h1")).to_have_text("My requests")
     expect(page.locator(".empty")).to_contain_text("You have not reported anything yet")
     shot(page, output_dir, "my-requests-phone")
     page.goto(f"{asgi_server}/manage/password/{token}/")
     expect(page.locator("h1")).to_have_text("This link was already used")
-    shot(page, output_dir, "link-used-phone")
+    look(page, output_dir, "link-used-phone")
