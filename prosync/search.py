@@ -6,8 +6,10 @@ model's ``for_user``. The header's box, the /search/ page and /api/v1/search/ al
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db.models import Case, F, FloatField, Q, Value, When
@@ -80,7 +82,7 @@ def _search_kind(s: Searchable, user, q: str, query: SearchQuery, limit: int) ->
     if exact is not None:
         parts.append(qs.filter(exact).order_by().annotate(found_by=Value(EXACT)).values_list("pk", "found_by")[:10])
     if s.similar:
-        similar = Q(*(Q(**{f"upper_{c}__trigram_word_similar": q}) for c in s.similar), _connector=Q.OR)
+        similar = reduce(operator.or_, (Q(**{f"upper_{c}__trigram_word_similar": q}) for c in s.similar))
         parts.append(qs.filter(similar).order_by().annotate(found_by=Value(CLOSE))
                      .values_list("pk", "found_by")[:CANDIDATES + 1])
     if s.elsewhere:

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from prosync.core.search import Searchable, register
 
-COMMENT_MATCHES = 500  # orders found through their comments: enough for a page of results
+COMMENT_MATCHES = 200  # orders found through their comments: as many as the candidates of one kind
 
 
 def _number(prefix: str):

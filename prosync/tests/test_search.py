@@ -135,6 +135,29 @@ def test_search_page_empty_states_and_short_query(plant, found):
     assert page.status_code == 200 and "Nothing found for “zzyzx qwv”" in page.content.decode()
     page = client.get("/search/", {"q": "c"})
     assert page.status_code == 400 and b"Type at least 2 characters to search." in page.content
+    for odd in ("!!", "the", "'\"", "a & b | c", "-pump", "p%_", "(:*"):  # syntax the engine must not choke on
+        assert client.get("/search/", {"q": odd}).status_code == 200, odd
+        assert _api(plant.manager_a, q=odd).status_code == 200, odd
+    page = client.get("/search/", {"q": "pump", "kind": "sensor"})
+    assert page.status_code == 400 and b"Kind of result: Select a valid choice." in page.content
+
+
+def test_search_query_count_does_not_grow_with_the_results(plant, found, django_assert_max_num_queries):
+    """Two queries per kind (candidates, then the ranked rows with what their context line names) and one
+    for the comments, however many rows match: no query per result."""
+    from assets.models import Asset, AssetDocument
+
+    for i in range(12):
+        asset = Asset.objects.create(site=plant.site_a, tag=f"C-4{i:02d}", name=f"Booster compressor {i}")
+        AssetDocument.objects.create(asset=asset, title=f"Compressor datasheet {i}", file=f"x/{i}.pdf",
+                                     original_name=f"{i}.pdf", content_type="application/pdf", size=1)
+    client = jwt_client(plant.manager_a)
+    client.get("/api/v1/search/", {"q": "pump"})  # the instance's settings, read once and kept
+    with django_assert_max_num_queries(2 * 6 + 1 + 1):  # + the signed-in user
+        response = client.get("/api/v1/search/", {"q": "compressor", "limit": 20})
+    counts = {g["kind"]: g["count"] for g in response.json()["groups"]}
+    assert counts["asset"] == 15 and counts["document"] == 12
+    assert len([r for r in response.json()["results"] if r["kind"] == "asset"]) == 15
 
 
 def test_search_box_in_every_pages_header_and_its_dropdown(plant, found):
