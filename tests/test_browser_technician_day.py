@@ -7,6 +7,7 @@ is completed. Screenshots land in test-output/<test name>/."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -139,3 +140,48 @@ def test_a_technicians_day_on_a_phone(browser, live_plant, asgi_server, output_d
     done = off_the_loop(lambda: WorkOrder.objects.get(pk=waiting.pk))
     assert done.status == "completed" and done.assignee_id == plant.tech_a.pk
     assert off_the_loop(lambda: TimeEntry.objects.filter(work_order=waiting, ended_at__isnull=True).count()) == 0
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_moving_a_board_card_to_assigned_asks_who_and_cancelling_asks_why(browser, live_plant, asgi_server,
+                                                                        output_dir):
+    from playwright.sync_api import expect
+
+    from workorders.models import WorkOrder
+
+    expect.set_options(timeout=10_000)
+    plant = live_plant
+    waiting, late = off_the_loop(lambda: _setup(plant))
+    page = new_page(browser, {"width": 1366, "height": 900})
+    log_in(page, asgi_server, "manager_a")
+    page.goto(f"{asgi_server}/work-orders/board/")
+    card = page.locator(f'.wo-card[data-id="{waiting.pk}"]')
+    card.locator("[data-move]").select_option("assigned")
+    dialog = page.locator("#move-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h2")).to_have_text(f"Assign {waiting.number}")
+    expect(page.locator('.board-col[data-status="open"]')).to_contain_text("Check the pump seal")  # not yet moved
+    dialog.get_by_label("Who leads it?").select_option(label=str(plant.tech_a))
+    shot(page, output_dir, "1-assign-asks-who")
+    dialog.get_by_role("button", name="Move").click()
+    expect(page.locator('.board-col[data-status="assigned"]')).to_contain_text("Check the pump seal")
+    expect(card.locator(".card-error")).to_be_hidden()
+    expect(card).to_have_class(re.compile(r"\bmoved\b"))  # the server took the move
+    expect(card).to_contain_text(str(plant.tech_a))
+    moved = off_the_loop(lambda: WorkOrder.objects.get(pk=waiting.pk))
+    assert moved.status == "assigned" and moved.assignee_id == plant.tech_a.pk
+
+    card = page.locator(f'.wo-card[data-id="{late.pk}"]')
+    card.locator("[data-move]").select_option("cancelled")
+    expect(dialog.get_by_label("Why is it cancelled? (kept with the order)")).to_be_visible()
+    dialog.get_by_role("button", name="Back").click()
+    expect(dialog).to_be_hidden()
+    assert off_the_loop(lambda: WorkOrder.objects.get(pk=late.pk).status) == "assigned"  # nothing happened
+    card.locator("[data-move]").select_option("cancelled")
+    dialog.get_by_label("Why is it cancelled? (kept with the order)").fill("Motor replaced last week")
+    dialog.get_by_role("button", name="Move").click()
+    expect(page.locator('.board-col[data-status="cancelled"]')).to_contain_text("Grease the motor bearings")
+    expect(card).to_have_class(re.compile(r"\bmoved\b"))
+    change = off_the_loop(lambda: WorkOrder.objects.get(pk=late.pk).status_changes.last())
+    assert change.to_status == "cancelled" and change.note == "Motor replaced last week"

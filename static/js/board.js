@@ -96,6 +96,11 @@
         card.dataset.version = res.body.version;
         bump(from, -1); bump(target, 1);
         setMenu(card, target);
+        if (extra.assignee) {  // the card names its new lead
+          var who = (people[card.dataset.site] || []).filter(function (p) { return p[0] === extra.assignee; })[0];
+          var line = card.querySelector(".muted.small");
+          if (who && line) line.textContent = line.textContent.replace("unassigned", who[1]);
+        }
         card.classList.add("moved");
         return;
       }
