@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,12 @@ def _defaults() -> dict:
 def _read() -> dict:
     from accounts.models import InstanceSettings
 
-    row = InstanceSettings.objects.filter(pk=1).values("currency", "time_zone", "date_style").first()
+    try:
+        row = InstanceSettings.objects.filter(pk=1).values("currency", "time_zone", "date_style").first()
+    except DatabaseError:
+        # The health checks must still answer, and say what is wrong, with the database down.
+        logger.warning("instance settings unreadable: the environment's defaults apply", exc_info=True)
+        return _defaults()
     return row or _defaults()
 
 
@@ -113,8 +118,10 @@ def user_language(user) -> str:
 
 
 class PreferencesMiddleware:
-    """Shows each request in the person's time zone and language, and reads the instance
-    settings at most once per request."""
+    """Shows a signed-in person's requests in their time zone and language, and reads the instance
+    settings at most once per request. Anonymous requests are left alone: the health checks must
+    not touch the database or the cache, and the few public pages that show times ask for the
+    instance's zone themselves (``instance_timezone``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -123,6 +130,8 @@ class PreferencesMiddleware:
         token = _request_memo.set({})
         try:
             user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                return self.get_response(request)
             timezone.activate(user_timezone(user))
             language = user_language(user)
             if language != settings.LANGUAGE_CODE:

@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.preferences import instance_timezone
 from assets.models import Asset
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
@@ -96,8 +98,9 @@ def track_request(request, token):
     wr = services_tracking.request_for_token(token)
     if wr is None:
         raise Http404("This tracking link does not lead to a request.")
-    response = render(request, "workorders/planning/track.html",
-                      {"wr": wr, "progress": services_tracking.progress(wr), "steps": services_tracking.STEPS})
+    with timezone.override(instance_timezone()):  # a visitor has no zone of their own
+        response = render(request, "workorders/planning/track.html",
+                          {"wr": wr, "progress": services_tracking.progress(wr), "steps": services_tracking.STEPS})
     response["X-Robots-Tag"] = "noindex"
     return response
 

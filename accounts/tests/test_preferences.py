@@ -72,3 +72,23 @@ def test_unknown_zone_falls_back_to_the_instance(people):
     tech = people.tech_a
     tech.time_zone = "Mars/Olympus"  # saved around validation, e.g. by a bulk update
     assert str(user_timezone(tech)) == settings.TIME_ZONE
+
+
+
+def test_settings_read_from_the_database_when_the_cache_is_unreachable(people, client):
+    """A Redis outage (the cache at a closed port) costs a query, never a page; the saved currency
+    and time zone still apply."""
+    import socket
+
+    from django.test import override_settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    InstanceSettings.objects.create(currency="CHF", time_zone="Europe/Zurich")
+    with override_settings(CACHES={"default": {**settings.CACHES["default"],
+                                               "LOCATION": f"redis://127.0.0.1:{port}/0"}}):
+        assert current_currency() == "CHF"
+        assert _seen_during_request(people.tech_a)["tz"] == "Europe/Zurich"
+        client.force_login(people.tech_a)
+        assert client.get("/manage/me/").status_code == 200

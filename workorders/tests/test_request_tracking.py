@@ -119,3 +119,17 @@ def test_my_requests_lists_only_my_own(wo_plant):
     assert page.status_code == 200 and "Door sticks" in body and "Lamp out" not in body
     detail = session_client(wo_plant.viewer_a).get(mine.get_absolute_url()).content.decode()
     assert tracking_path(mine) in detail  # the requester can pass their tracking link on
+
+
+def test_tracking_page_shows_times_in_the_instance_time_zone(wo_plant):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from accounts.models import InstanceSettings
+    from workorders.models import WorkRequest
+
+    InstanceSettings.objects.create(time_zone="Asia/Tokyo")
+    wr = svc.submit_request(asset=wo_plant.asset_a, title="Leak", description="Oil on the floor by P-100")
+    WorkRequest.objects.filter(pk=wr.pk).update(created_at=datetime(2026, 3, 2, 23, 30, tzinfo=ZoneInfo("UTC")))
+    body = Client().get(tracking_path(wr)).content.decode()
+    assert "08:30" in body and "23:30" not in body  # 23:30 UTC is 08:30 the next morning in Tokyo
