@@ -122,7 +122,7 @@ def test_search_page_groups_by_kind_with_counts_and_highlights(plant, found):
     assert "<mark>compressor</mark>" in asset_group.lower()
     assert f'href="{found["c301"].get_absolute_url()}"' in asset_group
     assert "Atlas Copco" in asset_group  # the context line says which one it is
-    # "Show all" of one kind lists that kind only.
+    # "More" of one kind lists that kind only.
     html = session_client(plant.manager_a).get("/search/", {"q": "compresor", "kind": "asset"}).content.decode()
     assert re.findall(r'data-search-kind="(\w+)"', html) == ["asset"]
 
@@ -158,6 +158,12 @@ def test_search_query_count_does_not_grow_with_the_results(plant, found, django_
     counts = {g["kind"]: g["count"] for g in response.json()["groups"]}
     assert counts["asset"] == 15 and counts["document"] == 12
     assert len([r for r in response.json()["results"] if r["kind"] == "asset"]) == 15
+    # The page shows the best of each kind and links to the rest of that kind.
+    page = session_client(plant.manager_a).get("/search/", {"q": "compressor"}).content.decode()
+    assets = page.split('data-search-kind="asset"')[1].split("</section>")[0]
+    assert assets.count("<li>") == 8 and "More assets (15)" in assets
+    page = session_client(plant.manager_a).get("/search/", {"q": "compressor", "kind": "asset"}).content.decode()
+    assert page.count('<li><a href="/assets/') == 15 and "More assets" not in page
 
 
 def test_search_box_in_every_pages_header_and_its_dropdown(plant, found):
