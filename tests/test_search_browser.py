@@ -41,6 +41,10 @@ def test_planner_search_finds_compressors_despite_misspelling(browser, live_plan
     expect(dropdown).to_contain_text("C-302 Compressor skid 2")
     expect(dropdown).not_to_contain_text("C-900")
     shot(page, output_dir, "header-dropdown-desktop")
+    box.press("ArrowDown")  # the arrow keys walk the results
+    expect(dropdown.locator("a").first).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(box).to_be_focused()
     page.keyboard.press("Escape")  # closes the dropdown (and Chromium empties a search box)
     expect(dropdown).to_be_hidden()
 
