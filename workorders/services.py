@@ -235,7 +235,7 @@ def transition_work_order(wo: WorkOrder, status: str, *, actor, note: str = "",
         _roll_up(wo)
     record(actor, "workorder.transition", wo,
            changes={"from": previous, "to": status, "note": note, "outcome": wo.outcome},
-           activity=_activity(wo, f"workorder.{status}", f"Work order {wo}: {status.replace('_', ' ')}",
+           activity=_activity(wo, f"workorder.{status}", f"Work order {wo}: {WorkOrderStatus(status).label}",
                               {"from": previous, "to": status, "note": note}),
            push=_push(wo, "workorder.updated"))
     work_order_transitioned.send(sender=WorkOrder, work_order=wo, previous=previous, actor=actor)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from prosync.core import humanize
 from prosync.core.tables import EMPTY, Column, Table, link, pill
 from workorders.models import WorkOrder
 
@@ -18,7 +19,7 @@ def _due(wo: WorkOrder) -> str:
     if not wo.due_at:
         return EMPTY
     overdue = WorkOrder.overdue(wo.status, wo.due_at, timezone.now())
-    return format_html("{}{}", timezone.localtime(wo.due_at).date().isoformat(),
+    return format_html("{}{}", humanize.when(wo.due_at, "date"),
                        format_html(' <span class="pill late">overdue</span>') if overdue else "")
 
 
@@ -34,6 +35,7 @@ class WorkOrderTable(Table):
     due = Column("Due", "due_at", sort="due_at", css="num", cell=_due)
     created = Column("Created", "created_at", sort="created_at", css="num")
     site = Column("Site", "site__name", show=False)
+    asset_name = Column("Asset name", "asset__name", show=False)
 
     def row_class(self, wo) -> str:
         return "overdue" if WorkOrder.overdue(wo.status, wo.due_at, timezone.now()) else ""

@@ -199,6 +199,11 @@ def action_label(current: str, target: str) -> str:
             S.CLOSED: _("Close"), S.OPEN: _("Back to open"), S.CANCELLED: _("Cancel order")}[target]
 
 
+# Where an order came from, as the timeline says it.
+SOURCE_LABELS = {"prediction": "the health model", "checklist": "a failed check", "alarm": "an alarm rule",
+                 "request": "a request", "preventive": "the maintenance plan"}
+
+
 def timeline(wo: WorkOrder, *, checklist=None, comments=None, time_entries=None, part_usages=None,
              attachments=None) -> list[dict]:
     """Everything that happened to the order, oldest first: moves, comments, checks, photos,
@@ -216,7 +221,7 @@ def timeline(wo: WorkOrder, *, checklist=None, comments=None, time_entries=None,
         attachments = list(Attachment.objects.filter(work_order=wo).select_related("uploaded_by"))
     events = [{"at": wo.created_at, "who": wo.created_by, "kind": "create",
                "text": f"created it ({wo.get_kind_display().lower()}, {wo.get_priority_display().lower()})"
-               + (f" from {wo.source}" if wo.source else "")}]
+               + (f" from {SOURCE_LABELS.get(wo.source, wo.source)}" if wo.source else "")}]
     for ch in StatusChange.objects.filter(work_order=wo).select_related("actor"):
         events.append({"at": ch.at, "who": ch.actor, "kind": "status", "note": ch.note,
                        "text": f"moved it from {labels[ch.from_status]} to {labels[ch.to_status]}",

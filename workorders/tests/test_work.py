@@ -194,7 +194,7 @@ def test_checklist_on_the_page_with_htmx(plant, template, client):
     client.force_login(plant.tech_a)
     url = f"/work-orders/{wo.pk}/checklist/{temp.pk}/"
     html = client.post(url, {"number": "abc"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "&#x27;abc&#x27; is not a number." in html and 'id="check-' in html and "<html" not in html
+    assert "“abc” is not a number." in html and 'id="check-' in html and "<html" not in html
     html = client.post(url, {"number": "81,5"}, HTTP_HX_REQUEST="true").content.decode()
     assert "81.5 °C" in html and "Create follow-up order" in html
     r = client.post(f"/work-orders/{wo.pk}/checklist/{temp.pk}/follow-up/", follow=True)
