@@ -26,7 +26,9 @@ from prosync.core.views import apply_errors, render_form
 
 
 def _link_base(request) -> str:
-    return request.build_absolute_uri("/")
+    """Where e-mailed links point: SITE_URL, as for every e-mail (behind a proxy the request's own
+    address may be an internal one); the request's address where it is not set."""
+    return getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/")
 
 
 def _require_people_admin(user) -> None:

@@ -35,8 +35,9 @@ _EVENT_OF_ORDER = {WorkOrderStatus.ASSIGNED: "A technician was assigned.",
 
 
 def tracking_token(wr: WorkRequest) -> str:
-    """Unguessable without the server's secret; no lifetime: a requester may look weeks later."""
-    return signing.dumps(wr.pk, salt=_SALT)
+    """Unguessable without the server's secret, the same each time it is asked for; no lifetime:
+    a requester may look weeks later."""
+    return signing.Signer(salt=_SALT).sign(str(wr.pk))
 
 
 def tracking_path(wr: WorkRequest) -> str:
@@ -45,10 +46,10 @@ def tracking_path(wr: WorkRequest) -> str:
 
 def request_for_token(token: str) -> WorkRequest | None:
     try:
-        pk = signing.loads(token, salt=_SALT)
+        pk = signing.Signer(salt=_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    if not isinstance(pk, int):
+    if not pk.isdecimal():
         return None
     return WorkRequest.objects.select_related("asset", "site", "work_order").filter(pk=pk).first()
 

@@ -247,7 +247,8 @@ def public_report(request, token):
         except ValidationError as exc:
             apply_errors(form, exc)
             return render(request, "workorders/planning/report.html", ctx, status=400)
-        emailed = services_tracking.send_tracking_email(wr, link_base=request.build_absolute_uri("/"))
+        emailed = services_tracking.send_tracking_email(
+            wr, link_base=getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/"))
         return render(request, "workorders/planning/report_thanks.html",
                       dict(ctx, request_obj=wr, emailed=emailed,
                            tracking_url=request.build_absolute_uri(services_tracking.tracking_path(wr))))
