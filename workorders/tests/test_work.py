@@ -199,8 +199,13 @@ def test_checklist_on_the_page_with_htmx(plant, template, client):
     assert "81.5 °C" in html and "Create follow-up order" in html
     r = client.post(f"/work-orders/{wo.pk}/checklist/{temp.pk}/follow-up/", follow=True)
     follow_up = WorkOrder.objects.get(follow_up_of=wo)
-    assert r.redirect_chain[-1][0] == follow_up.get_absolute_url()
-    assert f"Follow-up of</dt><dd><a href=\"{wo.get_absolute_url()}\"" in r.content.decode()
+    # The technician stays on the order; its check links the follow-up, named after the finding.
+    assert r.redirect_chain[-1][0] == f"{wo.get_absolute_url()}#check-{temp.pk}"
+    html = r.content.decode()
+    assert f'href="{follow_up.get_absolute_url()}"' in html and follow_up.title in html
+    assert follow_up.title.startswith("Fix: Bearing temperature at")
+    page = client.get(follow_up.get_absolute_url()).content.decode()
+    assert f"Follow-up of</dt><dd><a href=\"{wo.get_absolute_url()}\"" in page
 
 
 # --- Comments and attachments -------------------------------------------------------------------
