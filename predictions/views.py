@@ -110,4 +110,5 @@ def health_panel(request, asset):
             "horizon": params.get("horizon", 10),
             "health_text": health_text(latest.health_score, latest.rul, latest.rul_lower, latest.rul_upper, unit)
             if latest else health_text(None),
-            "rul_text": duration(latest.rul, unit) if latest else ""}
+            "rul_text": duration(latest.rul, unit) if latest else "",
+            "unit_one": duration(1, unit).partition(" ")[2]}
