@@ -230,6 +230,13 @@ def _check_may_manage(actor: User, person: User | None = None, *, role: str | No
         raise ValidationError({"sites": "You may only give access to your own sites."})
 
 
+def _works_elsewhere(actor: User, person: User) -> bool:
+    """Whether the person also belongs to sites the actor does not manage: then what applies to
+    all their sites (role, whether they may sign in) is an Admin's to change."""
+    allowed = manageable_site_ids(actor)
+    return allowed is not None and person.memberships.exclude(site_id__in=allowed).exists()
+
+
 def _set_sites(person: User, site_ids: list[int], actor: User) -> tuple[list[int], list[int]]:
     """Make the person's memberships among the sites the actor manages exactly ``site_ids``;
     memberships of other sites are left as they are. Returns (added, removed)."""
@@ -357,6 +364,9 @@ def update_person(person: User, *, actor: User, role: str, site_ids: list[int], 
     if person.pk == actor.pk and role != person.role:
         # Nobody takes their own rights away by mistake (or locks the last Admin out).
         raise ValidationError({"role": "You cannot change your own role; ask another Admin."})
+    if role != person.role and _works_elsewhere(actor, person):
+        raise ValidationError({"role": "This person also works at sites you do not manage: an Admin changes "
+                                       "their role."})
     editable = ("first_name", "last_name", "email", "job_title", "phone", "weekly_capacity_hours")
     changes = {}
     for name, value in fields.items():
@@ -385,6 +395,8 @@ def set_active(person: User, active: bool, *, actor: User) -> None:
     _check_may_manage(actor, person)
     if person.pk == actor.pk and not active:
         raise ValidationError("You cannot deactivate your own account.")
+    if _works_elsewhere(actor, person):
+        raise ValidationError("This person also works at sites you do not manage: an Admin deactivates them.")
     if person.is_active == active:
         return
     person.is_active = active

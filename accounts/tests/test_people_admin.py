@@ -150,11 +150,20 @@ def test_manager_changes_role_capacity_and_sites_of_their_people(people):
     assert log.actor == people.manager_a and "weekly_capacity_hours" in log.changes
 
 
-def test_admin_keeps_memberships_a_manager_cannot_reach(people):
+def test_manager_leaves_what_reaches_other_sites_to_an_admin(people):
     SiteMembership.objects.create(user=people.tech_a, site=people.site_b)
-    session_client(people.manager_a).post(f"/manage/people/{people.tech_a.pk}/", {
-        "role": Role.TECHNICIAN, "sites": [people.site_a.pk], "weekly_capacity_hours": "40"})
+    manager = session_client(people.manager_a)
+    manager.post(f"/manage/people/{people.tech_a.pk}/", {
+        "role": Role.TECHNICIAN, "sites": [people.site_a.pk], "weekly_capacity_hours": "30"})
     assert SiteMembership.objects.filter(user=people.tech_a, site=people.site_b).exists()
+    assert User.objects.get(pk=people.tech_a.pk).weekly_capacity_hours == 30
+    # Role and sign-in apply at every site: not the Manager of one of them to change.
+    page = manager.post(f"/manage/people/{people.tech_a.pk}/", {
+        "role": Role.MANAGER, "sites": [people.site_a.pk], "weekly_capacity_hours": "30"})
+    assert page.status_code == 422 and "an Admin changes their role" in page.content.decode()
+    manager.post(f"/manage/people/{people.tech_a.pk}/active/", {"active": "0"})
+    tech = User.objects.get(pk=people.tech_a.pk)
+    assert tech.role == Role.TECHNICIAN and tech.is_active
 
 
 def test_deactivated_person_cannot_sign_in(people):
