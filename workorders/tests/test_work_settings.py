@@ -90,6 +90,8 @@ def test_checklist_builder_adds_number_check_with_limits(wo_plant, pump_checks):
     assert _labels(pump_checks)[-1] == "Discharge pressure"
     page = client.get(f"/manage/work/checklists/{pump_checks.pk}/").content.decode()
     assert "good from 2 to 6 bar" in page
+    client.post(url, {"label": "Vibration", "kind": "number", "unit": "mm/s", "max_value": "4.5"})
+    assert "good up to 4.5 mm/s" in client.get(f"/manage/work/checklists/{pump_checks.pk}/").content.decode()
     bad = client.post(url, {"label": "Flow", "kind": "number", "min_value": "9", "max_value": "3"})
     assert bad.status_code == 422 and "The upper limit is below the lower limit." in bad.content.decode()
     # Remove one: the others close the gap.
