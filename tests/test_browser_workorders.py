@@ -112,7 +112,7 @@ def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_pat
     expect(page.locator(".msg-success")).to_contain_text("Timer stopped")
 
     move = page.locator("#move")
-    move.get_by_role("button", name="Completed").click()  # without codes: refused, with the reason
+    move.get_by_role("button", name="Complete", exact=True).click()  # without codes: refused, with the reason
     expect(page.locator(".msg-error")).to_contain_text("problem, cause, remedy missing")
     move = page.locator("#move")
     move.locator("select[name=problem_code]").select_option(str(codes[0].pk))
@@ -120,7 +120,7 @@ def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_pat
     move.locator("select[name=remedy_code]").select_option(str(codes[2].pk))
     move.locator("input[name=note]").fill("Bearing replaced")
     shot(page, output_dir, "5-completing-with-codes-phone")
-    move.get_by_role("button", name="Completed").click()
+    move.get_by_role("button", name="Complete", exact=True).click()
     expect(page.locator(".msg-success")).to_contain_text(f"{wo.number} is now Completed")
     expect(page.locator("#timeline")).to_contain_text("moved it from In progress to Completed")
     expect(page.locator("#timeline")).to_contain_text("created the follow-up")
