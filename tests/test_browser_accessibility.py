@@ -23,8 +23,8 @@ SERIOUS = """async () => {
 def _seed(plant):
     from prosync.core import humanize
     from telemetry.models import Alert
-    from workorders.models import WorkOrder
     from tests.test_browser import seed_assessed_plant
+    from workorders.models import WorkOrder
 
     wo = seed_assessed_plant(plant)
     # The low-health alert as the assessment now words it, the score it was raised at in its details.
