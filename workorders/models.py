@@ -11,12 +11,12 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from prosync.core.humanize import refusal
 from prosync.core.permissions import SiteScopedManager, SiteScopedQuerySet
 from workorders.choices import (
-from django.utils.translation import gettext as _
     OPEN_STATUSES,
-from prosync.core.humanize import refusal
     AttachmentKind,
     ChecklistItemKind,
     Compliance,
@@ -50,9 +50,6 @@ class IllegalTransition(Exception):
     pass
 
 
-class WorkOrderQuerySet(SiteScopedQuerySet):
-    """Site-scoped (``for_user``) like every other model, plus the work-order filters."""
-
 def transition_hint(current: str, wanted: str) -> str:
     """What to do instead of a move the lifecycle refuses, in the words of the status buttons."""
     if current in (S.CLOSED, S.CANCELLED):
@@ -67,6 +64,9 @@ def transition_hint(current: str, wanted: str) -> str:
         return _("it already is")
     return ""
 
+
+class WorkOrderQuerySet(SiteScopedQuerySet):
+    """Site-scoped (``for_user``) like every other model, plus the work-order filters."""
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
