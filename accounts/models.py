@@ -1,23 +1,46 @@
 """Users, their role (a Django group) and the sites they belong to; the audit trail."""
 
+from zoneinfo import available_timezones
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 
 
+def validate_time_zone(value: str) -> None:
+    if value and value not in available_timezones():
+        raise ValidationError(_("“%(value)s” is not a time zone (e.g. Europe/Paris)."), params={"value": value})
+
+
+def validate_language(value: str) -> None:
+    if value and value not in dict(settings.LANGUAGES):
+        raise ValidationError(_("“%(value)s” is not one of the available languages."), params={"value": value})
+
+
+def validate_currency(value: str) -> None:
+    if not (len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()):
+        raise ValidationError(_("A currency is three capital letters (ISO 4217), e.g. EUR, USD, GBP."))
+
+
 class UserQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view"):
-        """People a user may see: those who share one of their sites (everyone, for an Admin)."""
+        """People a user may see: those who share one of their sites (everyone, for an Admin).
+        Changing someone is narrower: a Manager changes the people of their sites, never an Admin."""
         from prosync.core.permissions import can
 
         if not can(user, action, self.model):
             return self.none()
         if user.sees_all_sites:
             return self
-        return self.filter(memberships__site_id__in=user.site_ids).distinct()
+        qs = self.filter(memberships__site_id__in=user.site_ids)
+        if action != "view":
+            qs = qs.exclude(is_superuser=True).exclude(groups__name=Role.ADMIN)
+        return qs.distinct()
 
 
 class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
@@ -30,6 +53,11 @@ class User(AbstractUser):
     weekly_capacity_hours = models.DecimalField(
         max_digits=5, decimal_places=1, default=40,
         help_text="Hours of work a week this person can be planned for (the project resource view).")
+    # Blank means "as the instance": a person who never chose follows the instance settings.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone],
+                                 help_text="Dates and times are shown in this time zone.")
+    language = models.CharField(max_length=16, blank=True, validators=[validate_language],
+                                help_text="Language and date/number format of the pages.")
 
     objects = ScopedUserManager()
 
@@ -90,6 +118,50 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+# --- Instance settings ---------------------------------------------------------------------------
+
+
+class DateStyle(models.TextChoices):
+    DAY_MONTH_NAME = "d M Y", "16 Feb 2024"
+    ISO = "Y-m-d", "2024-02-16"
+    DAY_FIRST = "d/m/Y", "16/02/2024"
+    MONTH_FIRST = "m/d/Y", "02/16/2024"
+
+
+def default_currency() -> str:
+    return getattr(settings, "DEFAULT_CURRENCY", "EUR")
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
+class InstanceSettings(models.Model):
+    """The one row of settings of this installation (``accounts.preferences`` reads it)."""
+
+    site_field = None  # instance-wide, not site data
+
+    currency = models.CharField(max_length=3, default=default_currency, validators=[validate_currency],
+                                help_text="ISO 4217 code shown with every cost, e.g. EUR, USD, GBP.")
+    time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone],
+                                 help_text="Used for people who have not chosen their own.")
+    date_style = models.CharField(max_length=8, choices=DateStyle.choices, default=DateStyle.DAY_MONTH_NAME,
+                                  help_text="How dates are written on pages, exports and e-mails.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "instance settings"
+        verbose_name_plural = "instance settings"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="instance_settings_singleton")]
+
+    def __str__(self) -> str:
+        return "Instance settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
 
 
 # --- Notifications ------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     Role.MANAGER: [
         *[(app, "*", ("view", "add", "change", "delete")) for app in ("assets", "workorders", "telemetry")],
         ("predictions", "*", ("view", "add", "change")),
-        ("accounts", "user", ("view",)),
+        # The people of their own sites (accounts.services keeps them off Admins and other sites).
+        ("accounts", "user", ("view", "add", "change")),
     ],
     Role.TECHNICIAN: [
         *[(app, "*", ("view",)) for app in ("assets", "workorders", "telemetry", "predictions")],

@@ -18,6 +18,10 @@ class AssetsConfig(AppConfig):
         selects.register("assets", Asset, search=("tag", "name"), order_by=("site_id", "tag"))
         selects.register("parts", Part, search=("part_number", "name"), order_by=("part_number",))
 
+        from assets.searchables import register_searchables
+
+        register_searchables()  # the header's global search
+
         # The asset page's own tabs share the registry with those of the apps above (telemetry 10,
         # health 20, work orders 30), so that they all come in one order.
         register(AssetPanel("children", "Children", "assets/_children_panel.html", children_panel, order=5,

@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
@@ -81,6 +82,10 @@ class Location(models.Model):
     description = models.TextField(blank=True)
     path = models.CharField(max_length=1000, editable=False, default="", db_index=True)
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    search_document = models.GeneratedField(  # the global search's document, kept by PostgreSQL
+        expression=SearchVector("code", "name", weight="A", config="english")
+        + SearchVector("description", weight="C", config="english"),
+        output_field=SearchVectorField(), db_persist=True)
 
     objects = SiteScopedManager()
 
@@ -88,7 +93,9 @@ class Location(models.Model):
         ordering = ["site", "path"]
         constraints = [models.UniqueConstraint(fields=["site", "code"], name="unique_location_code_per_site")]
         indexes = [models.Index(fields=["path"], name="assets_location_path_like",
-                                opclasses=["varchar_pattern_ops"])]
+                                opclasses=["varchar_pattern_ops"]),
+                   GinIndex(fields=["search_document"], name="location_search_document"),
+                   GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="location_name_trgm")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -178,6 +185,12 @@ class Asset(models.Model):
     qr_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The global search's document, kept by PostgreSQL: ranking reads it instead of parsing every row.
+    search_document = models.GeneratedField(
+        expression=SearchVector("tag", "name", weight="A", config="english")
+        + SearchVector("manufacturer", "model_number", "serial_number", weight="B", config="english")
+        + SearchVector("description", weight="C", config="english"),
+        output_field=SearchVectorField(), db_persist=True)
 
     objects = SiteScopedManager()
 
@@ -190,7 +203,8 @@ class Asset(models.Model):
                    # The register's search (icontains: UPPER(column) LIKE '%…%') on any of its columns,
                    # found through trigrams instead of reading every asset.
                    *(GinIndex(OpClass(Upper(column), name="gin_trgm_ops"), name=f"asset_{column}_trgm")
-                     for column in SEARCH_COLUMNS)]
+                     for column in SEARCH_COLUMNS),
+                   GinIndex(fields=["search_document"], name="asset_search_document")]
 
     def __str__(self) -> str:
         return f"{self.tag} {self.name}"
@@ -415,11 +429,17 @@ class AssetDocument(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    search_document = models.GeneratedField(  # the global search's document, kept by PostgreSQL
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("original_name", weight="B", config="english"),
+        output_field=SearchVectorField(), db_persist=True)
 
     objects = SiteScopedManager()
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
+        indexes = [GinIndex(fields=["search_document"], name="assetdocument_search_document"),
+                   GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="assetdocument_title_trgm")]
 
     def __str__(self) -> str:
         return self.title
@@ -460,11 +480,18 @@ class Part(models.Model):
     photo = models.ImageField(upload_to=part_photo_path, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    search_document = models.GeneratedField(  # the global search's document, kept by PostgreSQL
+        expression=SearchVector("part_number", "name", weight="A", config="english")
+        + SearchVector("manufacturer", "manufacturer_part_number", "category", weight="B", config="english")
+        + SearchVector("description", weight="C", config="english"),
+        output_field=SearchVectorField(), db_persist=True)
 
     objects = SiteScopedManager()
 
     class Meta:
         ordering = ["part_number"]
+        indexes = [GinIndex(fields=["search_document"], name="part_search_document"),
+                   GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="part_name_trgm")]
 
     def __str__(self) -> str:
         return f"{self.part_number} {self.name}"

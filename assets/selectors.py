@@ -7,12 +7,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from assets.models import Asset, Downtime, Location
+
+
+def latest_health(asset: str = "pk"):
+    """The health score of the asset's latest assessment (None before the first), for the asset
+    being read (or the one its ``asset`` field points at). The assessments belong to the predictions
+    app, reached through the relation it declares, so that assets imports nothing of it."""
+    assessment = Asset._meta.get_field("health_assessments").related_model
+    return Subquery(assessment.objects.filter(asset=OuterRef(asset)).order_by("-assessed_at")
+                    .values("health_score")[:1], output_field=FloatField())
 
 
 def count_of(model, fk: str = "asset", outer=None):

@@ -6,7 +6,16 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html
 
+from prosync.core import humanize
 from prosync.core.tables import EMPTY, Column, Table, as_text, link, pill
+
+
+def health_badge(score) -> str:
+    """The latest health score in its band's colour, with the band in words for screen readers."""
+    if score is None:
+        return format_html('<span class="health none" title="{}">–</span>', humanize.health_band_label(None))
+    return format_html('<span class="health {}">{}<span class="sr-only"> / 100, {}</span></span>',
+                       humanize.health_band(score), humanize.number(score, 0), humanize.health_band_label(score))
 
 
 def _quantity(value, unit: str = "") -> str:
@@ -22,8 +31,11 @@ class AssetTable(Table):
     location = Column("Location", "location__code", sort="location__code",
                       cell=lambda a: link(f"?location={a.location_id}", a.location.code, a.location.name)
                       if a.location_id else EMPTY)
+    location_name = Column("Location name", "location__name", show=False)
     category = Column("Category", "category__name", sort=True)
     status = Column("Status", "status", sort=True, cell=lambda a: pill(f"st-{a.status}", a.get_status_display()))
+    health = Column("Health", "health", sort=True, css="num", cell=lambda a: health_badge(a.health),
+                    csv=lambda a: "" if a.health is None else f"{a.health:.0f}")
     criticality = Column("Criticality", "criticality", sort=True)
     warranty = Column("Warranty", "warranty_end", sort=True, css="id")
     parent = Column("Parent", "parent__tag", css="id",

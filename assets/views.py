@@ -32,8 +32,9 @@ from assets.forms import (
 )
 from assets.models import Asset, AssetDocument, AssetStatusChange, Downtime, Location, Meter, MeterReading
 from assets.qr import asset_qr_svg, asset_qr_url
-from assets.selectors import availability_periods, count_of, location_chain, location_tree
+from assets.selectors import availability_periods, count_of, latest_health, location_chain, location_tree
 from assets.tables import AssetTable, DowntimeTable
+from prosync.core import humanize
 from prosync.core.generic import FilteredListView, ScopedDetailView, render_page_or_partial
 from prosync.core.permissions import can
 from prosync.core.views import apply_errors, next_url, permission_required, render_form, scoped_object
@@ -75,7 +76,7 @@ class AssetListView(FilteredListView):
     def base_queryset(self):
         sensor = Asset._meta.get_field("sensors").related_model  # telemetry's model, without importing it
         return Asset.objects.select_related("site", "category", "parent", "location").annotate(
-            sensor_count=count_of(sensor))
+            sensor_count=count_of(sensor), health=latest_health())
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -126,7 +127,7 @@ def _detail_queryset():
     """The asset, its neighbours and the counts of its tabs in one query. Most assets have no
     meter and have never been down: counted with the asset, those lists are not asked for."""
     counts = {f"tab_count_{p.key}": p.count() for p in panels.panels() if p.count}
-    counts.update(meter_total=count_of(Meter), downtime_total=count_of(Downtime))
+    counts.update(meter_total=count_of(Meter), downtime_total=count_of(Downtime), health=latest_health())
     return Asset.objects.select_related("site", "category", "parent__parent", "location").annotate(**counts)
 
 
@@ -166,11 +167,17 @@ def history_panel(request, asset):
     downtimes = list(asset.downtimes.select_related("started_by", "ended_by")[:20])
     for d in downtimes:
         d.hours = d.duration.total_seconds() / 3600
+    audit = list(AuditLog.objects.filter(object_type="assets.asset", object_id=str(asset.pk))
+                 .select_related("actor").order_by("-pk")[:20])
+    # Recorded as field names and ids; shown with the fields' names and the objects' names.
+    names = humanize.related_names(Asset, [e.changes for e in audit])
+    for e in audit:
+        e.lines = humanize.change_lines(Asset, e.changes, names)
+        e.verb = humanize.action_text(e.action)
     return {
         "status_changes": list(asset.status_changes.select_related("user")[:30]),
         "downtimes": downtimes,
-        "audit": list(AuditLog.objects.filter(object_type="assets.asset", object_id=str(asset.pk))
-                      .select_related("actor").order_by("-pk")[:20]),
+        "audit": audit,
     }
 
 

@@ -22,6 +22,7 @@ from predictions.choices import ModelStatus, TrainingStatus
 from predictions.features import FeatureLayout, asset_extras
 from predictions.models import FeedbackLabel, HealthAssessment, ModelVersion, TrainingRun
 from prosync.core.events import broadcast_fleet_on_commit
+from prosync.core.humanize import duration, feature_text, health_text
 from prosync.core.recording import record
 from telemetry import services as telemetry_services
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity, AlertSource
@@ -359,15 +360,14 @@ def _open_low_health_alert(asset: Asset, assessment: HealthAssessment, report: F
     """Below HEALTH_ALERT_BELOW: an alert (one per asset while active; it closes only above
     HEALTH_ALERT_CLEAR_ABOVE, the hysteresis) and a predictive work order (one open per asset)."""
     health = assessment.health_score
-    top = ", ".join(f"{c['feature']} ({c['contribution']:+.1f})" for c in assessment.contributions[:3])
+    top = "; ".join(feature_text(c["feature"], c.get("value")) for c in assessment.contributions[:3])
     unit = assessment.model_version.params.get("rul_unit", "")
     alert, created = telemetry_services.raise_alert(
         asset=asset, cause=constants.LOW_HEALTH_CAUSE, source=AlertSource.PREDICTION,
         severity=AlertSeverity.CRITICAL if health < settings.HEALTH_ALERT_BELOW / 2 else AlertSeverity.WARNING,
-        title=f"{asset.tag}: health {health:.0f}/100, failure likely in ~{assessment.rul:.0f} {unit}",
-        message=f"Estimated remaining life {assessment.rul:.1f} {unit} "
-                f"({assessment.rul_lower:.1f}–{assessment.rul_upper:.1f}); probability of failure within the "
-                f"horizon {assessment.failure_probability:.0%}. Main drivers: {top}.",
+        title=f"{asset.tag}: " + health_text(health, assessment.rul, assessment.rul_lower, assessment.rul_upper, unit),
+        message=f"{asset.name}: the health model expects a failure in about "
+                f"{duration(max(assessment.rul, 0), unit)}. What drives it: {top}.",
         details={"assessment": assessment.pk, "health": health, "model_version": assessment.model_version_id})
     if not created:
         return

@@ -13,6 +13,7 @@ from predictions import services
 from predictions.models import ModelVersion, TrainingRun
 from predictions.selectors import feedback_precision, health_trend, latest_assessments
 from prosync.core.generic import ScopedMixin
+from prosync.core.humanize import duration, feature_text, health_text
 from prosync.core.permissions import can
 from prosync.core.views import permission_required
 
@@ -100,7 +101,14 @@ def health_panel(request, asset):
     latest = latest_assessments([asset.pk]).get(asset.pk)
     contributions = latest.contributions if latest else []
     biggest = max((abs(c["contribution"]) for c in contributions), default=0) or 1
-    bars = [dict(c, width=round(abs(c["contribution"]) / biggest * 100)) for c in contributions]
     params = latest.model_version.params if latest else {}
-    return {"latest": latest, "trend": health_trend(asset), "contributions": bars,
-            "unit": params.get("rul_unit", "minutes"), "horizon": params.get("horizon", 10)}
+    unit = params.get("rul_unit", "minutes")
+    bars = [dict(c, width=5 * round(abs(c["contribution"]) / biggest * 20),
+                 text=feature_text(c["feature"], c.get("value")), effect=duration(abs(c["contribution"]), unit))
+            for c in contributions]
+    return {"latest": latest, "trend": health_trend(asset), "contributions": bars, "unit": unit,
+            "horizon": params.get("horizon", 10),
+            "health_text": health_text(latest.health_score, latest.rul, latest.rul_lower, latest.rul_upper, unit)
+            if latest else health_text(None),
+            "rul_text": duration(latest.rul, unit) if latest else "",
+            "unit_one": duration(1, unit).partition(" ")[2]}

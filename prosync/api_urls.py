@@ -24,6 +24,7 @@ from assets.api.views import (
     SiteViewSet,
 )
 from predictions.api.views import FeedbackLabelViewSet, HealthAssessmentViewSet, ModelVersionViewSet, TrainingRunViewSet
+from prosync.api_search import SearchView
 from prosync.core.ws_auth import WebSocketTicketView
 from prosync.reports.api import ReportKpiView, ReportListView
 from telemetry.api.alarms import AlarmRuleViewSet, AlarmStateViewSet, DerivedMeterViewSet, EventListView
@@ -100,6 +101,7 @@ urlpatterns = [
     path("events/", EventListView.as_view(), name="events"),
     path("reports/", ReportListView.as_view(), name="report-list"),
     path("reports/<slug:kpi>/", ReportKpiView.as_view(), name="report-kpi"),
+    path("search/", SearchView.as_view(), name="search"),
     path("", include("workorders.api.urls")),
     path("", include(router.urls)),
 ]

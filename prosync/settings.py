@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.contrib.postgres",  # index expressions with operator classes (the register's trigram search)
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.preferences.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "prosync.core.headers.ContentSecurityPolicyMiddleware",
@@ -215,7 +217,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "start"  # technicians land on My work, the others on the dashboard
 LOGOUT_REDIRECT_URL = "login"
 
 # Notification e-mail: printed to the console unless a real backend (SMTP relay) is configured.
@@ -316,7 +318,12 @@ SPECTACULAR_SETTINGS = {
 
 # --- Internationalisation, static ---------------------------------------------------------
 LANGUAGE_CODE = "en"
+# What a person may choose on their preferences page. Only locales that write numbers with a
+# decimal point so far: a few pages print floats into SVG coordinates, which a decimal comma breaks.
+LANGUAGES = [("en", "English (US formats)"), ("en-gb", "English (UK formats)")]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# The instance's currency until an Admin sets one on the settings page.
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
 USE_I18N = True
 USE_TZ = True
 

@@ -6,12 +6,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.sign_in import SignInForm
-from prosync import views
+from prosync import views, views_search
 from prosync.core import selects
-from workorders.views_planning import public_report
+from workorders.views_planning import public_report, track_request
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("start/", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
@@ -21,8 +22,13 @@ urlpatterns = [
     path("work-orders/", include("workorders.urls")),
     # The short public address of an asset's problem-report form (also at workorders:report).
     path("report/<uuid:token>/", public_report, name="public-report"),
+    # A requester's tracking link (signed: the request's number alone does not open it).
+    path("track/<str:token>/", track_request, name="track-request"),
     path("notifications/", include("accounts.urls")),
+    path("manage/", include("accounts.urls_people")),  # people, invitations, instance settings
+    path("manage/work/", include("workorders.urls_settings")),  # response times, codes, checklists
     path("choices/<slug:kind>/", selects.choices, name="choices"),
+    path("search/", views_search.search_page, name="search"),
     path("alerts/", include("telemetry.urls")),
     path("predictions/", include("predictions.urls")),
     path("", include("prosync.reports.export_urls")),  # report files, print, export jobs, shared links

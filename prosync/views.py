@@ -6,16 +6,28 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from accounts.roles import Role
 from assets.models import Asset, Site
 from assets.selectors_parts import low_stock_count
 from predictions.selectors import fleet_ranking, health_bands
 from telemetry.choices import ACTIVE_ALERT_STATUSES, AlertSeverity
 from telemetry.models import Alert
 from workorders.models import WorkOrder
+
+
+def lands_on_my_work(user) -> bool:
+    """Technicians start their day from their own orders; planners and viewers from the fleet."""
+    return getattr(user, "role", "") == Role.TECHNICIAN
+
+
+@login_required
+def start(request):
+    """Where signing in leads: My work for a technician, the dashboard for everyone else."""
+    return redirect("workorders:my-work" if lands_on_my_work(request.user) else "dashboard")
 
 
 @login_required

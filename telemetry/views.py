@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from assets.selectors import latest_health
 from prosync.core.generic import FilteredListView
 from prosync.core.views import next_url
 from telemetry import services
@@ -24,7 +25,9 @@ class AlertListView(FilteredListView):
     default_sort = "-opened"
 
     def base_queryset(self):
-        return Alert.objects.select_related("asset", "site", "acknowledged_by", "sensor", "rule")
+        # The asset's health now, shown beside the value the alert was raised at.
+        return Alert.objects.select_related("asset", "site", "acknowledged_by", "sensor", "rule") \
+            .annotate(live_health=latest_health("asset"))
 
 
 @login_required

@@ -26,7 +26,9 @@ def test_technician_logs_in_and_sees_a_reading_arrive_live_on_the_asset_page(bro
     sensor = plant.sensors_a["vibration"]
     page = new_page(browser)
     log_in(page, asgi_server, "tech_a")
-    expect(page).to_have_url(f"{asgi_server}/")
+    expect(page).to_have_url(f"{asgi_server}/work-orders/my/")  # a technician's day starts on My work
+    expect(page.locator("h1")).to_have_text("My work")
+    page.goto(f"{asgi_server}/")
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.locator(".nav-user")).to_contain_text("tech_a")
     expect(page.locator("[data-live-status]")).to_have_text("live", timeout=LIVE_TIMEOUT)  # the site's feed
@@ -76,7 +78,7 @@ def test_technician_cannot_see_the_other_sites_asset(browser, live_plant, asgi_s
     plant = live_plant
     page = new_page(browser)
     log_in(page, asgi_server, "tech_a")
-    expect(page).to_have_url(f"{asgi_server}/")
+    expect(page).to_have_url(f"{asgi_server}/work-orders/my/")
 
     response = page.goto(f"{asgi_server}/assets/{plant.asset_b.pk}/")
     assert response.status == 404

@@ -57,7 +57,7 @@ def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_pat
     shot(page, output_dir, "1-my-work-phone")
 
     card.get_by_role("button", name="Start work").click()
-    expect(page.locator(".msg-success")).to_contain_text(f"{wo.number} is now in progress")
+    expect(page.locator(".msg-success")).to_contain_text(f"{wo.number} is now In progress")
     page.locator(f'.my-card[data-id="{wo.pk}"]').get_by_role("button", name="Start timer").click()
     expect(page.locator(".running-card")).to_contain_text(f"Timer running on {wo.number}")
     expect(page.locator(".running .elapsed")).to_contain_text("0:00:")  # the timer counts on the page
@@ -79,8 +79,13 @@ def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_pat
     shot(page, output_dir, "3-checklist-one-failed-phone")
 
     # The failed check becomes a follow-up order in one click, linked and prefilled.
+    # The technician stays on the order; the check's row links the new order, named after the finding.
     page.locator('[data-check="Bearing temperature"]').get_by_role("button", name="Create follow-up order").click()
-    expect(page.locator("h1")).to_contain_text("Follow-up: Bearing temperature")
+    created = page.locator('[data-check="Bearing temperature"] .follow-up-link')
+    expect(created).to_contain_text("Created the follow-up")
+    expect(page.locator("h1")).to_contain_text(wo.number)
+    created.get_by_role("link").click()
+    expect(page.locator("h1")).to_contain_text("Fix: Bearing temperature at 84 °C (limits 10–70 °C)")
     expect(page.locator(".facts")).to_contain_text(f"{wo.number} Noisy feed pump")
     expect(page.locator(".prewrap")).to_contain_text("measured 84 °C, limits 10–70 °C")
     shot(page, output_dir, "4-follow-up-phone")
@@ -107,7 +112,7 @@ def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_pat
     expect(page.locator(".msg-success")).to_contain_text("Timer stopped")
 
     move = page.locator("#move")
-    move.get_by_role("button", name="Completed").click()  # without codes: refused, with the reason
+    move.get_by_role("button", name="Complete", exact=True).click()  # without codes: refused, with the reason
     expect(page.locator(".msg-error")).to_contain_text("problem, cause, remedy missing")
     move = page.locator("#move")
     move.locator("select[name=problem_code]").select_option(str(codes[0].pk))
@@ -115,8 +120,8 @@ def test_a_technicians_day(browser, live_plant, asgi_server, output_dir, tmp_pat
     move.locator("select[name=remedy_code]").select_option(str(codes[2].pk))
     move.locator("input[name=note]").fill("Bearing replaced")
     shot(page, output_dir, "5-completing-with-codes-phone")
-    move.get_by_role("button", name="Completed").click()
-    expect(page.locator(".msg-success")).to_contain_text(f"{wo.number} is now completed")
+    move.get_by_role("button", name="Complete", exact=True).click()
+    expect(page.locator(".msg-success")).to_contain_text(f"{wo.number} is now Completed")
     expect(page.locator("#timeline")).to_contain_text("moved it from In progress to Completed")
     expect(page.locator("#timeline")).to_contain_text("created the follow-up")
     shot(page, output_dir, "6-completed-phone")
@@ -153,7 +158,7 @@ def test_board_drag_moves_an_order_and_an_illegal_move_comes_back_with_the_reaso
     shot(page, output_dir, "1-board")
 
     card.locator(".wo-title").drag_to(page.locator('.board-col[data-status="closed"] [data-drop]'))
-    expect(card.locator(".card-error")).to_contain_text("cannot go from 'open' to 'closed'")
+    expect(card.locator(".card-error")).to_contain_text("An order that is Open can't be Closed; complete it first")
     expect(page.locator('.board-col[data-status="open"]')).to_contain_text("Align coupling")
     shot(page, output_dir, "2-illegal-move-refused")
     assert off_the_loop(lambda: WorkOrder.objects.get(pk=wo.pk).status) == "open"

@@ -25,3 +25,7 @@ class WorkordersConfig(AppConfig):
         from workorders import alarm_receivers
 
         alarm_receivers.connect()  # corrective orders opened by alarm rules
+
+        from workorders.searchables import register_searchables
+
+        register_searchables()  # the header's global search

@@ -98,3 +98,16 @@ class WorkOrderFilterSet(ScopedFilterSet):
         if not value or user is None or not user.is_authenticated:
             return queryset
         return queryset.filter(pk__in=WorkOrder.objects.of_person(user).values("pk"))
+
+
+class FailureCodeFilterSet(ScopedFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    kind = django_filters.ChoiceFilter(choices=FailureCodeKind.choices, label="Type")
+    active = django_filters.BooleanFilter(label="Offered on orders")
+
+    class Meta:
+        model = FailureCode
+        fields = ["kind", "active"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(description__icontains=value))

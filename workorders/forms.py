@@ -86,6 +86,7 @@ class CompletionCodesForm(ScopedFormMixin, forms.Form):
 class CommentForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Comment… (@username to mention)"}),
                            max_length=5000, label="Comment")
+    public = forms.BooleanField(required=False, label="Also show to the person who reported it")
 
 
 class AttachmentForm(forms.Form):

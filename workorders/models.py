@@ -3,12 +3,17 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from prosync.core.humanize import refusal
 from prosync.core.permissions import SiteScopedManager, SiteScopedQuerySet
 from workorders.choices import (
     OPEN_STATUSES,
@@ -43,6 +48,21 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 class IllegalTransition(Exception):
     pass
+
+
+def transition_hint(current: str, wanted: str) -> str:
+    """What to do instead of a move the lifecycle refuses, in the words of the status buttons."""
+    if current in (S.CLOSED, S.CANCELLED):
+        return _("it is finished; create a new order for more work")
+    if wanted == S.CLOSED:
+        return _("complete it first")
+    if wanted in (S.COMPLETED, S.ON_HOLD):
+        return _("resume it first") if current == S.ON_HOLD else _("start it first")
+    if wanted == S.ASSIGNED:
+        return _("put it on hold or complete it instead")
+    if current == wanted:
+        return _("it already is")
+    return ""
 
 
 class WorkOrderQuerySet(SiteScopedQuerySet):
@@ -164,6 +184,11 @@ class WorkOrder(models.Model):
     outcome = models.CharField(max_length=20, choices=PredictionOutcome.choices, blank=True,
                                help_text="Predictive orders: whether the predicted fault was found.")
     version = models.PositiveIntegerField(default=1, help_text="Raised on every change; detects concurrent edits.")
+    # The global search's document, kept by PostgreSQL: ranking reads it instead of parsing every row.
+    search_document = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english"),
+        output_field=SearchVectorField(), db_persist=True)
 
     objects = WorkOrderQuerySet.as_manager()
 
@@ -174,7 +199,10 @@ class WorkOrder(models.Model):
                    # The work in hand by due date (board, my work, overdue, filtered lists): a small
                    # index however long the history of closed orders grows.
                    models.Index(fields=["site", "due_at"], condition=Q(status__in=OPEN_STATUSES),
-                                name="workorder_open_due")]
+                                name="workorder_open_due"),
+                   # The global search: words, and titles close to a misspelt word.
+                   GinIndex(fields=["search_document"], name="workorder_search_document"),
+                   GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="workorder_title_trgm")]
 
     def __str__(self) -> str:
         return f"WO-{self.pk or 0:05d} {self.title}"
@@ -232,9 +260,9 @@ class WorkOrder(models.Model):
         if status not in WorkOrderStatus.values:
             raise IllegalTransition(f"'{status}' is not a work-order status.")
         if status not in ALLOWED_TRANSITIONS[self.status]:
-            allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[self.status])) or "none"
-            raise IllegalTransition(
-                f"A work order cannot go from '{self.status}' to '{status}' (allowed: {allowed}).")
+            labels = dict(WorkOrderStatus.choices)
+            raise IllegalTransition(refusal(_("order"), labels[self.status], labels[status],
+                                            transition_hint(self.status, status)))
         previous, self.status = self.status, status
         return previous
 
@@ -387,13 +415,18 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField(max_length=5000)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="work_order_mentions")
+    public = models.BooleanField(default=False, help_text="Shown to whoever reported the problem, on the "
+                                                          "tracking page of their request.")
     created_at = models.DateTimeField(default=timezone.now)
+    search_document = models.GeneratedField(expression=SearchVector("body", config="english"),
+                                            output_field=SearchVectorField(), db_persist=True)
 
     objects = SiteScopedManager()
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["work_order", "created_at"])]
+        indexes = [models.Index(fields=["work_order", "created_at"]),
+                   GinIndex(fields=["search_document"], name="comment_search_document")]
 
     def __str__(self) -> str:
         return self.body[:60]
@@ -593,12 +626,18 @@ class WorkRequest(models.Model):
     work_order = models.OneToOneField(WorkOrder, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="request")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    search_document = models.GeneratedField(  # the global search's document, kept by PostgreSQL
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("description", "reporter_name", weight="B", config="english"),
+        output_field=SearchVectorField(), db_persist=True)
 
     objects = SiteScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["site", "status"])]
+        indexes = [models.Index(fields=["site", "status"]),
+                   GinIndex(fields=["search_document"], name="workrequest_search_document"),
+                   GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="workrequest_title_trgm")]
 
     def __str__(self) -> str:
         return f"REQ-{self.pk or 0:05d} {self.title}"

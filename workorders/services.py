@@ -22,6 +22,7 @@ from prosync.core.recording import record, send_on_commit
 from workorders import constants
 from workorders.choices import ChecklistItemKind, PredictionOutcome, WorkOrderStatus, WorkOrderType
 from workorders.models import (
+    ALLOWED_TRANSITIONS,
     Attachment,
     ChecklistItem,
     ChecklistTemplate,
@@ -175,14 +176,21 @@ STOPS_TIMERS = {WorkOrderStatus.ON_HOLD, WorkOrderStatus.COMPLETED, WorkOrderSta
 def transition_work_order(wo: WorkOrder, status: str, *, actor, note: str = "",
                           expected_version: int | None = None, outcome: str = "",
                           problem_code: FailureCode | None = None, cause_code: FailureCode | None = None,
-                          remedy_code: FailureCode | None = None) -> WorkOrder:
+                          remedy_code: FailureCode | None = None, assignee=None) -> WorkOrder:
     """Move a work order along its lifecycle; raises IllegalTransition (including an order
     blocked by open ones), StaleVersion, OutcomeRequired (a predictive order is completed with
     "fault confirmed" or "no fault found") or FailureCodesRequired (a corrective order is
-    completed with problem, cause and remedy). Codes may be given with the move."""
+    completed with problem, cause and remedy). Codes may be given with the move, and the lead
+    with a move to Assigned. Whoever starts an order that has no lead becomes its lead."""
     from workorders.models import IllegalTransition
 
     wo = _locked(wo, expected_version)
+    if assignee is not None and status == WorkOrderStatus.ASSIGNED:
+        if status not in ALLOWED_TRANSITIONS[wo.status]:
+            wo.transition_to(status)  # raises the refusal, with its reason
+        wo = update_work_order(wo, actor=actor, assignee=assignee)  # an open order given a lead is assigned
+        if wo.status == WorkOrderStatus.ASSIGNED:
+            return wo
     if outcome and outcome not in PredictionOutcome.values:
         raise OutcomeRequired(f"'{outcome}' is not an outcome; use one of: {', '.join(PredictionOutcome.values)}.")
     previous = wo.status
@@ -212,8 +220,14 @@ def transition_work_order(wo: WorkOrder, status: str, *, actor, note: str = "",
     if completing:
         wo.completed_at = timezone.now()
         wo.outcome = outcome or wo.outcome
+    new_lead = status == WorkOrderStatus.IN_PROGRESS and not wo.assignee_id and actor is not None
+    if new_lead:
+        wo.assignee = actor
+        code_fields.append("assignee")
     wo.version += 1
     wo.save(update_fields=["status", "completed_at", "outcome", "version", "updated_at", *code_fields])
+    if new_lead:
+        wo.assignees.add(actor)
     StatusChange.objects.create(work_order=wo, from_status=previous, to_status=status, actor=actor,
                                 note=note[:500])
     if status in STOPS_TIMERS:
@@ -222,7 +236,7 @@ def transition_work_order(wo: WorkOrder, status: str, *, actor, note: str = "",
         _roll_up(wo)
     record(actor, "workorder.transition", wo,
            changes={"from": previous, "to": status, "note": note, "outcome": wo.outcome},
-           activity=_activity(wo, f"workorder.{status}", f"Work order {wo}: {status.replace('_', ' ')}",
+           activity=_activity(wo, f"workorder.{status}", f"Work order {wo}: {WorkOrderStatus(status).label}",
                               {"from": previous, "to": status, "note": note}),
            push=_push(wo, "workorder.updated"))
     work_order_transitioned.send(sender=WorkOrder, work_order=wo, previous=previous, actor=actor)
@@ -331,10 +345,12 @@ def record_checklist_result(item: ChecklistItem, *, actor, passed: bool | None =
         if passed is None:
             raise ValidationError({"passed": "Say pass or fail."})
         item.passed = passed
+        item.text = text.strip()[:500]  # what was found, said with a failed check
     elif kind == ChecklistItemKind.NUMBER:
         if number is None:
             raise ValidationError({"number": f"Give the measured value{f' in {item.unit}' if item.unit else ''}."})
         item.number = number
+        item.text = text.strip()[:500]
     elif kind == ChecklistItemKind.TEXT:
         if not text.strip():
             raise ValidationError({"text": "Write the answer."})
@@ -352,6 +368,17 @@ def record_checklist_result(item: ChecklistItem, *, actor, passed: bool | None =
     return item
 
 
+def follow_up_title(item: ChecklistItem) -> str:
+    """Named after what was found, not after the check: the note said with the failure ("Fix: Seal
+    leaking"), else the measured value against its limits, else the check that failed."""
+    note = " ".join((item.text or "").split())
+    if note:
+        return f"Fix: {note[:1].upper()}{note[1:]}"
+    if item.kind == ChecklistItemKind.NUMBER and item.number is not None:
+        return f"Fix: {item.label} at {item.result_display} (limits {item.limits})"
+    return f"Fix: failed check “{item.label}”"
+
+
 @transaction.atomic
 def create_follow_up(item: ChecklistItem, *, actor, **overrides) -> WorkOrder:
     """A corrective order for a failed check, linked to the check and its order, with the asset
@@ -365,7 +392,7 @@ def create_follow_up(item: ChecklistItem, *, actor, **overrides) -> WorkOrder:
         raise Conflict("Only a failed check gets a follow-up order.")
     finding = "failed" if item.kind == ChecklistItemKind.PASS_FAIL else \
         f"measured {item.result_display}, limits {item.limits}"
-    fields = {"title": f"Follow-up: {item.label}"[:200], "kind": WorkOrderType.CORRECTIVE,
+    fields = {"title": follow_up_title(item)[:200], "kind": WorkOrderType.CORRECTIVE,
               "priority": parent.priority,
               "description": f"Check “{item.label}” on {parent.number} ({parent.title}) {finding}."
                              + (f"\n{item.text}" if item.text else "")}
@@ -393,8 +420,9 @@ def _notify(user, **kwargs) -> None:
 
 
 @transaction.atomic
-def add_comment(wo: WorkOrder, body: str, *, actor) -> Comment:
-    """A comment; each @username of someone who may see the order is mentioned and notified."""
+def add_comment(wo: WorkOrder, body: str, *, actor, public: bool = False) -> Comment:
+    """A comment; each @username of someone who may see the order is mentioned and notified.
+    ``public``: the requester also reads it on their tracking page."""
     from django.contrib.auth import get_user_model
 
     body = body.strip()
@@ -402,7 +430,7 @@ def add_comment(wo: WorkOrder, body: str, *, actor) -> Comment:
         raise ValidationError({"body": "Write something."})
     if len(body) > 5000:
         raise ValidationError({"body": "At most 5,000 characters."})
-    comment = Comment.objects.create(work_order=wo, author=actor, body=body)
+    comment = Comment.objects.create(work_order=wo, author=actor, body=body, public=public)
     names = {m.rstrip(".") for m in MENTION.findall(body)}
     if names:
         people = [u for u in get_user_model().objects.filter(username__in=names, is_active=True)
@@ -412,7 +440,8 @@ def add_comment(wo: WorkOrder, body: str, *, actor) -> Comment:
             if person.pk != getattr(actor, "pk", None):
                 _notify(person, kind="mention", title=f"{actor} mentioned you on {wo.number}",
                         body=body[:300], url=wo.get_absolute_url())
-    record(actor, "workorder.comment", wo, changes={"comment": comment.pk}, push=_push(wo, "workorder.updated"))
+    record(actor, "workorder.comment", wo, changes={"comment": comment.pk, "public": public},
+           push=_push(wo, "workorder.updated"))
     return comment
 
 

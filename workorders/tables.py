@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from prosync.core import humanize
 from prosync.core.tables import EMPTY, Column, Table, link, pill
 from workorders.models import WorkOrder
 
@@ -17,7 +19,7 @@ def _due(wo: WorkOrder) -> str:
     if not wo.due_at:
         return EMPTY
     overdue = WorkOrder.overdue(wo.status, wo.due_at, timezone.now())
-    return format_html("{}{}", timezone.localtime(wo.due_at).date().isoformat(),
+    return format_html("{}{}", humanize.when(wo.due_at, "date"),
                        format_html(' <span class="pill late">overdue</span>') if overdue else "")
 
 
@@ -33,6 +35,7 @@ class WorkOrderTable(Table):
     due = Column("Due", "due_at", sort="due_at", css="num", cell=_due)
     created = Column("Created", "created_at", sort="created_at", css="num")
     site = Column("Site", "site__name", show=False)
+    asset_name = Column("Asset name", "asset__name", show=False)
 
     def row_class(self, wo) -> str:
         return "overdue" if WorkOrder.overdue(wo.status, wo.due_at, timezone.now()) else ""
@@ -74,3 +77,18 @@ class ProjectTable(Table):
     ends = Column("Ends", "ends_on", sort="ends_on", css="num")
     status = Column("Status", "status", sort=True, cell=lambda p: pill(f"pj-{p.status}", p.get_status_display()))
     progress = Column("Progress", template="workorders/cells/project_progress.html")  # set by the view for a page
+
+
+class FailureCodeTable(Table):
+    """The catalogue on the settings page; deactivated codes stay listed, greyed."""
+
+    code = Column("Code", "code", sort=True, css="id", cell=lambda c: link(reverse("work-settings:code-edit",
+                                                                                  args=[c.pk]), c.code))
+    kind = Column("Type", "kind", sort=True)
+    description = Column("Description", "description", sort=True)
+    category = Column("For", lambda c: c.category.name if c.category_id else "Every category",
+                      sort="category__name")
+    active = Column("Offered on orders", lambda c: "Yes" if c.active else "No (deactivated)", sort=True)
+
+    def row_class(self, obj) -> str:
+        return "" if obj.active else "code-inactive"

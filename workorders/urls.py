@@ -13,6 +13,7 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("calendar/", views.calendar, name="calendar"),
     path("my/", views.my_work, name="my-work"),
+    path("scan/", views.scan, name="scan"),
     path("time/", views.time_report, name="time"),
     path("views/save/", views.save_view, name="save-view"),
     path("views/<int:pk>/delete/", views.delete_view, name="delete-view"),
@@ -34,6 +35,7 @@ urlpatterns = [
     # Requests, preventive maintenance, projects (views_planning).
     path("requests/", views_planning.WorkRequestListView.as_view(), name="requests"),
     path("requests/new/", views_planning.request_new, name="request-new"),
+    path("requests/mine/", views_planning.MyRequestListView.as_view(), name="my-requests"),
     path("requests/<int:pk>/", views_planning.WorkRequestDetailView.as_view(), name="request-detail"),
     path("requests/photos/<int:pk>/", views_planning.request_photo, name="request-photo"),
     path("requests/<int:pk>/approve/", views_planning.request_approve, name="request-approve"),

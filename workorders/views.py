@@ -5,6 +5,7 @@ of the asset page. Every write calls workorders.services."""
 from __future__ import annotations
 
 import calendar as pycalendar
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,10 +20,15 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from assets.models import Asset
+from prosync.core import humanize
 from prosync.core.files import serve_file
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
@@ -180,6 +186,22 @@ def edit_work_order(request, pk):
 
 # Buttons in the order a technician works through an order.
 NEXT_STATUS_ORDER = [S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.CLOSED, S.OPEN, S.CANCELLED]
+# The next step of the lifecycle from each status: the highlighted button.
+NEXT_STEP = {S.OPEN: S.IN_PROGRESS, S.ASSIGNED: S.IN_PROGRESS, S.IN_PROGRESS: S.COMPLETED,
+             S.ON_HOLD: S.IN_PROGRESS, S.COMPLETED: S.CLOSED}
+
+
+def action_label(current: str, target: str) -> str:
+    """What the button that moves an order from ``current`` to ``target`` says."""
+    if target == S.IN_PROGRESS:
+        return {S.ON_HOLD: _("Resume work"), S.COMPLETED: _("Reopen")}.get(current, _("Start work"))
+    return {S.ASSIGNED: _("Assign"), S.ON_HOLD: _("Put on hold"), S.COMPLETED: _("Complete"),
+            S.CLOSED: _("Close"), S.OPEN: _("Back to open"), S.CANCELLED: _("Cancel order")}[target]
+
+
+# Where an order came from, as the timeline says it.
+SOURCE_LABELS = {"prediction": "the health model", "checklist": "a failed check", "alarm": "an alarm rule",
+                 "request": "a request", "preventive": "the maintenance plan"}
 
 
 def timeline(wo: WorkOrder, *, checklist=None, comments=None, time_entries=None, part_usages=None,
@@ -199,7 +221,7 @@ def timeline(wo: WorkOrder, *, checklist=None, comments=None, time_entries=None,
         attachments = list(Attachment.objects.filter(work_order=wo).select_related("uploaded_by"))
     events = [{"at": wo.created_at, "who": wo.created_by, "kind": "create",
                "text": f"created it ({wo.get_kind_display().lower()}, {wo.get_priority_display().lower()})"
-               + (f" from {wo.source}" if wo.source else "")}]
+               + (f" from {SOURCE_LABELS.get(wo.source, wo.source)}" if wo.source else "")}]
     for ch in StatusChange.objects.filter(work_order=wo).select_related("actor"):
         events.append({"at": ch.at, "who": ch.actor, "kind": "status", "note": ch.note,
                        "text": f"moved it from {labels[ch.from_status]} to {labels[ch.to_status]}",
@@ -242,10 +264,14 @@ class WorkOrderDetailView(ScopedDetailView):
         wo, user = self.object, self.request.user
         may_change = WorkOrder.objects.for_user(user, "change").filter(pk=wo.pk).exists()
         labels = dict(S.choices)
+        moves = [s for s in NEXT_STATUS_ORDER if s in ALLOWED_TRANSITIONS[wo.status]] if may_change else []
+        step = NEXT_STEP.get(wo.status)
         ctx.update(
             may_change=may_change,
-            next_statuses=[(s, labels[s]) for s in NEXT_STATUS_ORDER if s in ALLOWED_TRANSITIONS[wo.status]]
-            if may_change else [],
+            next_statuses=[{"status": s, "label": labels[s], "action": action_label(wo.status, s),
+                            "primary": s == step} for s in sorted(
+                                (m for m in moves if m != S.CANCELLED), key=lambda m: m != step)],
+            may_cancel=S.CANCELLED in moves,
             outcomes=PredictionOutcome.choices,
             needs_codes=bool(wo.missing_failure_codes()) or wo.kind in (WorkOrderType.CORRECTIVE,
                                                                          WorkOrderType.EMERGENCY),
@@ -271,6 +297,9 @@ class WorkOrderDetailView(ScopedDetailView):
             now=timezone.now(),
         )
         ctx["may_log_others"] = can(user, "change", LabourRate)
+        if S.ASSIGNED in moves:  # "Assign" asks who
+            ctx["site_people"] = list(get_user_model().objects.filter(
+                memberships__site_id=wo.site_id, is_active=True).order_by("first_name", "username")[:300])
         paid = set(wo.time_entries.filter(pay_visible_to(user)).values_list("pk", flat=True))
         for t in ctx["time_entries"]:
             t.pay_shown = t.pk in paid
@@ -296,12 +325,28 @@ def transition(request, pk):
     version = request.POST.get("version", "")
     codes = CompletionCodesForm(request.POST, work_order=wo)
     codes.is_valid()
+    status, note = request.POST.get("status", ""), request.POST.get("note", "").strip()[:500]
+    if status == S.CANCELLED and not note:
+        messages.error(request, _("Say why the order is cancelled: the reason is kept with it."))
+        return redirect(next_url(request, wo.get_absolute_url()))
+    assignee = None
+    if status == S.ASSIGNED and request.POST.get("assignee", "").isdecimal():
+        assignee = get_user_model().objects.filter(pk=int(request.POST["assignee"]), is_active=True,
+                                                   memberships__site_id=wo.site_id).first()
+        if assignee is None:
+            messages.error(request, _("Choose someone who works on %(site)s to assign the order to.")
+                           % {"site": wo.site})
+            return redirect(next_url(request, wo.get_absolute_url()))
+    elif status == S.ASSIGNED and status in ALLOWED_TRANSITIONS[wo.status] and not wo.assignee_id and not wo.team_id:
+        messages.error(request, _("Choose who leads the order to assign it."))
+        return redirect(next_url(request, wo.get_absolute_url()))
     try:
         wo = services.transition_work_order(
-            wo, request.POST.get("status", ""), actor=request.user, note=request.POST.get("note", "")[:500],
+            wo, status, actor=request.user, note=note, assignee=assignee,
             outcome=request.POST.get("outcome", ""), expected_version=int(version) if version.isdecimal() else None,
             **{k: v for k, v in codes.cleaned_data.items() if v is not None})
-        messages.success(request, f"{wo.number} is now {wo.get_status_display().lower()}.")
+        messages.success(request, _("%(number)s is now %(status)s.") % {"number": wo.number,
+                                                                       "status": wo.get_status_display()})
     except REFUSALS as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
@@ -370,12 +415,14 @@ def record_check(request, pk, item_pk):
     if item.kind == ChecklistItemKind.PASS_FAIL:
         value = request.POST.get("passed", "")
         kwargs["passed"] = {"pass": True, "fail": False}.get(value)
+        kwargs["text"] = request.POST.get("text", "")
     elif item.kind == ChecklistItemKind.NUMBER:
         raw = request.POST.get("number", "").strip().replace(",", ".")
+        kwargs["text"] = request.POST.get("text", "")
         try:
             kwargs["number"] = float(raw) if raw else None
         except ValueError:
-            error = f"'{raw}' is not a number."
+            error = _("“%(value)s” is not a number.") % {"value": raw}
     elif item.kind == ChecklistItemKind.TEXT:
         kwargs["text"] = request.POST.get("text", "")
     else:
@@ -386,12 +433,7 @@ def record_check(request, pk, item_pk):
         except (ValidationError, services.Conflict) as exc:
             error = _error_text(exc)
     if getattr(request, "htmx", False):
-        item.refresh_from_db()
-        checks = ChecklistItem.objects.filter(work_order_id=item.work_order_id)
-        progress = (checks.filter(done_at__isnull=False).count(), checks.count())
-        return render(request, "workorders/_checklist_item.html",
-                      {"item": item, "object": item.work_order, "error": error, "may_check": True,
-                       "may_follow_up": can(request.user, "add", WorkOrder), "progress": progress})
+        return _checklist_row(request, item, error=error)
     if error:
         messages.error(request, f"“{item.label}”: {error}")
     return _back(item.work_order, f"check-{item.pk}")
@@ -405,10 +447,27 @@ def create_follow_up(request, pk, item_pk):
     try:
         follow_up = services.create_follow_up(item, actor=request.user)
     except services.Conflict as exc:
+        if getattr(request, "htmx", False):
+            return _checklist_row(request, item, error=str(exc))
         messages.error(request, str(exc))
         return _back(item.work_order, f"check-{item.pk}")
-    messages.success(request, f"Created the follow-up {follow_up.number} for “{item.label}”.")
-    return redirect(follow_up.get_absolute_url())
+    # The technician stays on the order: the check's row now links the new order.
+    if getattr(request, "htmx", False):
+        return _checklist_row(request, item, created=follow_up)
+    messages.success(request, _("Created the follow-up %(number)s “%(title)s”.")
+                     % {"number": follow_up.number, "title": follow_up.title})
+    return _back(item.work_order, f"check-{item.pk}")
+
+
+def _checklist_row(request, item, *, error: str = "", created=None):
+    """The check's row of the order page, as HTMX swaps it in, with the checklist's progress."""
+    item = ChecklistItem.objects.select_related("follow_up", "work_order").get(pk=item.pk)
+    checks = ChecklistItem.objects.filter(work_order_id=item.work_order_id)
+    progress = (checks.filter(done_at__isnull=False).count(), checks.count())
+    return render(request, "workorders/_checklist_item.html",
+                  {"item": item, "object": item.work_order, "error": error, "may_check": True,
+                   "may_follow_up": can(request.user, "add", WorkOrder), "progress": progress,
+                   "created": created})
 
 
 # --- Comments, attachments ---------------------------------------------------------------------
@@ -422,7 +481,8 @@ def add_comment(request, pk):
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
-            services.add_comment(wo, form.cleaned_data["body"], actor=request.user)
+            services.add_comment(wo, form.cleaned_data["body"], actor=request.user,
+                                 public=form.cleaned_data["public"])
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
     else:
@@ -543,7 +603,7 @@ BOARD_CARDS = 20  # per column; the column's count and a link to the full list s
 BOARD_COUNT_CAP = 1000
 
 
-BOARD_CARD_FIELDS = ("pk", "status", "priority", "version", "title", "due_at", "asset__tag", "assignee_id",
+BOARD_CARD_FIELDS = ("pk", "site_id", "status", "priority", "version", "title", "due_at", "asset__tag", "assignee_id",
                      "assignee__first_name", "assignee__last_name", "assignee__username")
 
 
@@ -554,7 +614,7 @@ def _board_card(wo: dict, col: dict, *, may_change: bool, order_base: str, now, 
     due = ""
     if wo["due_at"]:
         overdue = ' class="overdue"' if WorkOrder.overdue(wo["status"], wo["due_at"], now) else ""
-        due = f' · <span{overdue}>due {timezone.localtime(wo["due_at"]).strftime("%m-%d")}</span>'
+        due = f' · <span{overdue}>due {date_format(timezone.localtime(wo["due_at"]), "j M")}</span>'
     number = WorkOrder.number_of(wo["pk"])
     move = ""
     if may_change and col["allowed"]:
@@ -568,7 +628,8 @@ def _board_card(wo: dict, col: dict, *, may_change: bool, order_base: str, now, 
     prio = escape(wo["priority"])
     return mark_safe(  # noqa: S308 - every text from the row is escaped here, the rest is markup or numbers
         f'<li class="wo-card prio-edge-{prio}" draggable="{"true" if may_change else "false"}" data-id="{wo["pk"]}" '
-        f'data-version="{wo["version"]}" data-status="{wo["status"]}" data-allowed="{col["allowed_attr"]}">'
+        f'data-version="{wo["version"]}" data-status="{wo["status"]}" data-site="{wo["site_id"]}" '
+        f'data-allowed="{col["allowed_attr"]}">'
         f'<a href="{order_base}{wo["pk"]}/" class="wo-num">{number}</a> '
         f'<span class="pill prio-{prio}">{escape(labels.get(wo["priority"], wo["priority"]))}</span>'
         f'<div class="wo-title">{escape(wo["title"])}</div><div class="muted small">{asset}{who}{due}</div>{move}'
@@ -639,7 +700,16 @@ def board(request):
         col["card_html"] = [_board_card(wo, col, may_change=may_change, order_base=order_base, now=now,
                                         labels=priorities) for wo in col["cards"]]
     params = request.GET.copy()
+    # Who a card moved to Assigned may go to: the people of the cards' sites (the dialog asks).
+    people = defaultdict(list)
+    if may_change:
+        site_ids = {wo["site_id"] for col in columns for wo in col["cards"]}
+        for pk, first, last, username, site_id in get_user_model().objects.filter(
+                is_active=True, memberships__site_id__in=site_ids).order_by("first_name", "username") \
+                .values_list("pk", "first_name", "last_name", "username", "memberships__site_id")[:2000]:
+            people[site_id].append([pk, f"{first} {last}".strip() or username])
     return render(request, "workorders/board.html", {
+        "people": dict(people),
         "columns": columns, "filterset": fs, "tabs": _tabs("board"), "may_change": may_change, "now": now,
         "querystring": params.urlencode(), "limit": BOARD_CARDS, "order_base": order_base,
         "transitions": {s: [(t, labels[t]) for t in BOARD_COLUMNS if t in ALLOWED_TRANSITIONS[s]]
@@ -708,10 +778,40 @@ def my_work(request):
     hours_week = TimeEntry.objects.filter(user=user, started_at__gte=week_start.replace(hour=0, minute=0)) \
         .aggregate(h=Coalesce(Sum("hours"), Decimal("0")))["h"]
     return render(request, "workorders/my_work.html", {
-        "sections": [("overdue", "Overdue", overdue), ("today", "Today", today), ("later", "Coming up", later)],
-        "running": running, "now": now, "tabs": _tabs("my"), "hours_week": hours_week,
+        "sections": [("overdue", _("Overdue"), overdue), ("today", _("Today"), today),
+                     ("later", _("Coming up"), later)],
+        "running": running, "now": now, "tabs": _tabs("my"),
+        "hours_week": ngettext("%(h)s hour logged this week", "%(h)s hours logged this week",
+                               1 if hours_week == 1 else 2) % {"h": humanize.number(hours_week, 2)},
         "may_time": can(user, "add", TimeEntry), "may_change": can(user, "change", WorkOrder),
         "start_allowed": {S.OPEN, S.ASSIGNED, S.ON_HOLD}})
+
+
+# What an asset's QR label encodes: the absolute URL of /a/<token>/ (assets.qr).
+LABEL_TOKEN = re.compile(r"(?:^|/a/)([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:/|$)", re.I)
+
+
+@login_required
+def scan(request):
+    """What a scanned label (or its typed URL or tag) opens: the asset's one open order, the list of
+    its open orders when there are several, else the asset itself."""
+    code = request.GET.get("code", "").strip()[:300]
+    if not code:
+        messages.error(request, _("Scan a label, or type its address or the asset's tag."))
+        return redirect("workorders:my-work")
+    assets = Asset.objects.for_user(request.user)
+    token = LABEL_TOKEN.search(code)
+    asset = (assets.filter(qr_token=token.group(1).lower()) if token else assets.filter(tag__iexact=code)).first()
+    if asset is None:
+        messages.error(request, _("No asset you can see carries the label “%(code)s”.") % {"code": code})
+        return redirect("workorders:my-work")
+    orders = list(WorkOrder.objects.for_user(request.user, "view").open().filter(asset=asset)
+                  .order_by("pk").values_list("pk", flat=True)[:2])
+    if len(orders) == 1:
+        return redirect("workorders:detail", pk=orders[0])
+    if orders:
+        return redirect(f"{reverse('workorders:list')}?asset={asset.pk}&is_open=true")
+    return redirect(asset.get_absolute_url())
 
 
 @login_required

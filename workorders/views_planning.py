@@ -9,17 +9,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.preferences import instance_timezone
 from assets.models import Asset
 from prosync.core.files import serve_file
 from prosync.core.generic import FilteredListView, ScopedDetailView
 from prosync.core.permissions import can
 from prosync.core.throttling import client_ip
 from prosync.core.views import apply_errors, require
-from workorders import services_planning
+from workorders import services_planning, services_tracking
 from workorders.choices import RequestChannel, RequestStatus
 from workorders.filters_planning import PreventiveScheduleFilterSet, ProjectFilterSet, WorkRequestFilterSet
 from workorders.forms_planning import (
@@ -80,6 +83,29 @@ class WorkRequestListView(PlanningListView):
         return WorkRequest.objects.select_related("site", "asset", "requested_by", "work_order")
 
 
+class MyRequestListView(WorkRequestListView):
+    """The requests the signed-in person made, whatever became of them."""
+
+    title = "My requests"
+    template_name = "workorders/planning/my_requests.html"
+    partial_template_name = "workorders/planning/_my_request_table.html"
+
+    def base_queryset(self):
+        return super().base_queryset().filter(requested_by=self.request.user)
+
+
+def track_request(request, token):
+    """The public page of a tracking link: this one request's status and progress, nothing else."""
+    wr = services_tracking.request_for_token(token)
+    if wr is None:
+        raise Http404("This tracking link does not lead to a request.")
+    with timezone.override(instance_timezone()):  # a visitor has no zone of their own
+        response = render(request, "workorders/planning/track.html",
+                          {"wr": wr, "progress": services_tracking.progress(wr), "steps": services_tracking.STEPS})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 class WorkRequestDetailView(ScopedDetailView):
     model = WorkRequest
     template_name = "workorders/planning/request_detail.html"
@@ -92,6 +118,8 @@ class WorkRequestDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         wr = self.object
         ctx["may_decide"] = wr.status == RequestStatus.PENDING and services_planning.may_decide(self.request.user, wr)
+        if wr.requested_by_id == self.request.user.pk:
+            ctx["tracking_url"] = self.request.build_absolute_uri(services_tracking.tracking_path(wr))
         if ctx["may_decide"]:
             ctx.setdefault("approve_form", ApproveForm(user=self.request.user, initial={"priority": wr.priority}))
             ctx.setdefault("reject_form", RejectForm())
@@ -229,7 +257,11 @@ def public_report(request, token):
         except ValidationError as exc:
             apply_errors(form, exc)
             return render(request, "workorders/planning/report.html", ctx, status=400)
-        return render(request, "workorders/planning/report_thanks.html", dict(ctx, request_obj=wr))
+        emailed = services_tracking.send_tracking_email(
+            wr, link_base=getattr(settings, "SITE_URL", "") or request.build_absolute_uri("/"))
+        return render(request, "workorders/planning/report_thanks.html",
+                      dict(ctx, request_obj=wr, emailed=emailed,
+                           tracking_url=request.build_absolute_uri(services_tracking.tracking_path(wr))))
     return render(request, "workorders/planning/report.html", ctx)
 
 

@@ -39,7 +39,7 @@ def test_failing_machine_gets_low_health_alert_and_work_order_healthy_one_does_n
     assert not Alert.objects.filter(asset=p.asset_b).exists()
     wo = WorkOrder.objects.get(asset=p.asset_a)
     assert wo.kind == "predictive" and wo.is_open and wo.source_ref == str(alert.pk)
-    assert "Main drivers" in wo.description
+    assert "What drives it: " in wo.description and "__" not in wo.description  # features in words
 
 
 def test_running_the_task_twice_writes_one_assessment_one_alert_one_work_order(failing_pump):

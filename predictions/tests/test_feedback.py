@@ -60,7 +60,7 @@ def test_precision_from_feedback_is_shown_on_the_model_page(predictive_order, cl
     with django_capture_on_commit_callbacks(execute=True):
         r = client.post(f"/work-orders/{wo.pk}/transition/",
                         {"status": "completed", "outcome": "no_fault_found", "version": wo.version}, follow=True)
-    assert "is now completed" in r.content.decode()
+    assert "is now Completed" in r.content.decode()
     assert FeedbackLabel.objects.get(work_order=wo).fault_confirmed is False
     html = client.get("/predictions/models/").content.decode()
     assert "0% <small class=\"muted\">(0 of 1 inspected)" in html

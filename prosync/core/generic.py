@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -91,7 +91,9 @@ class FilteredListView(ScopedMixin, ListView):
         self.sort = sort if sort.lstrip("-") in sort_fields else self.default_sort
         if self.sort:
             field = sort_fields[self.sort.lstrip("-")]
-            qs = qs.order_by(f"-{field}" if self.sort.startswith("-") else field, "pk")
+            # Rows without a value (an asset not assessed yet) last, whichever way the column sorts.
+            order = F(field).desc(nulls_last=True) if self.sort.startswith("-") else F(field).asc(nulls_last=True)
+            qs = qs.order_by(order, "pk")
         return qs
 
     @property

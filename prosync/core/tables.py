@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 
+from prosync.core import humanize
+
 EMPTY = "—"
 
 
@@ -96,7 +98,10 @@ class Column:
             return render_to_string(self.template, {**context, "obj": obj})
         if self.cell_fn is not None:
             return self.cell_fn(obj)
-        text = as_text(self.value_of(obj))
+        value = self.value_of(obj)
+        if isinstance(value, date):  # on pages, the one human date format; exports keep sortable ISO
+            return conditional_escape(humanize.when(value, "datetime" if isinstance(value, datetime) else "date"))
+        text = as_text(value)
         return conditional_escape(text) if text else EMPTY
 
     def export(self, obj) -> Any:

@@ -34,9 +34,48 @@
     select.closest("label").hidden = transitions[status].length === 0;
   }
 
+  // A move to Assigned asks who leads the order, a move to Cancelled asks why: a small dialog,
+  // and the card moves only once it is answered.
+  var dialog = document.getElementById("move-dialog");
+  var peopleEl = document.getElementById("board-people");
+  var people = peopleEl ? JSON.parse(peopleEl.textContent) : {};
+  var ASKS = {assigned: "Assign", cancelled: "Cancel"};
+
+  function ask(card, target, then) {
+    var form = dialog.querySelector("[data-move-form]");
+    var number = card.querySelector(".wo-num").textContent;
+    dialog.querySelector("[data-move-title]").textContent = ASKS[target] + " " + number;
+    form.querySelectorAll("[data-ask]").forEach(function (label) {
+      var on = label.dataset.ask === target;
+      label.hidden = !on;
+      label.querySelector("select, textarea").disabled = !on;
+    });
+    var select = form.elements.assignee;
+    select.length = 1;
+    (people[card.dataset.site] || []).forEach(function (p) { select.add(new Option(p[1], p[0])); });
+    form.elements.note.value = "";
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function done() {
+      dialog.removeEventListener("close", done);
+      if (dialog.returnValue !== "ok") return;
+      then(target === "assigned" ? {assignee: parseInt(select.value, 10)} : {note: form.elements.note.value.trim()});
+    });
+    dialog.showModal();
+    (target === "assigned" ? select : form.elements.note).focus();
+  }
+
   function move(card, target) {
     var from = card.dataset.status;
     if (!target || target === from) return;
+    if (ASKS[target] && dialog) {
+      ask(card, target, function (extra) { send(card, target, extra); });
+      return;
+    }
+    send(card, target, {});
+  }
+
+  function send(card, target, extra) {
+    var from = card.dataset.status;
     var home = card.parentNode, next = card.nextSibling;
     var error = card.querySelector(".card-error");
     error.hidden = true;
@@ -47,7 +86,7 @@
     fetch("/api/v1/work-orders/" + card.dataset.id + "/transition/", {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf},
-      body: JSON.stringify({status: target, version: parseInt(card.dataset.version, 10)})
+      body: JSON.stringify(Object.assign({status: target, version: parseInt(card.dataset.version, 10)}, extra))
     }).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (body) { return {ok: r.ok, body: body}; });
     }).then(function (res) {
@@ -57,6 +96,11 @@
         card.dataset.version = res.body.version;
         bump(from, -1); bump(target, 1);
         setMenu(card, target);
+        if (extra.assignee) {  // the card names its new lead
+          var who = (people[card.dataset.site] || []).filter(function (p) { return p[0] === extra.assignee; })[0];
+          var line = card.querySelector(".muted.small");
+          if (who && line) line.textContent = line.textContent.replace("unassigned", who[1]);
+        }
         card.classList.add("moved");
         return;
       }

@@ -14,7 +14,9 @@
       var time = document.createElement("time");
       time.dateTime = p.at; time.textContent = new Date(p.at).toLocaleString();
       var kind = document.createElement("span");
-      kind.className = "pill kind"; kind.textContent = p.kind;
+      kind.className = "pill kind"; kind.title = p.kind;
+      var area = p.kind.split(".")[0];
+      kind.textContent = ({workorder: "Work order", alarm: "Alarm", asset: "Asset", meter: "Meter"})[area] || area;
       li.append(time, " ", kind, " ", p.title);
       ol.querySelectorAll(".empty").forEach(function (x) { x.remove(); });
       ol.prepend(li);

@@ -56,8 +56,21 @@
       }
       set("[data-health-rul]", Math.round(p.rul));
       set("[data-health-interval]", `(${Math.round(p.rul_lower)}–${Math.round(p.rul_upper)})`);
-      set("[data-health-pfail]", Number(p.failure_probability).toFixed(2));
       set("[data-health-at]", new Date(p.assessed_at).toLocaleString());
+      // The sentence at the top of the panel follows, in the words the server wrote it in.
+      const line = document.querySelector("[data-health-text]");
+      if (line) {
+        const band = p.health >= 70 ? "good" : p.health >= 40 ? "watch" : "poor";
+        let text = `Health ${Math.round(p.health)}/100`;
+        if (band !== "good") {
+          const n = Math.max(0, Math.round(p.rul));
+          const unit = n === 1 ? (line.dataset.unitOne || line.dataset.unit) : line.dataset.unit;
+          text += ` · likely to fail in about ${n} ${unit} (${Math.max(0, Math.round(p.rul_lower))}–${Math.round(p.rul_upper)})`;
+        }
+        line.textContent = text;
+        line.classList.remove("good", "watch", "poor", "none");
+        line.classList.add(band);
+      }
       document.dispatchEvent(new CustomEvent("prosync:assessment", {detail: p}));
     },
   };
@@ -113,7 +126,8 @@
     if (window.matchMedia("(max-width: 700px)").matches) {
       document.querySelectorAll("details[data-fold-narrow]").forEach((d) => {
         const used = [...d.querySelectorAll("select, input:not([type=hidden])")].some((f) =>
-          f.multiple ? f.selectedOptions.length > 0 : f.value !== "");
+          f.type === "checkbox" || f.type === "radio" ? f.checked
+            : f.multiple ? f.selectedOptions.length > 0 : f.value !== "");
         if (!used) d.open = false;
       });
     }

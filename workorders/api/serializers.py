@@ -81,6 +81,9 @@ class TransitionSerializer(serializers.Serializer):
     problem_code = _code_field(FailureCodeKind.PROBLEM)
     cause_code = _code_field(FailureCodeKind.CAUSE)
     remedy_code = _code_field(FailureCodeKind.REMEDY)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True, default=None,
+        help_text="With a move to assigned: who leads the order (someone of its site).")
 
 
 class DependencySerializer(serializers.Serializer):

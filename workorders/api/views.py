@@ -94,10 +94,13 @@ class WorkOrderViewSet(IdempotentCreateMixin, DomainErrorsMixin, ScopedViewSet):
         params = s.TransitionSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        lead = data.get("assignee")
+        if lead is not None and not lead.memberships.filter(site_id=wo.site_id).exists():
+            raise serializers.ValidationError({"assignee": [f"{lead} does not work on {wo.site}."]})
         wo = services.transition_work_order(
             wo, data["status"], actor=request.user, note=data["note"], expected_version=data.get("version"),
             outcome=data["outcome"], problem_code=data["problem_code"], cause_code=data["cause_code"],
-            remedy_code=data["remedy_code"])
+            remedy_code=data["remedy_code"], assignee=lead)
         return Response(s.WorkOrderSerializer(wo, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=s.StatusChangeSerializer(many=True))

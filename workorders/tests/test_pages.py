@@ -158,7 +158,7 @@ def test_asset_page_rolls_up_hours_and_cost(plant, client):
     services.log_time(wo, actor=plant.tech_a, hours=Decimal("2"))
     client.force_login(plant.tech_a)
     html = asset_page(client, plant.asset_a)
-    assert "2.00 h of labour" in html and "cost 90.00" in html
+    assert "2.00 h of labour" in html and "cost €90.00" in html  # with the currency
 
 
 def test_demo_plant_has_orders_in_every_status_with_checklists_time_and_parts(db):

@@ -49,7 +49,7 @@ def test_service(plant, start, target):
         change = StatusChange.objects.get(work_order=wo)
         assert (change.from_status, change.to_status, change.actor, change.note) == (start, target, plant.tech_a, "why")
     else:
-        with pytest.raises(IllegalTransition, match=f"from '{start}' to '{target}'"):
+        with pytest.raises(IllegalTransition, match=f"that is {LABELS[start]} can't be {LABELS[target]}"):
             services.transition_work_order(wo, target, actor=plant.tech_a)
         wo.refresh_from_db()
         assert wo.status == start and wo.version == 1
@@ -68,7 +68,7 @@ def test_api(plant, start, target):
         assert StatusChange.objects.filter(work_order=wo, from_status=start, to_status=target).exists()
     else:
         assert r.status_code == 409
-        assert f"from '{start}' to '{target}'" in r.json()["detail"]
+        assert f"that is {LABELS[start]} can't be {LABELS[target]}" in r.json()["detail"]
         assert wo.status == start
 
 
@@ -76,16 +76,18 @@ def test_api(plant, start, target):
 def test_page(plant, client, start, target):
     wo = order_in(plant, start)
     client.force_login(plant.tech_a)
-    page = client.post(f"/work-orders/{wo.pk}/transition/", {"status": target, "version": wo.version},
+    page = client.post(f"/work-orders/{wo.pk}/transition/",
+                       {"status": target, "version": wo.version, "note": "Duplicate of another order",
+                        "assignee": plant.tech_a.pk},  # a move to assigned names its lead
                        follow=True).content.decode()
     wo.refresh_from_db()
     if target in ALLOWED_TRANSITIONS[start]:
         assert wo.status == target
-        assert f"is now {LABELS[target].lower()}" in page
+        assert f"is now {LABELS[target]}." in page
         assert f"moved it from {LABELS[start]} to {LABELS[target]}" in page  # the timeline
     else:
         assert wo.status == start
-        assert f"cannot go from &#x27;{start}&#x27; to &#x27;{target}&#x27;" in page
+        assert f"that is {LABELS[start]} can&#x27;t be {LABELS[target]}" in page
 
 
 @pytest.mark.parametrize("start", ALL)
@@ -95,6 +97,37 @@ def test_the_page_offers_exactly_the_allowed_moves(plant, client, start):
     html = client.get(f"/work-orders/{wo.pk}/").content.decode()
     offered = {s for s in ALL if f'name="status" value="{s}"' in html}
     assert offered == ALLOWED_TRANSITIONS[start]
+
+
+def test_cancelling_from_the_page_needs_a_reason_kept_with_the_move(plant, client):
+    wo = order_in(plant, "in_progress")
+    client.force_login(plant.tech_a)
+    page = client.post(f"/work-orders/{wo.pk}/transition/", {"status": "cancelled", "version": wo.version},
+                       follow=True).content.decode()
+    wo.refresh_from_db()
+    assert wo.status == "in_progress" and "Say why the order is cancelled" in page
+    client.post(f"/work-orders/{wo.pk}/transition/",
+                {"status": "cancelled", "version": wo.version, "note": "Machine is being scrapped"})
+    wo.refresh_from_db()
+    assert wo.status == "cancelled"
+    assert wo.status_changes.last().note == "Machine is being scrapped"
+
+
+def test_the_highlighted_move_is_the_next_step_of_the_lifecycle(plant, client):
+    client.force_login(plant.tech_a)
+    for start, step in (("open", "Start work"), ("in_progress", "Complete"), ("on_hold", "Resume work"),
+                        ("completed", "Close")):
+        html = client.get(f"/work-orders/{order_in(plant, start).pk}/").content.decode()
+        primary = html.split('class="btn primary" name="status"', 1)[1].split("</button>", 1)[0]
+        assert primary.endswith(step), (start, primary)
+
+
+def test_starting_an_order_without_a_lead_makes_the_starter_its_lead(plant):
+    wo = order_in(plant, "open")
+    assert wo.assignee is None
+    services.transition_work_order(wo, "in_progress", actor=plant.tech_a)
+    wo.refresh_from_db()
+    assert wo.assignee == plant.tech_a and plant.tech_a in wo.assignees.all()
 
 
 def test_unknown_status_is_refused_with_the_reason(plant):
@@ -255,3 +288,16 @@ def test_dependencies_from_the_page(plant, client):
     assert "cycle" in page
     page = client.post(f"/work-orders/{a.pk}/dependencies/", {"blocked_by": "WO-99999"}, follow=True).content.decode()
     assert "no order WO-99999" in page
+
+
+def test_a_move_to_assigned_names_its_lead_who_must_work_on_the_site(plant):
+    wo = order_in(plant, "open")
+    api = jwt_client(plant.manager_a)
+    r = api.post(f"/api/v1/work-orders/{wo.pk}/transition/",
+                 {"status": "assigned", "version": wo.version, "assignee": plant.tech_b.pk}, format="json")
+    assert r.status_code == 400 and "does not work on" in r.json()["assignee"][0]
+    r = api.post(f"/api/v1/work-orders/{wo.pk}/transition/",
+                 {"status": "assigned", "version": wo.version, "assignee": plant.tech_a.pk}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "assigned" and r.json()["assignee"] == plant.tech_a.pk
+    wo.refresh_from_db()
+    assert wo.assignee == plant.tech_a and wo.status_changes.last().to_status == "assigned"

@@ -156,7 +156,7 @@ def test_a_failed_check_creates_one_linked_follow_up_with_the_finding(plant, tem
     services.record_checklist_result(temp, actor=plant.tech_a, number=82.5)
     follow_up = services.create_follow_up(temp, actor=plant.tech_a)
     assert follow_up.follow_up_of == wo and follow_up.asset == wo.asset and follow_up.priority == "high"
-    assert follow_up.kind == "corrective" and follow_up.title == "Follow-up: Bearing temperature"
+    assert follow_up.kind == "corrective" and follow_up.title == "Fix: Bearing temperature at 82.5 °C (limits 10–70 °C)"
     assert all(text in follow_up.description for text in (wo.number, "82.5 °C", "10–70 °C"))
     temp.refresh_from_db()
     assert temp.follow_up == follow_up
@@ -194,13 +194,18 @@ def test_checklist_on_the_page_with_htmx(plant, template, client):
     client.force_login(plant.tech_a)
     url = f"/work-orders/{wo.pk}/checklist/{temp.pk}/"
     html = client.post(url, {"number": "abc"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "&#x27;abc&#x27; is not a number." in html and 'id="check-' in html and "<html" not in html
+    assert "“abc” is not a number." in html and 'id="check-' in html and "<html" not in html
     html = client.post(url, {"number": "81,5"}, HTTP_HX_REQUEST="true").content.decode()
     assert "81.5 °C" in html and "Create follow-up order" in html
     r = client.post(f"/work-orders/{wo.pk}/checklist/{temp.pk}/follow-up/", follow=True)
     follow_up = WorkOrder.objects.get(follow_up_of=wo)
-    assert r.redirect_chain[-1][0] == follow_up.get_absolute_url()
-    assert f"Follow-up of</dt><dd><a href=\"{wo.get_absolute_url()}\"" in r.content.decode()
+    # The technician stays on the order; its check links the follow-up, named after the finding.
+    assert r.redirect_chain[-1][0] == f"{wo.get_absolute_url()}#check-{temp.pk}"
+    html = r.content.decode()
+    assert f'href="{follow_up.get_absolute_url()}"' in html and follow_up.title in html
+    assert follow_up.title.startswith("Fix: Bearing temperature at")
+    page = client.get(follow_up.get_absolute_url()).content.decode()
+    assert f"Follow-up of</dt><dd><a href=\"{wo.get_absolute_url()}\"" in page
 
 
 # --- Comments and attachments -------------------------------------------------------------------
