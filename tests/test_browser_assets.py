@@ -49,7 +49,7 @@ def test_planner_finds_moves_photographs_and_labels_an_asset(browser, media_root
 
     # Find the motor through the filters: the table updates in place and the URL keeps the state.
     page.goto(f"{asgi_server}/assets/")
-    page.locator("input[name=q]").press_sequentially("motor", delay=30)
+    page.locator("main input[name=q]").press_sequentially("motor", delay=30)
     expect(page.locator("#results tbody tr")).to_have_count(1)
     expect(page).to_have_url(re.compile(r"/assets/\?.*\bq=motor\b"))
     page.check("input[name=criticality][value=B]")
