@@ -50,7 +50,9 @@ def test_main_pages_run_under_the_policy_without_a_violation(browser, live_plant
                  "/work-orders/", f"/work-orders/{order.pk}/", "/work-orders/board/", "/work-orders/calendar/",
                  "/work-orders/my/", "/work-orders/requests/", "/alerts/", "/alerts/rules/",
                  f"/alerts/activity/?site={plant.site_a.pk}", "/predictions/models/", "/notifications/",
-                 f"/assets/labels/?ids={plant.asset_a.pk}"]:
+                 f"/assets/labels/?ids={plant.asset_a.pk}", "/reports/", "/reports/reliability/", "/reports/work/",
+                 "/search/?q=pump", "/manage/people/", "/manage/settings/", "/manage/work/codes/",
+                 "/manage/work/checklists/", "/assets/downtime/"]:
         page.goto(f"{asgi_server}{path}")
         page.wait_for_load_state("networkidle")
         seen[path] = violations(page, console)
