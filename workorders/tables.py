@@ -24,7 +24,8 @@ def _due(wo: WorkOrder) -> str:
 
 
 class WorkOrderTable(Table):
-    number = Column("Number", "number", css="id", cell=lambda wo: link(wo.get_absolute_url(), wo.number))
+    number = Column("Number", "number", css="id", cell=lambda wo: link(wo.get_absolute_url(), wo.number),
+                    read=("pk", WorkOrder.number_of))
     title = Column("Title", "title", css="title-cell")
     asset = Column("Asset", "asset__tag", sort=True, css="id", cell=_asset)
     kind = Column("Type", "kind")

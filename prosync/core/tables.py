@@ -76,15 +76,16 @@ class Column:
     template drawn with the row as ``obj``; ``csv``: False to leave it out of exports, or a
     function of the row; ``show``: False for a column of the export alone; ``kind``: how a
     spreadsheet formats the value ("currency", "hours", "number"; dates and numbers are known
-    by their type)."""
+    by their type); ``read``: for a value computed from one field (a property), that field's path
+    and the function of it giving the value, so a large export can read the field alone."""
 
     name = ""  # the attribute name in its table: the ``?sort=`` key
 
     def __init__(self, header: str = "", value: str | Callable | None = None, *, sort: str | bool | None = None,
                  cell: Callable | None = None, template: str | None = None, csv: bool | Callable = True,
-                 css: str = "", show: bool = True, kind: str = ""):
+                 css: str = "", show: bool = True, kind: str = "", read: tuple[str, Callable] | None = None):
         self.header, self.value, self.cell_fn, self.template = header, value, cell, template
-        self.kind = kind
+        self.kind, self.read = kind, read
         self.sort = value if sort is True else sort
         self.csv, self.css, self.show = csv, css, show
 

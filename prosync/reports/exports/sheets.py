@@ -3,6 +3,7 @@ stay numbers, dates stay dates), from a list's table or from a report's figures 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -135,11 +136,58 @@ def accessor(model, column) -> Callable:
     return get
 
 
+def _read_plan(queryset, path: str):
+    """How a column at ``path`` is read as a column of a ``values_list`` row: (path, choice labels,
+    the relation whose object's name the cell shows), or None where the path is not a chain of forward
+    fields (a property, a reverse or many-to-many step) and the row must be read as an instance."""
+    if path in queryset.query.annotations:
+        return path, None, None
+    model = queryset.model
+    parts = path.split("__")
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1
+        if model is None:
+            return None
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if field.is_relation:
+            if not (field.concrete and (field.many_to_one or field.one_to_one)):
+                return None
+            if last:
+                return path, None, field
+            model = field.related_model
+        elif not last or not field.concrete:
+            return None
+        elif field.choices:
+            return path, dict(field.flatchoices), None
+    return path, None, None
+
+
+def read_plans(queryset, columns) -> list | None:
+    """Each column's read plan when every exported column is a path of fields; None otherwise."""
+    if queryset.query.distinct or queryset.query.combinator:
+        return None
+    plans = []
+    for col in columns:
+        path, then = col.read if col.read is not None else (col.value, None)
+        if callable(col.csv) or not isinstance(path, str):
+            return None
+        plan = _read_plan(queryset, path)
+        if plan is None or then is not None and plan[1:] != (None, None):
+            return None
+        plans.append((*plan, then))
+    return plans
+
+
 def list_sheet(title: str, queryset, columns, *, site=None, total: int | None = None,
-               progress: Callable[[int], None] | None = None, chunk: int = 2000) -> Sheet:
+               progress: Callable[[int], None] | None = None, chunk: int = 2000, as_tuples: bool = True) -> Sheet:
     """A list's rows as the table declares them: the ID, then each exported column; a column that
-    exports through its own function gives text, the others their raw values."""
-    getters = [(accessor(queryset.model, col), callable(col.csv)) for col in columns]
+    exports through its own function gives text, the others their raw values. Where every column
+    is a path of fields, rows are read as tuples with the joins the paths need, and a related
+    object's name is looked up once per object, not built as an instance per row (a 200,000-row
+    export spent most of its time building instances); ``as_tuples=False`` reads instances."""
     zone = formatting.zone_for(site)
 
     def cell(value):
@@ -152,23 +200,58 @@ def list_sheet(title: str, queryset, columns, *, site=None, total: int | None = 
             return None if value == "" else value
         return plain(value, site)
 
-    def rows() -> Iterator[list]:
+    def counted(rows: Iterator[list]) -> Iterator[list]:
         done = 0
-        for obj in queryset.iterator(chunk_size=chunk):
-            yield [get(obj) if is_text else cell(get(obj)) for get, is_text in getters]
+        for row in rows:
+            yield row
             done += 1
             if progress is not None and done % 1000 == 0:
                 progress(done)
         if progress is not None:
             progress(done)
 
+    def instance_rows() -> Iterator[list]:
+        getters = [(accessor(queryset.model, col), callable(col.csv)) for col in columns]
+        for obj in queryset.iterator(chunk_size=chunk):
+            yield [get(obj) if is_text else cell(get(obj)) for get, is_text in getters]
+
+    def tuple_rows(plans) -> Iterator[list]:
+        names: list[dict | None] = [{} if related is not None else None for _, _, related, _ in plans]
+
+        def converter(index, labels, related, then):
+            if related is not None:
+                return names[index].get
+            if labels is not None:
+                return lambda value: cell(labels.get(value, value))
+            if then is not None:
+                return lambda value: None if value is None else cell(then(value))
+            return cell
+
+        converters = [converter(i, *plan[1:]) for i, plan in enumerate(plans)]
+        values = queryset.prefetch_related(None).values_list(*(path for path, _, _, _ in plans))
+        reader = values.iterator(chunk_size=chunk)
+        while batch := list(itertools.islice(reader, chunk)):
+            for index, (_, _, related, _) in enumerate(plans):
+                if related is None:
+                    continue
+                known = names[index]
+                missing = {row[index] for row in batch} - known.keys() - {None}
+                if missing:
+                    target = related.target_field.name
+                    found = related.related_model._base_manager.in_bulk(missing, field_name=target)
+                    known.update((key, str(obj)) for key, obj in found.items())
+            for row in batch:
+                yield [convert(value) for convert, value in zip(converters, row, strict=True)]
+
+    plans = read_plans(queryset, columns) if as_tuples else None
+    rows = counted(tuple_rows(plans) if plans is not None else instance_rows())
     sheet_columns = []
     for col in columns:
         kind = _column_kind(col)
         if kind == TEXT and col.header == "ID":
             kind = NUMBER
         sheet_columns.append(SheetColumn(str(col.header), kind))
-    return Sheet(title=title, columns=sheet_columns, rows=rows(), total=total, site=site)
+    return Sheet(title=title, columns=sheet_columns, rows=rows, total=total, site=site)
 
 
 def report_sheets(result, scope) -> list[Sheet]:
