@@ -7,17 +7,17 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core import mail
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.consumers import CLOSE_UNAUTHENTICATED
 from accounts.models import Notification, NotificationKind
 from accounts.services import mark_notifications_read, notify, set_notification_preferences
 from prosync.asgi import application
+from prosync.core.ws_auth import issue_ticket
 
 
-def ws(path: str, token: str | None = None) -> WebsocketCommunicator:
-    if token:
-        path = f"{path}?token={token}"
+def ws(path: str, ticket: str | None = None) -> WebsocketCommunicator:
+    if ticket:
+        path = f"{path}?ticket={ticket}"
     return WebsocketCommunicator(application, path, headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")])
 
 
@@ -71,8 +71,7 @@ async def test_notification_arrives_live_only_to_its_recipient(live_plant, close
     connected, code = await anon.connect(timeout=5)
     assert not connected and code == CLOSE_UNAUTHENTICATED
 
-    mine, other = ws("/ws/notifications/", str(AccessToken.for_user(p.tech_a))), \
-        ws("/ws/notifications/", str(AccessToken.for_user(p.manager_a)))
+    mine, other = ws("/ws/notifications/", issue_ticket(p.tech_a)), ws("/ws/notifications/", issue_ticket(p.manager_a))
     try:
         assert (await mine.connect(timeout=5))[0] and (await other.connect(timeout=5))[0]
         assert (await mine.receive_json_from(timeout=5))["payload"]["group"] == f"user.{p.tech_a.pk}"
