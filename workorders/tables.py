@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from prosync.core import humanize
 from prosync.core.tables import EMPTY, Column, Table, link, pill
@@ -20,7 +21,7 @@ def _due(wo: WorkOrder) -> str:
         return EMPTY
     overdue = WorkOrder.overdue(wo.status, wo.due_at, timezone.now())
     return format_html("{}{}", humanize.when(wo.due_at, "date"),
-                       format_html(' <span class="pill late">overdue</span>') if overdue else "")
+                       format_html(' <span class="pill late">{}</span>', _("Overdue")) if overdue else "")
 
 
 class WorkOrderTable(Table):

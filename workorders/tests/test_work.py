@@ -81,7 +81,7 @@ def test_overdue_shows_in_the_filter_and_on_the_list(plant, client):
     assert list(WorkOrder.objects.overdue()) == [late]
     client.force_login(plant.tech_a)
     html = client.get("/work-orders/", {"overdue": "true"}).content.decode()
-    assert "Late job" in html and "Fine job" not in html and "Done late" not in html and "overdue</span>" in html
+    assert "Late job" in html and "Fine job" not in html and "Done late" not in html and "Overdue</span>" in html
 
 
 def test_several_assignees_and_a_team(plant):
