@@ -172,6 +172,8 @@ TELEMETRY_SERIES_ROW_BUDGET = env.int("TELEMETRY_SERIES_ROW_BUDGET", default=20_
 # The most raw readings one series request may read (?resolution=raw over years would read them
 # all); beyond it the API answers 400 and asks for a coarser resolution or a shorter range.
 RAW_SERIES_MAX_POINTS = env.int("RAW_SERIES_MAX_POINTS", default=100_000)
+# The most rows one ?format=csv answer of an API list holds (it is built in memory); above it, 400.
+API_CSV_MAX_ROWS = env.int("API_CSV_MAX_ROWS", default=50_000)
 # Writes leave their rollup aggregates pending; beat folds them this often (reads fold first).
 TELEMETRY_ROLLUP_FOLD_SECONDS = env.int("TELEMETRY_ROLLUP_FOLD_SECONDS", default=5)
 # MongoDB event log down: commits skip delivering the outbox for this long after a failure.

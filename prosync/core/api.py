@@ -138,7 +138,14 @@ class ScopedQuerysetMixin:
     def paginate_queryset(self, queryset):
         renderer = getattr(self.request, "accepted_renderer", None)
         if getattr(renderer, "format", None) == "csv":
-            return None  # an export is the whole filtered list, not one page
+            # An export is the whole filtered list, not one page, built in memory: up to a cap.
+            rows = queryset.count()
+            if rows > settings.API_CSV_MAX_ROWS:
+                raise serializers.ValidationError({"format": [
+                    f"This list has {rows:,} rows; a CSV from the API holds at most {settings.API_CSV_MAX_ROWS:,}. "
+                    "Narrow it with filters, page through the JSON, or export it from the list page, which runs "
+                    "large exports in the background."]})
+            return None
         return super().paginate_queryset(queryset)
 
 
