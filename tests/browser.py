@@ -53,10 +53,12 @@ def browser(chromium):
         context.close()
 
 
-def new_page(browser, viewport=DESKTOP, storage_state=None):
+def new_page(browser, viewport=DESKTOP, storage_state=None, *, inject_scripts=False):
+    """A page in a fresh context. ``inject_scripts``: the test adds scripts of its own (axe-core),
+    which the pages' Content-Security-Policy would rightly block; the policy is not tested there."""
     phone = viewport == PHONE
     context = browser.new_context(viewport=viewport, storage_state=storage_state, is_mobile=phone, has_touch=phone,
-                                  locale="en-GB", timezone_id="UTC")
+                                  locale="en-GB", timezone_id="UTC", bypass_csp=inject_scripts)
     context.set_default_timeout(15_000)
     return context.new_page()
 

@@ -473,7 +473,7 @@ def test_illegal_transition_answers_409_naming_both_statuses(plant):
     response = client.post(f"{API}/work-orders/{wo.pk}/transition/", {"status": "closed"}, format="json")
     assert response.status_code == 409
     detail = response.json()["detail"]
-    assert "'open'" in detail and "'closed'" in detail
+    assert "Open" in detail and "Closed" in detail  # both statuses, in their labels
     wo.refresh_from_db()
     assert wo.status == "open" and wo.version == 1
 

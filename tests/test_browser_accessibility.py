@@ -62,7 +62,7 @@ def test_main_pages_have_no_serious_accessibility_violations(browser, live_plant
     pages = {}
     for viewport, label in ((PHONE, "phone"), (WIDE, "desktop")):
         for user in ("manager_a", "tech_a"):
-            page = new_page(browser, viewport)
+            page = new_page(browser, viewport, inject_scripts=True)
             log_in(page, asgi_server, user)
             page.wait_for_url(lambda url: "/login/" not in url)
             pages[(label, user)] = page

@@ -64,7 +64,7 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
     template_pk, track = off_the_loop(setup)
 
     for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = new_page(browser, viewport)
+        page = new_page(browser, viewport, inject_scripts=True)
         log_in(page, asgi_server, "admin1")
         page.goto(f"{asgi_server}/manage/people/")
         expect(page.locator("table")).to_contain_text("tech_a")
@@ -100,7 +100,7 @@ def test_admin_pages_and_tracking_at_both_widths(browser, live_plant, asgi_serve
         expect(labels).to_have_text(before)
         look(page, output_dir, f"checklist-builder-{width}")
 
-        visitor = new_page(browser, viewport)
+        visitor = new_page(browser, viewport, inject_scripts=True)
         visitor.goto(f"{asgi_server}{track}")
         expect(visitor.locator("h1")).to_have_text("Being worked on")
         expect(visitor.locator(".steps .current")).to_have_text("Being worked on")
@@ -125,7 +125,7 @@ def test_invitation_accepted_from_its_link_on_a_phone(browser, live_plant, asgi_
         return password_link_token(person, "invite")
 
     token = off_the_loop(setup)
-    page = new_page(browser, PHONE)
+    page = new_page(browser, PHONE, inject_scripts=True)
     page.goto(f"{asgi_server}/manage/password/{token}/")
     expect(page.locator("h1")).to_have_text("Welcome, Nora")
     page.fill("input[name=new_password1]", "Pump-seal-4471-kx")

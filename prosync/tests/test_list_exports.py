@@ -76,6 +76,7 @@ def test_list_export_pdf_of_a_list_is_a_pdf_scoped_to_the_user(plant, orders):
     response = session_client(plant.tech_b).get("/work-orders/?format=pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(_body(response))).pages)
+    text = " ".join(text.split())  # a long title wraps inside its cell
     assert "Bravo only: bearing noise" in text and "Replace seal" not in text
 
 
@@ -145,4 +146,4 @@ def test_every_list_exports_the_same_cells_read_as_tuples_as_read_as_instances(p
     due = a.due_at.astimezone(zoneinfo.ZoneInfo("Europe/Paris")).replace(tzinfo=None, second=0, microsecond=0)
     assert row == [a.pk, a.number, "Replace seal on feed pump", "P-100", "Corrective",
                    a.get_priority_display(), "Assigned", str(plant.tech_a), due, datetime(2026, 3, 15, 0, 30),
-                   "Alpha Plant"]
+                   "Alpha Plant", plant.asset_a.name]
