@@ -59,7 +59,8 @@ def test_big_list_export_runs_as_a_job_with_progress_and_only_its_owner_download
     assert seen[:2] == [1000, 2000] and seen[-1] == 2500  # progress saved on the way, not only at the end
 
     page = owner.get(f"/exports/{job.pk}/").content.decode()
-    assert "Ready" in page and f"/exports/{job.pk}/download/" in page and 'hx-trigger="every' not in page  # polling stopped
+    assert "Ready" in page and f"/exports/{job.pk}/download/" in page
+    assert 'hx-trigger="every' not in page  # the page stops polling
     download = owner.get(f"/exports/{job.pk}/download/")
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
