@@ -228,8 +228,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ProSyncHub <noreply@
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")  # links in e-mails
 
 # --- Reports and exports --------------------------------------------------------------------
-# The currency money is shown in (exports, report pages): an ISO 4217 code.
-DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
 # A list or report export above this many rows runs as a background job with a progress page.
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5_000)
 # A finished export file is kept this many days, then deleted by beat.

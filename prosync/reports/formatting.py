@@ -7,8 +7,10 @@ import zoneinfo
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.conf import settings
 from django.utils import timezone
+
+from accounts.preferences import current_currency
+from prosync.core.humanize import CURRENCY_SIGNS
 
 EMPTY = "—"
 DATE_FORMAT = "%d %b %Y"            # 15 Mar 2026: no day/month ambiguity across countries
@@ -17,16 +19,14 @@ DATETIME_FORMAT = "%d %b %Y %H:%M"  # to the minute: seconds and microseconds me
 XLSX_DATE = "dd mmm yyyy"
 XLSX_DATETIME = "dd mmm yyyy hh:mm"
 
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF", "INR": "₹"}
-
-
 def currency() -> str:
-    return getattr(settings, "DEFAULT_CURRENCY", "EUR") or "EUR"
+    """The instance's currency, as an Admin set it on the settings page: the one the pages show."""
+    return current_currency()
 
 
 def currency_symbol(code: str | None = None) -> str:
     code = code or currency()
-    return CURRENCY_SYMBOLS.get(code, code)
+    return CURRENCY_SIGNS.get(code, code)
 
 
 def xlsx_money_format(code: str | None = None) -> str:

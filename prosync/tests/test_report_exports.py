@@ -85,6 +85,19 @@ def test_report_export_of_another_site_is_refused_and_admin_sees_both(history):
     assert any(cell.startswith("€") for row in rows for cell in row)  # money in words with its currency
 
 
+def test_report_exports_follow_the_currency_an_admin_sets(history, django_capture_on_commit_callbacks):
+    from accounts.services import update_instance_settings
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update_instance_settings(actor=history.admin, currency="USD")
+    body = session_client(history.manager_a).get("/reports/cost/export.csv?period=30d").content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+    assert any(cell.startswith("$") for cell in cells) and not any(cell.startswith("€") for cell in cells)
+    xlsx = session_client(history.manager_a).get("/reports/cost/export.xlsx?period=30d")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert "$" in book["Cost by asset"].cell(row=2, column=2).number_format
+
+
 def test_report_export_with_a_bad_period_names_the_field(history):
     response = session_client(history.manager_a).get("/reports/work/export.xlsx?period=fortnight")
     assert response.status_code == 400 and "Period" in response.content.decode()
