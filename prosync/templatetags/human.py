@@ -4,20 +4,11 @@
 from __future__ import annotations
 
 from django import template
-from django.conf import settings
 
+from accounts.preferences import current_currency
 from prosync.core import humanize
 
 register = template.Library()
-
-
-def currency() -> str:
-    """The instance's currency (its settings page), else the environment's default."""
-    try:
-        from accounts.preferences import current_currency
-    except ImportError:  # instance settings not installed: the environment's default applies
-        return getattr(settings, "DEFAULT_CURRENCY", "EUR")
-    return current_currency()
 
 
 @register.filter
@@ -32,7 +23,7 @@ def day(value):
 
 @register.filter
 def money(value):
-    return humanize.money(value, currency())
+    return humanize.money(value, current_currency())
 
 
 @register.filter
